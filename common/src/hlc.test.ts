@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HybridLogicalClock, isVersion, parseVersion } from './hlc.js';
+
+const NODE_A = '00000000000000aa';
+const NODE_B = '00000000000000bb';
+
+describe('HybridLogicalClock', () => {
+  it('formats versions as PROTOCOL.md says', () => {
+    const clock = new HybridLogicalClock(NODE_A, () => Date.parse('2026-11-28T10:15:30.123Z'));
+    expect(clock.tick()).toBe('2026-11-28T10:15:30.123Z-0000-00000000000000aa');
+    expect(clock.tick()).toBe('2026-11-28T10:15:30.123Z-0001-00000000000000aa');
+  });
+
+  it('never goes backwards when the wall clock does', () => {
+    let now = Date.parse('2026-11-28T10:00:00.000Z');
+    const clock = new HybridLogicalClock(NODE_A, () => now);
+    const first = clock.tick();
+    now -= 3_600_000;
+    const second = clock.tick();
+    expect(second > first).toBe(true);
+  });
+
+  it('orders a late clock after what it received', () => {
+    const ahead = new HybridLogicalClock(NODE_A, () => Date.parse('2026-11-28T11:00:00.000Z'));
+    const behind = new HybridLogicalClock(NODE_B, () => Date.parse('2026-11-28T10:00:00.000Z'));
+    const remote = ahead.tick();
+    behind.receive(remote);
+    expect(behind.tick() > remote).toBe(true);
+  });
+
+  it('applies the offset to the server clock', () => {
+    const clock = new HybridLogicalClock(NODE_A, () => Date.parse('2026-11-28T10:00:00.000Z'));
+    clock.setOffset(60_000);
+    expect(clock.tick().startsWith('2026-11-28T10:01:00.000Z')).toBe(true);
+  });
+
+  it('borrows the next millisecond when the counter is exhausted', () => {
+    const clock = new HybridLogicalClock(NODE_A, () => 0);
+    let last = clock.tick();
+    for (let i = 0; i < 70_000; i++) {
+      const next = clock.tick();
+      expect(next > last).toBe(true);
+      last = next;
+    }
+    expect(isVersion(last)).toBe(true);
+  });
+
+  it('rejects malformed versions and node ids', () => {
+    expect(() => parseVersion('2026-11-28T10:00:00Z-0000-00000000000000aa')).toThrow();
+    expect(() => new HybridLogicalClock('xyz')).toThrow();
+    expect(isVersion('2026-13-45T10:00:00.000Z-0000-00000000000000aa')).toBe(false);
+  });
+
+  it('string order equals causal order for any interleaving of ticks and receives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ station: fc.integer({ min: 0, max: 2 }), skew: fc.integer({ min: -5000, max: 5000 }), receive: fc.boolean() }), { maxLength: 200 }),
+        (steps) => {
+          let base = 1_800_000_000_000;
+          const clocks = [0, 1, 2].map((i) => new HybridLogicalClock(`000000000000000${i}`, () => base));
+          let newest = '';
+          for (const step of steps) {
+            base += step.skew;
+            const clock = clocks[step.station]!;
+            if (step.receive && newest) clock.receive(newest);
+            const version = clock.tick();
+            if (step.receive && newest) expect(version > newest).toBe(true);
+            if (version > newest) newest = version;
+          }
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Hybrid Logical Clock.
+ *
+ * A version is `<ISO-8601 UTC with ms>-<counter, 4 hex>-<node, 16 hex>`, so plain
+ * string comparison orders versions: the time part is fixed width (years 0000–9999),
+ * then the counter, then the node id breaks ties between stations.
+ *
+ * Why a hybrid clock and not the wall clock: a station whose wall clock is behind
+ * must still order an edit it makes *after* seeing someone else's version after that
+ * version. So the clock never goes backwards (even if the wall clock does), ticks on
+ * every local write, and advances past every version it receives.
+ *
+ * The physical time source is passed in (never a module-level clock), so tests can
+ * skew it, and `offsetMs` corrects a station's clock by its offset to the server.
+ */
+
+export const NODE_ID_PATTERN = /^[0-9a-f]{16}$/;
+export const VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z-[0-9a-f]{4}-[0-9a-f]{16}$/;
+
+const MAX_COUNTER = 0xffff;
+
+export interface ParsedVersion {
+  readonly millis: number;
+  readonly counter: number;
+  readonly node: string;
+}
+
+export function parseVersion(version: string): ParsedVersion {
+  if (!VERSION_PATTERN.test(version)) throw new Error(`invalid HLC version: ${version}`);
+  const millis = Date.parse(version.slice(0, 24));
+  if (Number.isNaN(millis)) throw new Error(`invalid HLC version: ${version}`);
+  return { millis, counter: Number.parseInt(version.slice(25, 29), 16), node: version.slice(30) };
+}
+
+export function isVersion(value: unknown): value is string {
+  if (typeof value !== 'string' || !VERSION_PATTERN.test(value)) return false;
+  return !Number.isNaN(Date.parse(value.slice(0, 24)));
+}
+
+export function formatVersion({ millis, counter, node }: ParsedVersion): string {
+  return `${new Date(millis).toISOString()}-${counter.toString(16).padStart(4, '0')}-${node}`;
+}
+
+/** The physical time part of a version, in ms since the epoch. */
+export function versionMillis(version: string): number {
+  return Date.parse(version.slice(0, 24));
+}
+
+/** The node (station) that stamped a version. */
+export function versionNode(version: string): string {
+  return version.slice(30);
+}
+
+export type WallClock = () => number;
+
+export class HybridLogicalClock {
+  private millis = 0;
+  private counter = 0;
+  private offsetMs = 0;
+
+  constructor(
+    readonly node: string,
+    private readonly wallClock: WallClock = Date.now,
+  ) {
+    if (!NODE_ID_PATTERN.test(node)) throw new Error(`HLC node id must be 16 hex digits, got ${node}`);
+  }
+
+  /** Correct the physical time by the offset to a reference clock (the server's). */
+  setOffset(offsetMs: number): void {
+    this.offsetMs = offsetMs;
+  }
+
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  /** The corrected physical time. */
+  physicalNow(): number {
+    return this.wallClock() + this.offsetMs;
+  }
+
+  /** A new version for a local write, greater than every version issued or received so far. */
+  tick(): string {
+    const now = this.physicalNow();
+    if (now > this.millis) {
+      this.millis = now;
+      this.counter = 0;
+    } else if (this.counter < MAX_COUNTER) {
+      this.counter += 1;
+    } else {
+      // The counter is exhausted within one millisecond: borrow the next millisecond.
+      this.millis += 1;
+      this.counter = 0;
+    }
+    return formatVersion({ millis: this.millis, counter: this.counter, node: this.node });
+  }
+
+  /** Advance past a version seen from elsewhere, so the next tick orders after it. */
+  receive(version: string): void {
+    const remote = parseVersion(version);
+    if (remote.millis > this.millis || (remote.millis === this.millis && remote.counter > this.counter)) {
+      this.millis = remote.millis;
+      this.counter = remote.counter;
+    }
+  }
+
+  /** The last version issued or received (without ticking), e.g. to persist the clock. */
+  peek(): string {
+    return formatVersion({ millis: this.millis, counter: this.counter, node: this.node });
+  }
+}

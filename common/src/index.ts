@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './hlc.js';
+export * from './registry.js';
+export * from './schemas.js';
+export * from './ids.js';

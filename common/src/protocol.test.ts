@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION, WIRE_SCHEMAS } from './schemas.js';
+
+/**
+ * The protocol-version guard: stations and servers of different releases meet in the
+ * field, so a change to any wire schema must come with a PROTOCOL_VERSION bump (and a
+ * README note). When this fails: bump PROTOCOL_VERSION, then record the new hash here.
+ */
+const SCHEMA_HASHES: Record<number, string> = {
+  1: '83d358a5ee57d7a8',
+};
+
+describe('wire protocol', () => {
+  it('bumps PROTOCOL_VERSION whenever a wire schema changes', () => {
+    const hash = createHash('sha256').update(JSON.stringify(WIRE_SCHEMAS)).digest('hex').slice(0, 16);
+    expect({ version: PROTOCOL_VERSION, hash }).toEqual({ version: PROTOCOL_VERSION, hash: SCHEMA_HASHES[PROTOCOL_VERSION] });
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Wire schemas, defined once with TypeBox and derived from the table registry.
+ * The server uses them as Fastify route schemas; the station uses them to check
+ * what it receives. Types are inferred from the schemas, never written beside them.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { ERRORS, type ErrorCode } from './errors.js';
+import { VERSION_PATTERN } from './hlc.js';
+import { type FieldSpec, ROLES, TABLE_NAMES, type TableName, fieldsOf } from './registry.js';
+
+/** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
+export const PROTOCOL_VERSION = 1;
+
+export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
+const INT32_MAX = 2_147_483_647;
+
+function fieldSchema(spec: FieldSpec): TSchema {
+  switch (spec.type) {
+    case 'uuid':
+      return Type.String({ pattern: UUID_PATTERN });
+    case 'timestamp':
+      return Type.String({ pattern: TIMESTAMP_PATTERN });
+    case 'boolean':
+      return Type.Boolean();
+    case 'integer':
+      return Type.Integer({ minimum: spec.minimum ?? -INT32_MAX, maximum: INT32_MAX });
+    case 'string':
+      if (spec.enum) return Type.Union(spec.enum.map((value) => Type.Literal(value)));
+      return Type.String({ maxLength: spec.maxLength ?? 1000 });
+  }
+}
+
+/** The schema of one row of a table. Unknown fields are allowed (and ignored) for schema evolution. */
+export function rowSchema(table: TableName): TSchema {
+  const properties: Record<string, TSchema> = {};
+  for (const [name, spec] of Object.entries(fieldsOf(table))) {
+    const schema = name === 'version' ? Type.String({ pattern: VERSION_PATTERN.source }) : fieldSchema(spec);
+    properties[name] = spec.required ? schema : Type.Optional(Type.Union([schema, Type.Null()]));
+  }
+  return Type.Object(properties, { additionalProperties: true });
+}
+
+const rowCheckers = new Map(TABLE_NAMES.map((table) => [table, TypeCompiler.Compile(rowSchema(table))]));
+
+/** Check a row against its table's schema; returns a readable reason, or null when valid. */
+export function checkRow(table: TableName, row: unknown): string | null {
+  const checker = rowCheckers.get(table);
+  if (!checker) return `unknown table ${table}`;
+  if (checker.Check(row)) return null;
+  const first = checker.Errors(row).First();
+  if (!first) return 'invalid row';
+  return `${first.path || '/'}: ${first.message}`;
+}
+
+const Uuid = Type.String({ pattern: UUID_PATTERN });
+const Cursor = Type.Integer({ minimum: 0 });
+const AnyRowSchema = Type.Object({ id: Type.String(), version: Type.String() }, { additionalProperties: true });
+
+export const Change = Type.Object({
+  table: Type.String({ maxLength: 64 }),
+  row: AnyRowSchema,
+  /** The version this station's edit was based on (absent for a row it created): tells a
+   *  successor of the stored version from a concurrent edit, for the conflict log. */
+  baseVersion: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+});
+export type Change = Static<typeof Change>;
+
+export const MAX_PUSH_CHANGES = 20_000;
+
+export const PushRequest = Type.Object({
+  batchId: Type.String({ minLength: 1, maxLength: 100 }),
+  changes: Type.Array(Change, { maxItems: MAX_PUSH_CHANGES }),
+});
+export type PushRequest = Static<typeof PushRequest>;
+
+const RowRef = Type.Object({ table: Type.String(), id: Type.String() });
+const ErrorCodeSchema = Type.Union((Object.keys(ERRORS) as ErrorCode[]).map((code) => Type.Literal(code)));
+
+export const PushResponse = Type.Object({
+  cursor: Cursor,
+  applied: Type.Array(RowRef),
+  superseded: Type.Array(Type.Object({ table: Type.String(), id: Type.String(), row: AnyRowSchema })),
+  rejected: Type.Array(
+    Type.Object({ table: Type.String(), id: Type.String(), code: ErrorCodeSchema, message: Type.String() }),
+  ),
+});
+export type PushResponse = Static<typeof PushResponse>;
+
+export const MAX_PULL_LIMIT = 50_000;
+export const DEFAULT_PULL_LIMIT = 1_000;
+
+export const PullQuery = Type.Object({
+  cursor: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PULL_LIMIT, default: DEFAULT_PULL_LIMIT }),
+  /** `columns` asks for the lean columnar page below instead of `changes` (an extension). */
+  format: Type.Optional(Type.Union([Type.Literal('rows'), Type.Literal('columns')])),
+});
+export type PullQuery = Static<typeof PullQuery>;
+
+export const PullResponse = Type.Object({
+  changes: Type.Array(Type.Object({ table: Type.String(), row: AnyRowSchema })),
+  cursor: Cursor,
+  head: Cursor,
+  hasMore: Type.Boolean(),
+});
+export type PullResponse = Static<typeof PullResponse>;
+
+/**
+ * The columnar pull page: per table, the column names once and each row as an array
+ * of values in that order. Same rows and cursor semantics as `PullResponse`; smaller
+ * and much cheaper to parse, which is what makes a bootstrap fast.
+ */
+export const ColumnarPullResponse = Type.Object({
+  tables: Type.Record(
+    Type.String(),
+    Type.Object({ columns: Type.Array(Type.String()), rows: Type.Array(Type.Array(Type.Unknown())) }),
+  ),
+  count: Type.Integer({ minimum: 0 }),
+  cursor: Cursor,
+  head: Cursor,
+  hasMore: Type.Boolean(),
+});
+export type ColumnarPullResponse = Static<typeof ColumnarPullResponse>;
+
+export const LoginRequest = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+});
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const SessionUser = Type.Object({
+  id: Uuid,
+  username: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union(ROLES.map((role) => Type.Literal(role))),
+});
+export type SessionUser = Static<typeof SessionUser>;
+
+export const LoginResponse = Type.Object({ token: Type.String(), user: SessionUser });
+export type LoginResponse = Static<typeof LoginResponse>;
+
+export const EnrollRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+export const EnrollResponse = Type.Object({ stationId: Uuid, stationToken: Type.String() });
+export type EnrollResponse = Static<typeof EnrollResponse>;
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+export const StationView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  online: Type.Boolean(),
+  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+  appVersion: Type.Union([Type.String(), Type.Null()]),
+  cursor: Cursor,
+  lag: Cursor,
+  pending: Type.Integer({ minimum: 0 }),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type StationView = Static<typeof StationView>;
+
+export const StationsResponse = Type.Object({ stations: Type.Array(StationView) });
+export type StationsResponse = Static<typeof StationsResponse>;
+
+export const ConflictView = Type.Object({
+  table: Type.String(),
+  id: Type.String(),
+  lost: AnyRowSchema,
+  won: AnyRowSchema,
+  at: Type.String(),
+});
+export type ConflictView = Static<typeof ConflictView>;
+
+export const ConflictsResponse = Type.Object({ conflicts: Type.Array(ConflictView) });
+export type ConflictsResponse = Static<typeof ConflictsResponse>;
+
+// WebSocket messages on /sync/ws.
+export const HelloMessage = Type.Object({ type: Type.Literal('hello'), head: Cursor, serverTime: Type.String() });
+export type HelloMessage = Static<typeof HelloMessage>;
+
+export const ChangesMessage = Type.Object({ type: Type.Literal('changes'), cursor: Cursor });
+export type ChangesMessage = Static<typeof ChangesMessage>;
+
+export const ServerMessage = Type.Union([HelloMessage, ChangesMessage]);
+export type ServerMessage = Static<typeof ServerMessage>;
+
+export const StatusMessage = Type.Object({
+  type: Type.Literal('status'),
+  cursor: Cursor,
+  pending: Type.Integer({ minimum: 0 }),
+  appVersion: Type.String({ maxLength: 40 }),
+  lastError: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+});
+export type StatusMessage = Static<typeof StatusMessage>;
+
+/** Every wire schema, for the protocol-version guard. */
+export const WIRE_SCHEMAS = {
+  Change,
+  PushRequest,
+  PushResponse,
+  PullQuery,
+  PullResponse,
+  ColumnarPullResponse,
+  LoginRequest,
+  LoginResponse,
+  EnrollRequest,
+  EnrollResponse,
+  ErrorResponse,
+  StationsResponse,
+  ConflictsResponse,
+  HelloMessage,
+  ChangesMessage,
+  StatusMessage,
+  ...Object.fromEntries(TABLE_NAMES.map((table) => [`row:${table}`, rowSchema(table)])),
+};

@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests import the workspaces' sources directly; only spawned processes use dist/.
+    alias: { '@mostrador/common': fileURLToPath(new URL('./common/src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['{common,server,desktop}/src/**/*.test.{ts,tsx}', 'e2e/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
