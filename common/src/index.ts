@@ -3,3 +3,4 @@ export * from './hlc.js';
 export * from './registry.js';
 export * from './schemas.js';
 export * from './ids.js';
+export * from './password.js';

@@ -1,0 +1,44 @@
+import { MostradorError, type Role } from '@mostrador/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import type { StationIdentity } from '../context.js';
+import { bearerToken, stationTokenHash, verifyUserToken } from './tokens.js';
+
+/**
+ * Route guards (preHandlers). Station requests look their token up on every call, so a
+ * revoked station stops working at once; the same lookup stamps when it was last seen.
+ */
+
+export async function findStation(db: pg.Pool, token: string | null): Promise<StationIdentity> {
+  if (!token) throw new MostradorError('UNAUTHORIZED', 'A station token is required (Authorization: Bearer …).');
+  const { rows } = await db.query<{ id: string; name: string; revokedAt: Date | null }>(
+    `UPDATE stations SET "lastSeenAt" = now() WHERE "tokenHash" = $1 AND "revokedAt" IS NULL RETURNING id, name, "revokedAt"`,
+    [stationTokenHash(token)],
+  );
+  const station = rows[0];
+  if (station) return { id: station.id, name: station.name };
+  const revoked = await db.query('SELECT 1 FROM stations WHERE "tokenHash" = $1', [stationTokenHash(token)]);
+  if (revoked.rowCount) throw new MostradorError('STATION_REVOKED');
+  throw new MostradorError('UNAUTHORIZED', 'The station token is not valid; enroll the station again.');
+}
+
+export async function requireStation(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  request.station = await findStation(request.server.db, bearerToken(request.headers.authorization));
+}
+
+export function requireUser(...roles: Role[]) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new MostradorError('UNAUTHORIZED', 'A user token is required (Authorization: Bearer …).');
+    const claimed = verifyUserToken(token, request.server.settings.jwtSecret);
+    // The token may outlive a change of role or a deactivation: the stored user decides.
+    const { rows } = await request.server.db.query<{ role: Role }>(
+      'SELECT role FROM users WHERE id = $1 AND active AND "deletedAt" IS NULL',
+      [claimed.id],
+    );
+    const role = rows[0]?.role;
+    if (!role) throw new MostradorError('UNAUTHORIZED', 'This user no longer exists or is inactive.');
+    if (roles.length > 0 && !roles.includes(role)) throw new MostradorError('FORBIDDEN');
+    request.user = { ...claimed, role };
+  };
+}

@@ -1,0 +1,43 @@
+import type { HybridLogicalClock, Role } from '@mostrador/common';
+import type pg from 'pg';
+
+/** What the server parts share through the Fastify instance and request. */
+
+export interface ServerSettings {
+  readonly jwtSecret: string;
+  /** How far ahead of the server's clock a pushed version may be stamped. */
+  readonly clockAheadMs: number;
+  /** User token lifetime, in seconds. */
+  readonly tokenTtlSeconds: number;
+  /** The server's physical clock (injected so tests can skew it). */
+  readonly now: () => number;
+}
+
+/** A readiness probe for /health: true when that part of the server can serve. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+export interface StationIdentity {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface TokenUser {
+  readonly id: string;
+  readonly username: string;
+  readonly role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: pg.Pool;
+    settings: ServerSettings;
+    /** The server's own HLC, for rows the server writes itself (the first admin). */
+    hlc: HybridLogicalClock;
+    /** Parts beyond the database (e.g. the LISTEN connection) register here; /health asks them all. */
+    readiness: Map<string, ReadinessCheck>;
+  }
+  interface FastifyRequest {
+    station: StationIdentity | null;
+    user: TokenUser | null;
+  }
+}

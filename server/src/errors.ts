@@ -1,0 +1,47 @@
+import { ERRORS, type ErrorBody, type ErrorCode, MostradorError } from '@mostrador/common';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from './db/unavailable.js';
+
+/**
+ * One place turns every failure into the wire's `{error:{code,message}}`: catalogue
+ * errors, Fastify's own (validation, bad JSON, body size, rate limit), an unreachable
+ * database, and anything unexpected (logged, answered without internals).
+ */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VALIDATION',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION',
+};
+
+function body(code: ErrorCode, message: string = ERRORS[code].message): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof MostradorError) return { status: error.status, body: error.toBody() };
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation || fastifyError.code === 'FST_ERR_VALIDATION') return { status: 400, body: body('VALIDATION', fastifyError.message) };
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return { status: ERRORS[mapped].status, body: body(mapped) };
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) return { status: 400, body: body('MALFORMED_JSON') };
+  if (fastifyError.statusCode === 429) return { status: 429, body: body('RATE_LIMITED') };
+  if (isDatabaseUnavailable(error)) return { status: 503, body: body('DB_UNAVAILABLE') };
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, body: body(status === 404 ? 'NOT_FOUND' : 'VALIDATION', fastifyError.message) };
+  }
+  return { status: 500, body: body('INTERNAL') };
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body: response } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error, code: response.error.code }, 'request failed');
+    return reply.status(status).send(response);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(body('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+}

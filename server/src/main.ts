@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from './app.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+
+/**
+ * `npm run server`: the API on PORT/HOST. Configuration comes from the environment:
+ * DATABASE_URL (unset: an embedded PostgreSQL under DATA_DIR), JWT_SECRET (required in
+ * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
+ * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329).
+ */
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EMBEDDED_DATABASE = 'mostrador';
+
+function fail(message: string): never {
+  console.error(`mostrador server: ${message}`);
+  process.exit(1);
+}
+
+/** Outside production a secret kept under DATA_DIR is fine: tokens survive restarts. */
+async function devJwtSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const production = env.NODE_ENV === 'production';
+  if (production && !env.JWT_SECRET) fail('JWT_SECRET must be set when NODE_ENV=production; refusing to start.');
+  const dataDir = resolve(env.DATA_DIR ?? join(REPO_ROOT, '.data'));
+  const jwtSecret = env.JWT_SECRET ?? (await devJwtSecret(dataDir));
+
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(dataDir, Number(env.EMBEDDED_PG_PORT ?? 54329));
+    databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
+  }
+
+  const app = await buildApp({
+    databaseUrl,
+    jwtSecret,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    logger: { level: env.LOG_LEVEL ?? 'info' },
+  });
+  if (app.generatedAdminPassword) {
+    console.log(`\n  First start: created user "admin" with password: ${app.generatedAdminPassword}\n  (shown only this once; set ADMIN_PASSWORD to choose it)\n`);
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const host = env.HOST ?? (env.PORT ? '0.0.0.0' : '127.0.0.1');
+  await app.listen({ port: Number(env.PORT ?? 3000), host });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,129 @@
+import {
+  type AnyRow,
+  type ErrorCode,
+  type Role,
+  type TableName,
+  VOID_FIELDS,
+  canWrite,
+  checkRow,
+  columnsOf,
+  isTableName,
+  tableSpec,
+  versionMillis,
+  versionNode,
+} from '@mostrador/common';
+
+/**
+ * The rules a pushed row must pass, as pure decisions: the apply step feeds them the
+ * stored row and the acting user and writes what they decide.
+ */
+
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export interface Actor {
+  readonly role: Role;
+  readonly active: boolean;
+}
+
+/** `server` is the server itself (e.g. creating the first admin): no acting user to check. */
+export type Acting = Actor | 'server' | undefined;
+
+export type Decision =
+  | { readonly kind: 'write'; readonly row: AnyRow; readonly lost: AnyRow | null }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'superseded'; readonly winner: AnyRow; readonly lost: AnyRow | null }
+  | { readonly kind: 'rejected'; readonly refusal: Refusal };
+
+const refuse = (code: ErrorCode, message: string): Decision => ({ kind: 'rejected', refusal: { code, message } });
+
+/** Checks that need no database: the table, the row's schema, and its clock. */
+export function precheck(
+  table: string,
+  row: unknown,
+  nowMs: number,
+  clockAheadMs: number,
+): { table: TableName; row: AnyRow } | Refusal {
+  if (!isTableName(table)) return { code: 'UNKNOWN_TABLE', message: `"${table}" is not a synced table.` };
+  const invalid = checkRow(table, row);
+  if (invalid) return { code: 'VALIDATION', message: `${table}: ${invalid}` };
+  const valid = row as AnyRow;
+  if (versionMillis(valid.version) > nowMs + clockAheadMs) {
+    return {
+      code: 'CLOCK_AHEAD',
+      message: `Version ${valid.version} is more than ${Math.round(clockAheadMs / 1000)} s ahead of the server's clock (${new Date(nowMs).toISOString()}); check the station's clock.`,
+    };
+  }
+  return { table, row: valid };
+}
+
+/** The pushed row laid over the stored one: fields the push does not carry keep their value. */
+export function mergeRow(table: TableName, pushed: AnyRow, stored: AnyRow | undefined): AnyRow {
+  const merged: Record<string, unknown> = {};
+  for (const column of columnsOf(table)) {
+    merged[column] = column in pushed && pushed[column] !== undefined ? pushed[column] : (stored?.[column] ?? null);
+  }
+  return merged as AnyRow;
+}
+
+function checkActor(table: TableName, acting: Acting, updatedBy: unknown): Refusal | null {
+  if (acting === 'server') return null;
+  if (!acting || !acting.active) {
+    return { code: 'FORBIDDEN', message: `The acting user ${String(updatedBy)} does not exist or is not active.` };
+  }
+  if (!canWrite(acting.role, table)) {
+    return { code: 'FORBIDDEN', message: `A ${acting.role} may not write ${table}.` };
+  }
+  return null;
+}
+
+function mayVoid(table: TableName, acting: Acting): boolean {
+  return acting === 'server' || (acting !== undefined && (tableSpec(table).voidRoles ?? []).includes(acting.role));
+}
+
+/** Rows of insert-only and voidable tables are frozen once stored; a sale may only be voided. */
+function checkChange(table: TableName, stored: AnyRow, next: AnyRow, acting: Acting): Refusal | null {
+  const mode = tableSpec(table).mode;
+  if (mode === 'mutable') return null;
+  if (mode === 'insertOnly') return { code: 'IMMUTABLE', message: `${table} rows cannot change once written.` };
+  const frozen = columnsOf(table).filter((c) => !(VOID_FIELDS as readonly string[]).includes(c));
+  const isVoid =
+    stored.status === 'completed' && next.status === 'voided' && frozen.every((c) => stored[c] === next[c]);
+  if (!isVoid) return { code: 'IMMUTABLE', message: `A stored ${table} row can only be voided (status completed → voided).` };
+  if (!mayVoid(table, acting)) return { code: 'FORBIDDEN', message: `Only ${tableSpec(table).voidRoles?.join(' or ')} may void.` };
+  return null;
+}
+
+/** Whether replacing `stored` by `next` drops a concurrent edit (not an ancestor the same node replaced). */
+function isConcurrent(stored: AnyRow, next: AnyRow, baseVersion: string | null | undefined): boolean {
+  return stored.version !== baseVersion && versionNode(stored.version) !== versionNode(next.version);
+}
+
+/** Decide what a valid pushed row does against the current row (stored, or written earlier in this batch). */
+export function decide(
+  table: TableName,
+  pushed: AnyRow,
+  baseVersion: string | null | undefined,
+  current: AnyRow | undefined,
+  acting: Acting,
+): Decision {
+  const actorRefusal = checkActor(table, acting, pushed.updatedBy);
+  if (actorRefusal) return { kind: 'rejected', refusal: actorRefusal };
+  const next = mergeRow(table, pushed, current);
+  if (!current) {
+    if (tableSpec(table).mode === 'voidable' && next.status === 'voided' && !mayVoid(table, acting)) {
+      return refuse('FORBIDDEN', `Only ${tableSpec(table).voidRoles?.join(' or ')} may void.`);
+    }
+    return { kind: 'write', row: next, lost: null };
+  }
+  if (next.version === current.version) return { kind: 'unchanged' };
+  if (next.version < current.version) {
+    const concurrent = versionNode(current.version) !== versionNode(next.version);
+    return { kind: 'superseded', winner: current, lost: concurrent ? next : null };
+  }
+  const ruleRefusal = checkChange(table, current, next, acting);
+  if (ruleRefusal) return { kind: 'rejected', refusal: ruleRefusal };
+  return { kind: 'write', row: next, lost: isConcurrent(current, next, baseVersion) ? current : null };
+}

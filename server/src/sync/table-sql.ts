@@ -1,0 +1,70 @@
+import { type FieldType, type TableName, columnsOf, fieldsOf, uniqueFieldsOf } from '@mostrador/common';
+
+/**
+ * SQL for one synced table, generated from the registry once at start-up, so a new
+ * table needs a registry entry and a migration, never new sync code.
+ */
+
+const PG_TYPES: Record<FieldType, string> = {
+  uuid: 'uuid',
+  string: 'text',
+  timestamp: 'text',
+  integer: 'integer',
+  boolean: 'boolean',
+};
+
+export const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+
+export interface TableSql {
+  readonly table: TableName;
+  readonly columns: readonly string[];
+  /** The stored rows among `$1::uuid[]`. */
+  readonly selectByIds: string;
+  /** Live rows holding one of `$1` in a unique field, per unique field. */
+  readonly selectUniqueOwners: ReadonlyMap<string, string>;
+  /**
+   * Insert-or-update many rows from one array per column (plus seq last). Arrays through
+   * `unnest` make one statement and one plan for any batch size: the fast path of push.
+   */
+  readonly upsert: string;
+  /** The row as a JSON object, for pull's `changes`. */
+  readonly jsonObject: string;
+  /** The row as a JSON array in `columns` order, for the columnar pull. */
+  readonly jsonArray: string;
+}
+
+function buildTableSql(table: TableName): TableSql {
+  const fields = fieldsOf(table);
+  const columns = columnsOf(table);
+  const name = quote(table);
+  const list = columns.map(quote).join(', ');
+  const arrays = columns.map((column, i) => `$${i + 1}::${PG_TYPES[fields[column]!.type]}[]`);
+  const updates = [...columns.filter((c) => c !== 'id'), 'seq'].map((c) => `${quote(c)} = excluded.${quote(c)}`);
+  return {
+    table,
+    columns,
+    selectByIds: `SELECT ${list} FROM ${name} WHERE id = ANY($1::uuid[])`,
+    selectUniqueOwners: new Map(
+      uniqueFieldsOf(table).map((field) => [
+        field,
+        `SELECT id, ${quote(field)} AS value FROM ${name} WHERE ${quote(field)} = ANY($1::${PG_TYPES[fields[field]!.type]}[]) AND "deletedAt" IS NULL`,
+      ]),
+    ),
+    upsert:
+      `INSERT INTO ${name} (${list}, seq) SELECT * FROM unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[]) ` +
+      `ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')} WHERE excluded.version > ${name}.version`,
+    jsonObject: `json_build_object(${columns.map((c) => `'${c}', ${quote(c)}`).join(', ')})`,
+    jsonArray: `json_build_array(${columns.map(quote).join(', ')})`,
+  };
+}
+
+const cache = new Map<TableName, TableSql>();
+
+export function tableSql(table: TableName): TableSql {
+  let sql = cache.get(table);
+  if (!sql) {
+    sql = buildTableSql(table);
+    cache.set(table, sql);
+  }
+  return sql;
+}
