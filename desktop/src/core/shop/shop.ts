@@ -1,0 +1,101 @@
+import { type AnyRow, MostradorError, type Role, type TableName, hashPassword } from '@mostrador/common';
+import type { Session } from '../session.js';
+import type { LocalStore } from '../store/store.js';
+import type { LocalWriter } from '../store/writer.js';
+import { type RecordedSale, type SaleInput, SalesDesk } from './sales.js';
+import { ProductSearch } from './search.js';
+import { StockLedger } from './stock.js';
+
+/** Catalogue and people tables, edited in place (last writer wins). */
+export type CatalogTable = 'products' | 'providers' | 'customers';
+
+export interface UserInput {
+  id?: string;
+  username?: string;
+  displayName?: string;
+  role?: Role;
+  active?: boolean;
+  /** Plain password; stored only as its scrypt hash. */
+  password?: string;
+}
+
+/**
+ * The operations the screens call. Every one acts as the session's user (NOT_LOGGED_IN
+ * otherwise), is checked against the registry's roles, and commits in one transaction
+ * together with its outbox entries.
+ */
+export class Shop {
+  readonly stock: StockLedger;
+  private readonly sales: SalesDesk;
+  private readonly finder: ProductSearch;
+
+  constructor(
+    private readonly store: LocalStore,
+    private readonly writer: LocalWriter,
+    private readonly session: Session,
+  ) {
+    const stationId = () => this.requireMeta('stationId');
+    this.stock = new StockLedger(store, writer, stationId);
+    this.sales = new SalesDesk(store, writer, this.stock, () => ({
+      id: stationId(),
+      code: this.requireMeta('stationCode'),
+    }));
+    this.finder = new ProductSearch(store.db);
+  }
+
+  /** Create (no id) or edit a product, provider or customer; returns the stored row. */
+  save(table: CatalogTable, row: Record<string, unknown>): AnyRow {
+    return this.writer.put(table, row, this.session.actor());
+  }
+
+  remove(table: CatalogTable | 'users', id: string): AnyRow {
+    return this.writer.delete(table, id, this.session.actor());
+  }
+
+  get(table: TableName, id: string): AnyRow | null {
+    return this.store.rows.get(table, id);
+  }
+
+  /** Create or edit a user (admin only); a password is hashed before it is stored. */
+  async saveUser(input: UserInput): Promise<AnyRow> {
+    const actor = this.session.actor();
+    if (actor.role !== 'admin') throw new MostradorError('FORBIDDEN', 'Only an admin can edit users.');
+    const { password, ...fields } = input;
+    const row: Record<string, unknown> = { ...fields };
+    if (password !== undefined) {
+      if (password.length < 8) throw new MostradorError('VALIDATION', 'A password needs at least 8 characters.');
+      row.passwordHash = await hashPassword(password);
+    }
+    return this.writer.put('users', row, actor);
+  }
+
+  searchProducts(query: string, limit?: number): AnyRow[] {
+    return this.finder.search(query, limit);
+  }
+
+  recordSale(input: SaleInput): RecordedSale {
+    return this.sales.recordSale(this.session.actor(), input);
+  }
+
+  voidSale(saleId: string, reason: string): AnyRow {
+    return this.sales.voidSale(this.session.actor(), saleId, reason);
+  }
+
+  recordPurchase(productId: string, quantity: number, reason?: string): AnyRow {
+    return this.stock.recordPurchase(this.session.actor(), productId, quantity, reason);
+  }
+
+  adjustStock(productId: string, quantity: number, reason: string): AnyRow {
+    return this.stock.adjustStock(this.session.actor(), productId, quantity, reason);
+  }
+
+  stockOf(productId: string): number {
+    return this.stock.stockOf(productId);
+  }
+
+  private requireMeta(key: 'stationId' | 'stationCode'): string {
+    const value = this.store.meta.get(key);
+    if (!value) throw new MostradorError('NOT_ENROLLED');
+    return value;
+  }
+}

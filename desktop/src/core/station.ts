@@ -1,0 +1,138 @@
+import { type AnyRow, MostradorError, type SessionUser, TABLE_NAMES, type TableName, type WallClock, isTableName } from '@mostrador/common';
+import { Session } from './session.js';
+import { Shop } from './shop/shop.js';
+import type { FlaggedRow } from './store/outbox.js';
+import { LocalStore } from './store/store.js';
+import { LocalWriter } from './store/writer.js';
+import { type EnrollRequest, enrollStation } from './sync/enroll.js';
+import { type SyncOptions, SyncManager } from './sync/manager.js';
+
+export interface StationOptions {
+  /** The station's folder: its SQLite database and nothing else it needs. */
+  dataDir: string;
+  /** The station's physical clock (tests skew it); Date.now by default. */
+  wallClock?: WallClock;
+  sync?: SyncOptions;
+}
+
+/** `station dump`: every table's rows sorted by id with every column, the cursor and the outbox size. */
+export interface StationDump {
+  tables: Record<TableName, AnyRow[]>;
+  cursor: number;
+  pending: number;
+}
+
+/**
+ * A station: the shop's data on this machine and its sync with the server. Plain Node,
+ * no Electron; the Electron app, the `station` command, tests and benchmarks share it.
+ *
+ * Public API (all synchronous unless marked async; writes need a session):
+ * - `Station.enroll({dataDir, serverUrl, name, username, password})` async: enrolls a new
+ *   station with admin credentials; then `station.sync.pullChanges()` bootstraps it.
+ *   `Station.open({dataDir})` opens an enrolled one. Both take `wallClock` and `sync` options.
+ * - Session: `login(username, password)` async (offline, against local users), `logout()`,
+ *   `actAs(userId)`, `user`; `enrolledBy` is the enrolling user's id (the serve default).
+ * - `shop`: save/remove/get of products, providers, customers; `saveUser` (admin) async;
+ *   `searchProducts(q)`; `recordSale({items, paymentMethod, customerId})`; `voidSale(id, reason)`;
+ *   `recordPurchase`, `adjustStock`, `stockOf(productId)`.
+ * - Generic rows for any registry table: `put(table, row)`, `delete(table, id)`, `get(table, id)`.
+ * - `flagged()`: rows the server refused, with code and reason (they stay here, never dropped).
+ * - `sync` (SyncManager): `pushOutbox()`, `pullChanges()`, `sync()`; `pending`, `cursor`,
+ *   `head`, `status()`; `adoptServerTime()`; events `pushed {count,cursor}`,
+ *   `pulled {count,cursor,ids}`, `progress {done,total}`, `error`, `status`.
+ * - `store.on('written', {tables,count})`: local writes committed (time to push).
+ * - `dump()`, `close()`.
+ */
+export class Station {
+  readonly session: Session;
+  readonly shop: Shop;
+  readonly sync: SyncManager;
+  private readonly writer: LocalWriter;
+
+  private constructor(
+    readonly store: LocalStore,
+    options: StationOptions,
+  ) {
+    this.writer = new LocalWriter(store);
+    this.session = new Session(store);
+    this.shop = new Shop(store, this.writer, this.session);
+    this.sync = new SyncManager(store, { wallClock: options.wallClock, ...options.sync });
+  }
+
+  /** Open an enrolled station; NOT_ENROLLED or DATA_CORRUPT otherwise. */
+  static open(options: StationOptions): Station {
+    const store = LocalStore.open(options.dataDir, { wallClock: options.wallClock });
+    if (!store.meta.get('stationId')) {
+      store.close();
+      throw new MostradorError('NOT_ENROLLED');
+    }
+    return new Station(store, options);
+  }
+
+  /** Enroll a new station in `dataDir` (online, admin credentials). It is empty until pulled. */
+  static async enroll(options: StationOptions & EnrollRequest): Promise<Station> {
+    const store = LocalStore.open(options.dataDir, { create: true, wallClock: options.wallClock });
+    const station = new Station(store, options);
+    try {
+      await enrollStation(store, options, (sample) => station.sync.adoptServerTime(sample));
+      return station;
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  get id(): string {
+    return this.store.meta.get('stationId') as string;
+  }
+
+  get enrolledBy(): string | null {
+    return this.store.meta.get('enrolledBy');
+  }
+
+  login(username: string, password: string): Promise<SessionUser> {
+    return this.session.login(username, password);
+  }
+
+  logout(): void {
+    this.session.logout();
+  }
+
+  actAs(userId: string): SessionUser {
+    return this.session.actAs(userId);
+  }
+
+  get user(): SessionUser | null {
+    return this.session.user;
+  }
+
+  put(table: string, row: Record<string, unknown>): AnyRow {
+    return this.writer.put(knownTable(table), row, this.session.actor());
+  }
+
+  delete(table: string, id: string): AnyRow {
+    return this.writer.delete(knownTable(table), id, this.session.actor());
+  }
+
+  get(table: string, id: string): AnyRow | null {
+    return this.store.rows.get(knownTable(table), id);
+  }
+
+  flagged(): FlaggedRow[] {
+    return this.store.outbox.flagged();
+  }
+
+  dump(): StationDump {
+    const tables = Object.fromEntries(TABLE_NAMES.map((table) => [table, this.store.rows.all(table)]));
+    return { tables: tables as StationDump['tables'], cursor: this.sync.cursor, pending: this.sync.pending };
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+function knownTable(table: string): TableName {
+  if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `No synced table named ${table}.`);
+  return table;
+}

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MostradorError } from '@mostrador/common';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** The station's database file inside its data folder: the folder holds nothing else it needs. */
+export const DATABASE_FILE = 'station.db';
+/** `PRAGMA application_id` of a station database ('MSTN'); set by the first local migration. */
+export const APPLICATION_ID = 0x4d53544e;
+
+const LOCAL_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations/local/', import.meta.url));
+
+export function databasePath(dataDir: string): string {
+  return join(dataDir, DATABASE_FILE);
+}
+
+/**
+ * Open (and with `create`, make) the station database of a data folder and bring it to the
+ * latest local schema. A file that is not SQLite, or a SQLite file that is not a station's,
+ * is refused with DATA_CORRUPT instead of being migrated over.
+ */
+export function openDatabase(dataDir: string, options: { create: boolean }): Db {
+  const path = databasePath(dataDir);
+  if (!existsSync(path)) {
+    if (!options.create) throw new MostradorError('NOT_ENROLLED');
+    mkdirSync(dataDir, { recursive: true });
+  } else if (statSync(path).isDirectory()) {
+    throw new MostradorError('DATA_CORRUPT', `${path} is a folder, not a station database.`);
+  }
+  let db: Db | undefined;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // FULL: a write the user saw succeed (and its outbox entry) survives a power cut.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    assertOurs(db, path);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof MostradorError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new MostradorError('DATA_CORRUPT', `${path} is not a readable station database (${code}).`);
+    }
+    throw error;
+  }
+}
+
+function assertOurs(db: Db, path: string): void {
+  const applicationId = db.pragma('application_id', { simple: true });
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+  const fresh = applicationId === 0 && tables.n === 0;
+  if (!fresh && applicationId !== APPLICATION_ID) {
+    throw new MostradorError('DATA_CORRUPT', `${path} is a SQLite database that does not belong to a Mostrador station.`);
+  }
+}
+
+/** Local migrations: `NNN_name.sql` files applied in order, each in one transaction, tracked by `user_version`. */
+export function localMigrations(): { version: number; sql: string }[] {
+  return readdirSync(LOCAL_MIGRATIONS_DIR)
+    .filter((file) => /^\d+_.*\.sql$/.test(file))
+    .sort()
+    .map((file) => ({
+      version: Number.parseInt(file, 10),
+      sql: readFileSync(join(LOCAL_MIGRATIONS_DIR, file), 'utf8'),
+    }));
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const migrations = localMigrations();
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new MostradorError('DATA_CORRUPT', `The station database is newer (schema ${current}) than this app (${latest}).`);
+  }
+  for (const { version, sql } of migrations.filter((m) => m.version > current)) {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}

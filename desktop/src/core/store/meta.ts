@@ -1,0 +1,50 @@
+import type { Db } from './database.js';
+
+/**
+ * The station's own settings and progress, kept in its database (never in a side file) so
+ * they commit atomically with the data they describe: the cursor with its pulled page, the
+ * clock with the write it stamped, the sale sequence with its sale.
+ */
+export type MetaKey =
+  | 'stationId'
+  | 'stationName'
+  | 'stationCode'
+  | 'stationToken'
+  | 'serverUrl'
+  | 'nodeId'
+  | 'cursor'
+  | 'head'
+  | 'hlc'
+  | 'clockOffset'
+  | 'saleSeq'
+  | 'enrolledBy'
+  | 'bootstrapped'
+  | 'lastError';
+
+export class Meta {
+  private readonly select;
+  private readonly upsert;
+  private readonly remove;
+
+  constructor(db: Db) {
+    this.select = db.prepare<[string], { value: string | null }>('SELECT value FROM meta WHERE key = ?');
+    this.upsert = db.prepare<[string, string]>(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.remove = db.prepare<[string]>('DELETE FROM meta WHERE key = ?');
+  }
+
+  get(key: MetaKey): string | null {
+    return this.select.get(key)?.value ?? null;
+  }
+
+  getNumber(key: MetaKey, fallback = 0): number {
+    const value = this.get(key);
+    return value === null ? fallback : Number(value);
+  }
+
+  set(key: MetaKey, value: string | number | null): void {
+    if (value === null) this.remove.run(key);
+    else this.upsert.run(key, String(value));
+  }
+}

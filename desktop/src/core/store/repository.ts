@@ -1,0 +1,72 @@
+import { type AnyRow, TABLE_NAMES, type TableName, columnsOf } from '@mostrador/common';
+import type Database from 'better-sqlite3';
+import type { Db } from './database.js';
+import { fromSqlRow, toSqlValues } from './rows.js';
+
+type Statement = Database.Statement<unknown[], Record<string, unknown>>;
+
+interface TableStatements {
+  get: Statement;
+  /** Write a row whatever is stored (local writes, adopted winners). */
+  put: Statement;
+  /** Write a pulled row only if it is newer than the stored one and no local edit of it is queued. */
+  applyRemote: Statement;
+  all: Statement;
+}
+
+/**
+ * The generic repository: one set of prepared statements per table of the registry, so a
+ * new table needs no new code here. Columns are bound positionally in `columnsOf` order.
+ */
+export class Repository {
+  private readonly statements: Map<TableName, TableStatements>;
+
+  constructor(readonly db: Db) {
+    this.statements = new Map(TABLE_NAMES.map((table) => [table, prepareTable(db, table)]));
+  }
+
+  private of(table: TableName): TableStatements {
+    return this.statements.get(table) as TableStatements;
+  }
+
+  get(table: TableName, id: string): AnyRow | null {
+    const stored = this.of(table).get.get(id);
+    return stored ? fromSqlRow(table, stored) : null;
+  }
+
+  put(table: TableName, row: Record<string, unknown>): void {
+    this.of(table).put.run(...toSqlValues(table, row));
+  }
+
+  /** Values already in `columnsOf(table)` order and SQL form; true when the row was written. */
+  applyRemoteValues(table: TableName, values: unknown[]): boolean {
+    return this.of(table).applyRemote.run(...values).changes > 0;
+  }
+
+  /** Every row of a table sorted by id, deleted ones included. */
+  all(table: TableName): AnyRow[] {
+    return this.of(table)
+      .all.all()
+      .map((stored) => fromSqlRow(table, stored));
+  }
+}
+
+function prepareTable(db: Db, table: TableName): TableStatements {
+  const columns = columnsOf(table);
+  const quoted = columns.map((c) => `"${c}"`).join(', ');
+  const params = columns.map(() => '?').join(', ');
+  const updates = columns
+    .filter((c) => c !== 'id')
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(', ');
+  const upsert = `INSERT INTO "${table}" (${quoted}) VALUES (${params}) ON CONFLICT (id) DO UPDATE SET ${updates}`;
+  return {
+    get: db.prepare(`SELECT ${quoted} FROM "${table}" WHERE id = ?`),
+    put: db.prepare(upsert),
+    applyRemote: db.prepare(
+      `${upsert} WHERE excluded.version > "${table}".version
+         AND NOT EXISTS (SELECT 1 FROM outbox WHERE tableName = '${table}' AND rowId = excluded.id)`,
+    ),
+    all: db.prepare(`SELECT ${quoted} FROM "${table}" ORDER BY id`),
+  };
+}

@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import { MostradorError } from '@mostrador/common';
+import type { LocalStore } from '../store/store.js';
+import { ServerClient, type ServerTimeSample } from './client.js';
+import { type PullProgress, pullAll } from './pull.js';
+import { pushOutbox } from './push.js';
+import { CoalescedRun, Mutex } from './serial.js';
+
+export interface SyncOptions {
+  /** Rows per pull page once bootstrapped. */
+  pullLimit?: number;
+  /** Rows per pull page while the station is empty (cursor 0). */
+  bootstrapLimit?: number;
+  /** Outbox entries per push request. */
+  pushPageSize?: number;
+  /** The station's uncorrected clock (the HLC's wall clock), to measure the server offset. */
+  wallClock?: () => number;
+}
+
+export interface PushedEvent {
+  count: number;
+  cursor: number | null;
+}
+export interface PulledEvent {
+  count: number;
+  cursor: number;
+  ids: string[];
+}
+export interface SyncStatus {
+  /** The last request reached the server (null before any request). */
+  reachable: boolean | null;
+  syncing: boolean;
+  cursor: number;
+  head: number;
+  pending: number;
+  flagged: number;
+  lastError: { code: string; message: string } | null;
+}
+export interface SyncResult {
+  pushed: number;
+  pulled: number;
+  cursor: number;
+}
+
+export interface SyncEvents {
+  pushed: [PushedEvent];
+  pulled: [PulledEvent];
+  progress: [PullProgress];
+  error: [MostradorError];
+  status: [SyncStatus];
+}
+
+/** Offsets under this are noise of the `Date` header's one-second resolution. */
+const OFFSET_NOISE_MS = 1_500;
+
+/**
+ * Moves the station's changes both ways. Events fire only after the transaction they
+ * describe has committed. Push, pull and sync never interleave; see CoalescedRun for how
+ * repeated requests are folded.
+ */
+export class SyncManager extends EventEmitter<SyncEvents> {
+  private readonly mutex = new Mutex();
+  private readonly pushes = new CoalescedRun(() => this.mutex.lock(() => this.pushNow()));
+  private readonly pulls = new CoalescedRun(() => this.mutex.lock(() => this.pullNow()));
+  private readonly syncs = new CoalescedRun(() => this.syncNow());
+  private reachable: boolean | null = null;
+  private active = 0;
+  private lastError: MostradorError | null = null;
+
+  constructor(
+    private readonly store: LocalStore,
+    private readonly options: SyncOptions = {},
+  ) {
+    super();
+  }
+
+  /** Send the outbox; a call during a push runs once more after it (writes made meanwhile). */
+  pushOutbox(): Promise<PushedEvent> {
+    return this.pushes.run();
+  }
+
+  /** Pull until up to date; a call during a pull runs once more after it (a newer notice). */
+  pullChanges(): Promise<PulledEvent> {
+    return this.pulls.run();
+  }
+
+  /** One push then one pull; a second call joins the one in flight. */
+  sync(): Promise<SyncResult> {
+    return this.syncs.join();
+  }
+
+  get pending(): number {
+    return this.store.outbox.size;
+  }
+
+  get cursor(): number {
+    return this.store.meta.getNumber('cursor');
+  }
+
+  get head(): number {
+    return Math.max(this.store.meta.getNumber('head'), this.cursor);
+  }
+
+  status(): SyncStatus {
+    return {
+      reachable: this.reachable,
+      syncing: this.active > 0,
+      cursor: this.cursor,
+      head: this.head,
+      pending: this.pending,
+      flagged: this.store.outbox.flagged().length,
+      lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+    };
+  }
+
+  /** Correct the station clock from a server time (a `Date` header, or a live hello's serverTime). */
+  adoptServerTime({ serverMs, receivedAt }: ServerTimeSample): void {
+    const raw = serverMs - receivedAt;
+    const offset = Math.abs(raw) < OFFSET_NOISE_MS ? 0 : raw;
+    if (offset === this.store.clock.offset) return;
+    this.store.clock.setOffset(offset);
+    this.store.meta.set('clockOffset', offset);
+  }
+
+  private client(): ServerClient {
+    const baseUrl = this.store.meta.get('serverUrl');
+    const token = this.store.meta.get('stationToken');
+    if (!baseUrl || !token) throw new MostradorError('NOT_ENROLLED');
+    return new ServerClient({
+      baseUrl,
+      token,
+      wallClock: this.options.wallClock,
+      onServerTime: (sample) => this.adoptServerTime(sample),
+    });
+  }
+
+  private async syncNow(): Promise<SyncResult> {
+    const pushed = await this.pushOutbox();
+    const pulled = await this.pullChanges();
+    return { pushed: pushed.count, pulled: pulled.count, cursor: pulled.cursor };
+  }
+
+  private pushNow(): Promise<PushedEvent> {
+    return this.tracked(async () => {
+      const result = await pushOutbox(this.store, this.client(), this.options.pushPageSize ?? 1_000);
+      const event = { count: result.count, cursor: result.cursor };
+      if (result.count > 0 || result.rejected > 0) this.emit('pushed', event);
+      return event;
+    });
+  }
+
+  private pullNow(): Promise<PulledEvent> {
+    return this.tracked(async () => {
+      const empty = this.cursor === 0;
+      const limit = empty ? (this.options.bootstrapLimit ?? 50_000) : (this.options.pullLimit ?? 5_000);
+      const ids: string[] = [];
+      const result = await pullAll(this.store, this.client(), limit, (page, progress) => {
+        if (page.count > 0) this.emit('pulled', page);
+        if (empty || progress.total > limit) this.emit('progress', progress);
+        if (ids.length < 100_000) ids.push(...page.ids);
+      });
+      return { count: result.count, cursor: result.cursor, ids };
+    });
+  }
+
+  /** Run a request, keeping reachability, lastError and the status event up to date. */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.active += 1;
+    this.emit('status', this.status());
+    try {
+      const result = await work();
+      this.reachable = true;
+      this.lastError = null;
+      return result;
+    } catch (error) {
+      const failure = error instanceof MostradorError ? error : new MostradorError('INTERNAL', String(error));
+      this.reachable = failure.code !== 'SERVER_UNREACHABLE';
+      this.lastError = failure;
+      if (this.listenerCount('error') > 0) this.emit('error', failure);
+      throw failure;
+    } finally {
+      this.active -= 1;
+      this.emit('status', this.status());
+    }
+  }
+}

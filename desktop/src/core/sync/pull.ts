@@ -1,0 +1,103 @@
+import {
+  ColumnarPullResponse,
+  MostradorError,
+  type TableName,
+  columnsOf,
+  isTableName,
+  isVersion,
+} from '@mostrador/common';
+import type { LocalStore } from '../store/store.js';
+import { toSqlValue } from '../store/rows.js';
+import type { ServerClient } from './client.js';
+
+export type PullPage = ColumnarPullResponse;
+
+export interface AppliedPage {
+  /** Rows in the page (whether or not they replaced a local row). */
+  count: number;
+  cursor: number;
+  head: number;
+  ids: string[];
+}
+
+export function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
+  return client.request(ColumnarPullResponse, 'GET', `/sync/pull?cursor=${cursor}&limit=${limit}&format=columns`);
+}
+
+/**
+ * Apply one pulled page and its cursor in ONE transaction, so a crash at any moment leaves
+ * the station at the end of a whole page. A remote row replaces the local one only if its
+ * version is greater and no local edit of it waits in the outbox (the SQL guard in
+ * Repository.applyRemoteValues). Columns the station does not know are ignored; columns the
+ * server did not send are stored as null.
+ */
+export function applyPulledPage(store: LocalStore, page: PullPage): AppliedPage {
+  const ids: string[] = [];
+  let newest = '';
+  store.transaction(() => {
+    for (const [name, block] of Object.entries(page.tables)) {
+      if (!isTableName(name)) continue;
+      const positions = columnPositions(name, block.columns);
+      const idAt = block.columns.indexOf('id');
+      const versionAt = block.columns.indexOf('version');
+      if (idAt < 0 || versionAt < 0) throw new MostradorError('INTERNAL', `Pulled ${name} rows carry no id or version.`);
+      for (const row of block.rows) {
+        const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
+        store.rows.applyRemoteValues(name, values);
+        ids.push(row[idAt] as string);
+        const version = row[versionAt] as string;
+        if (version > newest) newest = version;
+      }
+    }
+    // Versions compare as strings, so advancing past the newest covers every pulled version.
+    if (newest) {
+      if (!isVersion(newest)) throw new MostradorError('INTERNAL', `Pulled an invalid version: ${newest}`);
+      store.clock.receive(newest);
+      store.saveClock();
+    }
+    store.meta.set('cursor', page.cursor);
+    store.meta.set('head', page.head);
+  });
+  return { count: ids.length, cursor: page.cursor, head: page.head, ids };
+}
+
+function columnPositions(table: TableName, sent: string[]): number[] {
+  const at = new Map(sent.map((column, index) => [column, index]));
+  return columnsOf(table).map((column) => at.get(column) ?? -1);
+}
+
+export interface PullProgress {
+  done: number;
+  total: number;
+}
+
+/**
+ * Pull until the server has nothing more. Each page's download overlaps the previous
+ * page's apply: the next request goes out before the current page is written, so the
+ * server's query and the transfer hide behind the SQLite work.
+ */
+export async function pullAll(
+  store: LocalStore,
+  client: ServerClient,
+  limit: number,
+  onPage: (page: AppliedPage, progress: PullProgress) => void,
+): Promise<{ count: number; cursor: number }> {
+  const start = store.meta.getNumber('cursor');
+  let next: Promise<PullPage> | null = fetchPullPage(client, start, limit);
+  let done = 0;
+  let total = 0;
+  let cursor = start;
+  while (next) {
+    const page: PullPage = await next;
+    next = page.hasMore ? fetchPullPage(client, page.cursor, limit) : null;
+    // Keep a failed prefetch from surfacing as an unhandled rejection while we apply.
+    next?.catch(() => {});
+    if (total === 0) total = Math.max(page.head - start, page.count);
+    const applied = applyPulledPage(store, page);
+    done += applied.count;
+    total = Math.max(total, done);
+    cursor = applied.cursor;
+    onPage(applied, { done, total });
+  }
+  return { count: done, cursor };
+}
