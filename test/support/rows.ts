@@ -1,0 +1,64 @@
+/**
+ * Valid rows for every synced table, for tests that push and pull:
+ *
+ *   new RowMaker(updatedBy, clock?) — stamps rows with its own HLC (one node = one station)
+ *     .row(table, fields?)        a new valid row of `table` (fields override the defaults)
+ *     .edit(row, fields)          the same row with `fields` changed and a newer version
+ *   changesOf(rows by table)      [{table,row}…]
+ *
+ * References (productId, saleId, …) default to fresh ids: the server does not check
+ * foreign keys (rows may arrive in any order across pushes), so tests can push any table alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { type AnyRow, HybridLogicalClock, type TableName, newId, newNodeId } from '@mostrador/common';
+
+const DEFAULTS: Record<TableName, (n: string) => Record<string, unknown>> = {
+  users: (n) => ({ username: `user-${n}`, displayName: `User ${n}`, role: 'cashier', passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', active: true }),
+  providers: (n) => ({ name: `Provider ${n}`, taxId: null, phone: '555-0100', email: null, address: null, notes: null }),
+  customers: (n) => ({ name: `Customer ${n}`, taxId: null, phone: null, email: `c${n}@example.com` }),
+  products: (n) => ({ sku: `SKU-${n}`, barcode: null, name: `Product ${n}`, category: 'general', price: 1250, cost: 800, providerId: null, active: true }),
+  stock_movements: () => ({ productId: newId(), quantity: -2, kind: 'sale', reason: null, refId: null, stationId: newId() }),
+  sales: (n) => ({ number: `C1-${n}`, stationId: newId(), userId: newId(), customerId: null, status: 'completed', total: 2500, paymentMethod: 'cash', voidReason: null }),
+  sale_items: () => ({ saleId: newId(), productId: newId(), quantity: 2, unitPrice: 1250, discount: 0, lineTotal: 2500 }),
+};
+
+export class RowMaker {
+  readonly clock: HybridLogicalClock;
+
+  constructor(
+    readonly updatedBy: string,
+    clock?: HybridLogicalClock,
+  ) {
+    this.clock = clock ?? new HybridLogicalClock(newNodeId());
+  }
+
+  row(table: TableName, fields: Record<string, unknown> = {}): AnyRow {
+    const now = new Date(this.clock.physicalNow()).toISOString();
+    const n = randomBytes(4).toString('hex');
+    return {
+      id: newId(),
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      version: this.clock.tick(),
+      updatedBy: this.updatedBy,
+      ...DEFAULTS[table](n),
+      ...fields,
+    } as AnyRow;
+  }
+
+  edit(row: AnyRow, fields: Record<string, unknown>): AnyRow {
+    this.clock.receive(row.version);
+    return {
+      ...row,
+      updatedAt: new Date(this.clock.physicalNow()).toISOString(),
+      updatedBy: this.updatedBy,
+      ...fields,
+      version: this.clock.tick(),
+    };
+  }
+}
+
+export function changesOf(table: TableName, rows: AnyRow[]): { table: TableName; row: AnyRow }[] {
+  return rows.map((row) => ({ table, row }));
+}
