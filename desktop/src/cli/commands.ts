@@ -1,0 +1,48 @@
+import { MostradorError } from '@mostrador/common';
+import { Station } from '../core/index.js';
+import { stationOptionsFromEnv } from './options.js';
+
+export type Flags = Record<string, string | undefined>;
+
+function required(flags: Flags, name: string): string {
+  const value = flags[name];
+  if (!value) throw new MostradorError('BAD_COMMAND', `Missing --${name}.`);
+  return value;
+}
+
+/** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
+export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
+  const station = await Station.enroll({
+    ...stationOptionsFromEnv(required(flags, 'data')),
+    serverUrl: required(flags, 'server'),
+    name: required(flags, 'name'),
+    username: required(flags, 'user'),
+    password: required(flags, 'password'),
+  });
+  try {
+    const pulled = await station.sync.pullChanges();
+    return { stationId: station.id, rows: pulled.count, cursor: pulled.cursor };
+  } finally {
+    station.close();
+  }
+}
+
+/** `station sync`: one push then one pull (resuming an interrupted bootstrap too). */
+export async function sync(flags: Flags): Promise<{ pushed: number; pulled: number; cursor: number }> {
+  const station = Station.open(stationOptionsFromEnv(required(flags, 'data')));
+  try {
+    return await station.sync.sync();
+  } finally {
+    station.close();
+  }
+}
+
+/** `station dump`: the whole local state, comparable with the server's state pulled from 0. */
+export function dump(flags: Flags) {
+  const station = Station.open(stationOptionsFromEnv(required(flags, 'data')));
+  try {
+    return station.dump();
+  } finally {
+    station.close();
+  }
+}

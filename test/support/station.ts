@@ -1,0 +1,112 @@
+/**
+ * Stations for tests: in-process ones over the station core, `station` command child
+ * processes (the built desktop/dist, run with `node desktop/bin/station.js`), and the
+ * server's state as a station would see it pulling from cursor 0.
+ *
+ *   openTestStation(server, name, options?) → Station enrolled, bootstrapped, logged in as admin
+ *   serverState(url, stationToken)           → { tables } shaped like `station dump`
+ *   runStation(args, env?)                  → { code, stdout, stderr, json, error }
+ *   spawnStation(args, env?)                → the ChildProcess (to kill it mid-flight)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AnyRow, ColumnarPullResponse, TABLE_NAMES, type TableName, columnsOf } from '@mostrador/common';
+import { Station, type StationOptions } from '../../desktop/src/core/index.js';
+import type { TestServer } from './server.js';
+
+export const STATION_BIN = fileURLToPath(new URL('../../desktop/bin/station.js', import.meta.url));
+
+export function tempDataDir(label = 'station'): string {
+  return join(mkdtempSync(join(tmpdir(), `mostrador-${label}-`)), 'data');
+}
+
+export async function openTestStation(
+  server: TestServer,
+  name: string,
+  options: Partial<StationOptions> = {},
+): Promise<Station> {
+  const station = await Station.enroll({
+    dataDir: options.dataDir ?? tempDataDir(name),
+    ...options,
+    serverUrl: server.url,
+    name,
+    username: 'admin',
+    password: server.adminPassword,
+  });
+  await station.sync.pullChanges();
+  await station.login('admin', server.adminPassword);
+  return station;
+}
+
+export function stationToken(station: Station): string {
+  return station.store.meta.get('stationToken') as string;
+}
+
+export type TablesState = Record<TableName, AnyRow[]>;
+
+/** Every row the server holds (deleted ones included), pulled from cursor 0, in dump shape. */
+export async function serverState(url: string, token: string): Promise<TablesState> {
+  const byTable = new Map<TableName, Map<string, AnyRow>>(TABLE_NAMES.map((t) => [t, new Map()]));
+  let cursor = 0;
+  for (;;) {
+    const response = await fetch(`${url}/sync/pull?cursor=${cursor}&limit=5000&format=columns`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (response.status !== 200) throw new Error(`pull failed: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as ColumnarPullResponse;
+    for (const [table, block] of Object.entries(page.tables)) {
+      for (const values of block.rows) {
+        const sent = Object.fromEntries(block.columns.map((c, i) => [c, values[i]]));
+        const row = Object.fromEntries(columnsOf(table as TableName).map((c) => [c, sent[c] ?? null])) as AnyRow;
+        byTable.get(table as TableName)?.set(row.id, row);
+      }
+    }
+    cursor = page.cursor;
+    if (!page.hasMore) break;
+  }
+  return Object.fromEntries(
+    TABLE_NAMES.map((t) => [t, [...(byTable.get(t)?.values() ?? [])].sort((a, b) => (a.id < b.id ? -1 : 1))]),
+  ) as TablesState;
+}
+
+export interface StationRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed, when it is JSON. */
+  json: any;
+  /** The `{error:{code,message}}` printed on stderr, when there is one. */
+  error: { code: string; message: string } | null;
+}
+
+export function spawnStation(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [STATION_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function runStation(args: string[], env: Record<string, string> = {}): Promise<StationRun> {
+  const child = spawnStation(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => (stdout += chunk));
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr, json: parseJson(stdout), error: parseJson(stderr.split('\n')[0] ?? '')?.error ?? null });
+    });
+  });
+}
+
+function parseJson(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
