@@ -1,0 +1,48 @@
+/**
+ * The admins' view of every station: online now on any API instance (see live/presence),
+ * last seen, app version, cursor and lag behind the head, outbox size, last error.
+ */
+import type { StationView } from '@mostrador/common';
+import type pg from 'pg';
+import { ONLINE_SQL } from '../live/presence.js';
+
+interface StationRecord {
+  id: string;
+  name: string;
+  online: boolean;
+  lastSeenAt: Date | null;
+  appVersion: string | null;
+  cursor: string | number;
+  head: string | number;
+  pending: number;
+  lastError: string | null;
+  revokedAt: Date | null;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function toView(record: StationRecord): StationView {
+  const cursor = Number(record.cursor);
+  return {
+    id: record.id,
+    name: record.name,
+    online: record.online,
+    lastSeenAt: iso(record.lastSeenAt),
+    appVersion: record.appVersion,
+    cursor,
+    lag: Math.max(0, Number(record.head) - cursor),
+    pending: record.pending,
+    lastError: record.lastError,
+    revokedAt: iso(record.revokedAt),
+  };
+}
+
+export async function listStations(db: pg.Pool, freshMs: number): Promise<StationView[]> {
+  const { rows } = await db.query<StationRecord>(
+    `SELECT s.id, s.name, ${ONLINE_SQL} AS online, s."lastSeenAt", s."appVersion", s.cursor, s.pending,
+            s."lastError", s."revokedAt", (SELECT head FROM sync_state WHERE id = 1) AS head
+     FROM stations s ORDER BY s.name, s.id`,
+    [freshMs],
+  );
+  return rows.map(toView);
+}

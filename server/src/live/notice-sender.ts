@@ -1,0 +1,45 @@
+/**
+ * Sends notices to one socket without ever queueing more than one behind a frame the
+ * socket has not flushed yet. A notice is only a hint ("the head is at N"), so when a
+ * socket is slow only the newest one matters: it replaces any older one waiting. A stuck
+ * station therefore costs at most one frame of memory, and never delays the others.
+ */
+import type { WebSocket } from 'ws';
+
+export class NoticeSender {
+  private inFlight = false;
+  private waiting: string | null = null;
+
+  constructor(private readonly socket: WebSocket) {}
+
+  /** `frame` is already serialized: the hub serializes each notice once for every socket. */
+  send(frame: string): void {
+    if (this.inFlight) {
+      this.waiting = frame;
+      return;
+    }
+    this.write(frame);
+  }
+
+  /** True while a frame waits for the kernel to take it: the peer is not reading. */
+  get stalled(): boolean {
+    return this.inFlight;
+  }
+
+  /** Frames held back for this socket (0 or 1): what a slow socket costs the server. */
+  get held(): number {
+    return this.waiting === null ? 0 : 1;
+  }
+
+  private write(frame: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.inFlight = true;
+    // The callback runs once the frame has left for the kernel (or the socket failed).
+    this.socket.send(frame, (error) => {
+      this.inFlight = false;
+      const next = this.waiting;
+      this.waiting = null;
+      if (!error && next !== null) this.write(next);
+    });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The notifier: one direct PostgreSQL session LISTENing on the live channels, turned into
+ * events. pg-listen reconnects and re-LISTENs after the session drops; while it is down
+ * NOTIFYs are lost, so once it is back the notifier reads the current head and emits it as
+ * a `changes` event: stations then pull whatever was committed in the gap.
+ */
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import pgListen, { type Subscriber } from 'pg-listen';
+import { CHANGES_CHANNEL, PRESENCE_CHANNEL, REVOCATIONS_CHANNEL } from './channels.js';
+
+export interface NotifierEvents {
+  /** The head moved to `head` (or may have, after a reconnect). */
+  changes: [head: number];
+  revoked: [stationId: string];
+  presence: [stationId: string];
+  /** The LISTEN session is up (first time or after a reconnect). */
+  ready: [];
+  /** The LISTEN session dropped; notices are not arriving until `ready` again. */
+  lost: [error: Error | null];
+}
+
+const MAX_RETRY_MS = 2_000;
+
+// pg-listen is CommonJS with an `exports.default`: Node's ESM import sees the exports object.
+const createSubscriber = pgListen.default;
+
+export class Notifier extends EventEmitter<NotifierEvents> {
+  private readonly subscriber: Subscriber;
+  private listening = false;
+  private closed = false;
+
+  constructor(
+    databaseUrl: string,
+    private readonly db: pg.Pool,
+  ) {
+    super();
+    this.subscriber = createSubscriber(
+      { connectionString: databaseUrl },
+      {
+        // Keep trying for as long as the process lives: giving up would leave /health at 503 forever.
+        retryLimit: Number.POSITIVE_INFINITY,
+        retryTimeout: Number.POSITIVE_INFINITY,
+        retryInterval: (attempt) => Math.min(MAX_RETRY_MS, 100 * 2 ** attempt),
+        paranoidChecking: 10_000,
+        // Payloads are plain text (a head or an id), not JSON.
+        parse: (payload) => payload,
+        serialize: (payload) => String(payload),
+      },
+    );
+    this.subscriber.notifications.on(CHANGES_CHANNEL, (payload: string) => this.onChangesPayload(payload));
+    this.subscriber.notifications.on(REVOCATIONS_CHANNEL, (id: string) => this.emit('revoked', id));
+    this.subscriber.notifications.on(PRESENCE_CHANNEL, (id: string) => this.emit('presence', id));
+    this.subscriber.events.on('reconnect', () => this.markLost(null));
+    this.subscriber.events.on('error', (error) => this.markLost(error));
+    this.subscriber.events.on('connected', () => void this.onReconnected());
+  }
+
+  /** True while the LISTEN session is up: /health answers 200 only then. */
+  get ready(): boolean {
+    return this.listening;
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.connect();
+    for (const channel of [CHANGES_CHANNEL, REVOCATIONS_CHANNEL, PRESENCE_CHANNEL]) {
+      await this.subscriber.listenTo(channel);
+    }
+    this.listening = true;
+    this.emit('ready');
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    this.listening = false;
+    await this.subscriber.close().catch(() => {});
+  }
+
+  private onChangesPayload(payload: string): void {
+    const head = Number(payload);
+    if (Number.isSafeInteger(head) && head >= 0) this.emit('changes', head);
+  }
+
+  private markLost(error: Error | null): void {
+    if (!this.listening || this.closed) return;
+    this.listening = false;
+    this.emit('lost', error);
+  }
+
+  // pg-listen emits `connected` after the first connect (before our LISTENs: start() handles
+  // that one) and after every reconnect, once it has re-LISTENed every channel.
+  private async onReconnected(): Promise<void> {
+    if (this.closed || this.listening || !this.subscriber.getSubscribedChannels().length) return;
+    this.listening = true;
+    this.emit('ready');
+    try {
+      const { rows } = await this.db.query<{ head: string | number }>('SELECT head FROM sync_state WHERE id = 1');
+      const head = Number(rows[0]?.head ?? 0);
+      this.emit('changes', head);
+    } catch {
+      // The database is unreachable right now; the next push's NOTIFY will carry the head.
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Live sync as one Fastify plugin: the notifier (LISTEN), the station hub (/sync/ws) and
+ * presence. Starts in order once the app is ready, reports the LISTEN session to /health,
+ * and stops in reverse order on close.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { CLOSE_REVOKED, StationHub } from './hub.js';
+import { Notifier } from './notifier.js';
+import { DEFAULT_PRESENCE_TIMING, Presence, type PresenceTiming } from './presence.js';
+import { registerStationSocket } from './station-socket.js';
+
+export interface LiveOptions {
+  databaseUrl: string;
+  /** How often sockets are pinged; one missed pong drops the socket. */
+  pingIntervalMs?: number;
+  presence?: Partial<PresenceTiming>;
+}
+
+export interface Live {
+  readonly notifier: Notifier;
+  readonly hub: StationHub;
+  readonly presence: Presence;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    live: Live;
+  }
+}
+
+/** Largest frame a station may send: status reports are tiny. */
+const MAX_FRAME_BYTES = 16 * 1024;
+
+async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
+  if (!app.hasDecorator('websocketServer')) await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  const notifier = new Notifier(options.databaseUrl, app.db);
+  const hub = new StationHub(options.pingIntervalMs ?? 15_000);
+  const presence = new Presence(app.db, { ...DEFAULT_PRESENCE_TIMING, ...options.presence });
+  app.decorate('live', { notifier, hub, presence });
+  app.readiness.set('listen', () => notifier.ready);
+
+  notifier.on('changes', (head) => hub.broadcast(head));
+  notifier.on('revoked', (stationId) => hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked'));
+  notifier.on('lost', (err) => app.log.warn({ err }, 'live: LISTEN connection lost, reconnecting'));
+  notifier.on('ready', () => app.log.info({ instanceId: presence.instanceId }, 'live: listening'));
+  registerStationSocket(app, hub, presence);
+
+  app.addHook('onReady', async () => {
+    await notifier.start();
+    await presence.start();
+    hub.start();
+  });
+  app.addHook('preClose', async () => {
+    hub.stop();
+    await presence.stop();
+    await notifier.stop();
+  });
+}
+
+export const liveSync = fp(live, { name: 'mostrador-live', decorators: { fastify: ['db', 'readiness', 'settings'] } });
