@@ -3,7 +3,7 @@
 -- through the table registry. There are deliberately NO unique indexes on synced tables:
 -- pulled pages arrive in server order and a flagged local row may clash with the winner
 -- for a while; uniqueness of local writes is checked by the writer instead.
-PRAGMA application_id = 1297044558; -- 'MSTN': marks the file as a Mostrador station.
+PRAGMA application_id = 1297306702; -- 'MSTN': marks the file as a Mostrador station.
 
 CREATE TABLE users (
   id TEXT PRIMARY KEY NOT NULL, createdAt TEXT NOT NULL, updatedAt TEXT NOT NULL, deletedAt TEXT,

@@ -4,6 +4,9 @@
  * server's state as a station would see it pulling from cursor 0.
  *
  *   openTestStation(server, name, options?) → Station enrolled, bootstrapped, logged in as admin
+ *   offlineStation(users?)                  → Station never online: a data folder set up as if
+ *                                              enrolled, holding the given users (password = username + '-pass'),
+ *                                              logged in as the first one
  *   serverState(url, stationToken)           → { tables } shaped like `station dump`
  *   runStation(args, env?)                  → { code, stdout, stderr, json, error }
  *   spawnStation(args, env?)                → the ChildProcess (to kill it mid-flight)
@@ -13,8 +16,19 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AnyRow, ColumnarPullResponse, TABLE_NAMES, type TableName, columnsOf } from '@mostrador/common';
-import { Station, type StationOptions } from '../../desktop/src/core/index.js';
+import {
+  type AnyRow,
+  ColumnarPullResponse,
+  HybridLogicalClock,
+  type Role,
+  TABLE_NAMES,
+  type TableName,
+  columnsOf,
+  hashPassword,
+  newId,
+  newNodeId,
+} from '@mostrador/common';
+import { LocalStore, Station, type StationOptions } from '../../desktop/src/core/index.js';
 import type { TestServer } from './server.js';
 
 export const STATION_BIN = fileURLToPath(new URL('../../desktop/bin/station.js', import.meta.url));
@@ -38,6 +52,33 @@ export async function openTestStation(
   });
   await station.sync.pullChanges();
   await station.login('admin', server.adminPassword);
+  return station;
+}
+
+/** Cheap scrypt cost: tests log in often and the machine is shared. */
+const TEST_COST = { N: 1024, r: 8, p: 1 };
+
+export async function offlineStation(
+  users: { username: string; role: Role }[] = [{ username: 'admin', role: 'admin' }],
+  options: Partial<StationOptions> = {},
+): Promise<Station> {
+  const dataDir = options.dataDir ?? tempDataDir('offline');
+  const store = LocalStore.open(dataDir, { create: true });
+  const clock = new HybridLogicalClock(newNodeId());
+  const now = new Date().toISOString();
+  for (const { username, role } of users) {
+    const passwordHash = await hashPassword(`${username}-pass`, TEST_COST);
+    const id = newId();
+    store.rows.put('users', { id, createdAt: now, updatedAt: now, deletedAt: null, version: clock.tick(), updatedBy: id, username, displayName: username, role, passwordHash, active: true });
+  }
+  store.meta.set('stationId', newId());
+  store.meta.set('stationCode', 'TEST01');
+  store.meta.set('serverUrl', 'http://127.0.0.1:9/');
+  store.meta.set('stationToken', 'offline');
+  store.close();
+  const station = Station.open({ ...options, dataDir });
+  const first = users[0];
+  if (first) await station.login(first.username, `${first.username}-pass`);
   return station;
 }
 
