@@ -74,6 +74,13 @@ async function answerChannel(
   sendJson(response, 200, result.value, headers);
 }
 
+function mayHear(event: EventName, session: Session | null): boolean {
+  const { audience } = EVENTS[event];
+  if (audience === 'anyone') return true;
+  if (audience === 'admin') return session?.user?.role === 'admin';
+  return Boolean(session?.user);
+}
+
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
   const { channels, host } = options;
   const rendererDir = options.rendererDir ?? RENDERER_DIR;
@@ -112,8 +119,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const unsubscribe = channels.subscribe((event: EventName, payload) => {
     const text = JSON.stringify({ event, payload });
     for (const [ws, session] of socketSessions) {
-      const allowed = EVENTS[event].public || Boolean(session?.user);
-      if (allowed && ws.readyState === WebSocket.OPEN) ws.send(text);
+      if (mayHear(event, session) && ws.readyState === WebSocket.OPEN) ws.send(text);
     }
   });
 

@@ -50,7 +50,8 @@ export interface RefusedRow {
 
 /** A user as the renderer sees it: never the password hash. */
 export type UserView = Omit<Row<'users'>, 'passwordHash'>;
-export type ProductWithStock = Row<'products'> & { stock: number };
+// price is required in the registry; the registry's Row type currently infers it as optional, so it is pinned here.
+export type ProductWithStock = Row<'products'> & { price: number; stock: number };
 export type CompletedSale = { sale: Row<'sales'>; items: Row<'sale_items'>[] };
 
 export const PaymentMethod = Type.Union([Type.Literal('cash'), Type.Literal('card'), Type.Literal('other')]);
@@ -171,13 +172,13 @@ export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(CHANNELS, name);
 }
 
-/** Events pushed to the renderer; `public` ones reach a window before anyone logs in. */
+/** Events pushed to the renderer, and who may hear each: anyone (before login too), any logged-in user, or admins. */
 export const EVENTS = {
-  'app:state': { public: true },
-  'sync:status': { public: false },
-  'data:changed': { public: false },
-  'admin:stations': { public: false },
-} as const satisfies Record<string, { public: boolean }>;
+  'app:state': { audience: 'anyone' },
+  'sync:status': { audience: 'user' },
+  'data:changed': { audience: 'user' },
+  'admin:stations': { audience: 'admin' },
+} as const satisfies Record<string, { audience: 'anyone' | 'user' | 'admin' }>;
 
 export interface EventPayloads {
   'app:state': AppState;
@@ -209,14 +210,4 @@ export type ChannelResult<C extends ChannelName> =
 export interface MostradorApi {
   invoke<C extends ChannelName>(channel: C, request: ChannelRequest<C>): Promise<ChannelResponse<C>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
-}
-
-export class ChannelError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ChannelError';
-  }
 }

@@ -1,0 +1,36 @@
+/**
+ * Rows as screens list them: live ones only, filtered by a search over their text fields,
+ * in a stable order, and never a password hash.
+ */
+import { type AnyRow, type TableName, fieldsOf } from '@mostrador/common';
+import type { Station } from '../core/index.js';
+
+const HIDDEN_FIELDS = new Set(['passwordHash']);
+
+export function withoutSecrets(row: AnyRow): AnyRow {
+  return Object.fromEntries(Object.entries(row).filter(([name]) => !HIDDEN_FIELDS.has(name))) as AnyRow;
+}
+
+function textFields(table: TableName): string[] {
+  return Object.entries(fieldsOf(table))
+    .filter(([name, spec]) => spec.type === 'string' && !HIDDEN_FIELDS.has(name) && name !== 'version')
+    .map(([name]) => name);
+}
+
+function label(row: AnyRow): string {
+  const value = row.name ?? row.displayName ?? row.username ?? row.number ?? row.id;
+  return String(value).toLocaleLowerCase();
+}
+
+export function listRows(station: Station, table: TableName, search = '', limit = 500): AnyRow[] {
+  const wanted = search.trim().toLocaleLowerCase();
+  const fields = textFields(table);
+  const matches = (row: AnyRow) =>
+    !wanted || fields.some((field) => typeof row[field] === 'string' && (row[field] as string).toLocaleLowerCase().includes(wanted));
+  return station.store.rows
+    .all(table)
+    .filter((row) => !row.deletedAt && matches(row))
+    .sort((a, b) => label(a).localeCompare(label(b)))
+    .slice(0, limit)
+    .map(withoutSecrets);
+}

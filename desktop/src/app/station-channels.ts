@@ -1,0 +1,217 @@
+/**
+ * The channel map implemented over the station core, for both transports (the Electron
+ * main and the browser bridge). Each call acts as its caller's user: the core keeps one
+ * acting user, so a handler sets it right before the synchronous write it guards.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  type AnyRow,
+  type Row,
+  MostradorError,
+  type SessionUser,
+  TABLE_NAMES,
+  type TableName,
+  canWrite,
+  isTableName,
+} from '@mostrador/common';
+import type { Station, UserInput } from '../core/index.js';
+import type { CompletedSale, EventName, EventPayloads, ProductWithStock } from '../shared/channels.js';
+import type { ChannelHandlers, Session } from '../shared/dispatch.js';
+import type { EventListener, StationChannels } from '../shared/station-channels.js';
+import { AdminLink } from './admin-link.js';
+import { listRows, withoutSecrets } from './row-views.js';
+import type { StationHost } from './station-host.js';
+import { type LiveIndicator, NO_STATION_STATUS, syncStatusOf } from './sync-status.js';
+
+export interface StationChannelsOptions {
+  /** The live channel of a station, when the caller runs one. */
+  liveOf?: (station: Station) => LiveIndicator | null;
+}
+
+const EDITABLE = new Set<TableName>(['products', 'providers', 'customers', 'users']);
+
+function editableTable(table: string): TableName {
+  if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `No synced table named ${table}.`);
+  if (!EDITABLE.has(table)) {
+    throw new MostradorError('FORBIDDEN', `${table} rows are written by sales and stock operations, not edited.`);
+  }
+  return table;
+}
+
+function requireUser(session: Session): SessionUser {
+  if (!session.user) throw new MostradorError('NOT_LOGGED_IN');
+  return session.user;
+}
+
+function requireAdmin(session: Session): SessionUser {
+  const user = requireUser(session);
+  if (user.role !== 'admin') throw new MostradorError('FORBIDDEN', 'Only an admin can do this.');
+  return user;
+}
+
+export function createStationChannels(host: StationHost, options: StationChannelsOptions = {}): StationChannels {
+  const events = new EventEmitter<{ event: [EventName, unknown] }>();
+  const emit = <E extends EventName>(event: E, payload: EventPayloads[E]) => events.emit('event', event, payload);
+  const admin = new AdminLink(() => host.station?.store.meta.get('serverUrl') ?? null);
+  const adminTokens = new WeakMap<Session, string>();
+  const wired = new WeakSet<Station>();
+  const cleanups: (() => void)[] = [];
+  let lastSyncAt: string | null = null;
+  let live: LiveIndicator | null = null;
+
+  const status = () => (host.station ? syncStatusOf(host.station, live, lastSyncAt) : NO_STATION_STATUS);
+  const publishStatus = () => emit('sync:status', status());
+
+  /** Acting as the caller's user is part of the write: call right before it, nothing async between. */
+  function actingStation(session: Session): Station {
+    const station = host.requireStation();
+    station.actAs(requireUser(session).id);
+    return station;
+  }
+
+  function wire(station: Station) {
+    if (wired.has(station)) return;
+    wired.add(station);
+    live = options.liveOf?.(station) ?? null;
+    const onStatus = (next: { reachable: boolean | null; syncing: boolean }) => {
+      if (next.reachable && !next.syncing) lastSyncAt = new Date().toISOString();
+      publishStatus();
+    };
+    const onWritten = ({ tables }: { tables: TableName[] }) => {
+      emit('data:changed', { tables });
+      publishStatus();
+    };
+    const onPulled = () => emit('data:changed', { tables: [...TABLE_NAMES] });
+    // When the live socket drops, find out at once whether the server is gone, so the bar says so.
+    const onLiveChange = () => {
+      publishStatus();
+      if (!live?.connected) void station.sync.sync().catch(() => {});
+    };
+    station.sync.on('status', onStatus);
+    station.store.on('written', onWritten);
+    station.sync.on('pulled', onPulled);
+    live?.on('online', onLiveChange);
+    live?.on('offline', onLiveChange);
+    // Without a live channel (or while it is down), try again now and then so the station comes back by itself.
+    const retry = setInterval(() => {
+      if (!live?.connected && station.sync.status().reachable === false) void station.sync.sync().catch(() => {});
+    }, 5_000);
+    retry.unref();
+    cleanups.push(() => {
+      clearInterval(retry);
+      station.sync.off('status', onStatus);
+      station.store.off('written', onWritten);
+      station.sync.off('pulled', onPulled);
+      live?.off('online', onLiveChange);
+      live?.off('offline', onLiveChange);
+    });
+  }
+
+  const onState = (state: EventPayloads['app:state']) => emit('app:state', state);
+  const onStations = (stations: EventPayloads['admin:stations']['stations']) => emit('admin:stations', { stations });
+  host.on('state', onState);
+  host.on('station', wire);
+  admin.on('stations', onStations);
+  if (host.station) wire(host.station);
+
+  const withStock = (station: Station, row: AnyRow) =>
+    ({ ...row, stock: station.shop.stockOf(row.id) }) as ProductWithStock;
+
+  const handlers: ChannelHandlers = {
+    'app:state': async () => host.state(),
+    'station:enroll': async (request) => host.enroll(request),
+    'session:get': async (_, session) => ({ user: session.user }),
+    'session:login': async ({ username, password }, session) => {
+      const user = await host.requireStation().login(username, password);
+      session.user = user;
+      // The server token only serves the admin monitor; the local login never waits for it.
+      if (user.role === 'admin') {
+        void admin.login(username, password).then((token) => {
+          if (token && session.user?.id === user.id) adminTokens.set(session, token);
+        });
+      }
+      return { user };
+    },
+    'session:logout': async (_, session) => {
+      admin.unwatch(adminTokens.get(session) ?? null);
+      adminTokens.delete(session);
+      session.user = null;
+      return { user: null };
+    },
+    'sync:status': async () => status(),
+    'sync:refused': async () => ({
+      rows: host.requireStation().flagged().map(({ table, id, code, message }) => ({ table, id, code, message })),
+    }),
+    'sync:now': async () => {
+      await host.requireStation().sync.sync().catch(() => {});
+      return status();
+    },
+    'rows:list': async ({ table, search, limit }, session) => {
+      if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `No synced table named ${table}.`);
+      if (table === 'users') requireAdmin(session);
+      return { rows: listRows(host.requireStation(), table, search, limit) };
+    },
+    'rows:save': async ({ table, row }, session) => {
+      const name = editableTable(table);
+      if ('passwordHash' in row) throw new MostradorError('VALIDATION', 'Send a password, never a hash.');
+      if (name === 'users') {
+        requireAdmin(session);
+        return { row: withoutSecrets(await actingStation(session).shop.saveUser(row as UserInput)) };
+      }
+      if (!canWrite(requireUser(session).role, name)) throw new MostradorError('FORBIDDEN');
+      return { row: actingStation(session).shop.save(name as 'products' | 'providers' | 'customers', row) };
+    },
+    'rows:remove': async ({ table, id }, session) => {
+      const name = editableTable(table) as 'products' | 'providers' | 'customers' | 'users';
+      if (name === 'users') requireAdmin(session);
+      if (!canWrite(requireUser(session).role, name)) throw new MostradorError('FORBIDDEN');
+      actingStation(session).shop.remove(name, id);
+      return { id };
+    },
+    'products:lookup': async ({ query }) => {
+      const station = host.requireStation();
+      const rows = query.trim() ? station.shop.searchProducts(query, 50) : listRows(station, 'products', '', 200);
+      return { products: rows.map((row) => withStock(station, row)) };
+    },
+    'stock:adjust': async ({ productId, quantity, kind, reason }, session) => {
+      const station = actingStation(session);
+      const row =
+        kind === 'purchase'
+          ? station.shop.recordPurchase(productId, quantity, reason)
+          : station.shop.adjustStock(productId, quantity, reason ?? '');
+      return { row: row as Row<'stock_movements'> };
+    },
+    'sales:complete': async (request, session) => {
+      // The core types rows generically; these are the registry's sales and sale_items rows.
+      return actingStation(session).shop.recordSale(request) as unknown as CompletedSale;
+    },
+    'admin:stations': async (_, session) => {
+      requireAdmin(session);
+      const token = adminTokens.get(session) ?? null;
+      const stations = await admin.stations(token);
+      if (token) admin.watch(token);
+      return { stations };
+    },
+    'admin:revoke': async ({ stationId }, session) => {
+      requireAdmin(session);
+      await admin.revoke(adminTokens.get(session) ?? null, stationId);
+      return { stationId };
+    },
+  };
+
+  return {
+    handlers,
+    subscribe(listener: EventListener) {
+      const relay = (event: EventName, payload: unknown) => listener(event, payload as never);
+      events.on('event', relay);
+      return () => events.off('event', relay);
+    },
+    async close() {
+      host.off('state', onState);
+      host.off('station', wire);
+      admin.off('stations', onStations);
+      admin.close();
+      for (const cleanup of cleanups) cleanup();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The status bar's view of sync, from the core's SyncManager and the live channel. "Online"
+ * is the last request reaching the server; "live" is the WebSocket being connected.
+ */
+import type { Station } from '../core/index.js';
+import type { SyncStatus } from '../shared/channels.js';
+
+/** What the app needs to know of the live channel; `station serve` and the Electron main pass theirs. */
+export interface LiveIndicator {
+  readonly connected: boolean;
+  on(event: 'online' | 'offline', listener: () => void): unknown;
+  off(event: 'online' | 'offline', listener: () => void): unknown;
+}
+
+export function syncStatusOf(station: Station, live: LiveIndicator | null, lastSyncAt: string | null): SyncStatus {
+  const status = station.sync.status();
+  const liveNow = live?.connected ?? false;
+  return {
+    online: liveNow || status.reachable === true,
+    live: liveNow,
+    lastSyncAt,
+    pending: status.pending,
+    refused: status.flagged,
+    cursor: status.cursor,
+    head: status.head,
+  };
+}
+
+const OFFLINE = { online: false, live: false, lastSyncAt: null, pending: 0, refused: 0, cursor: 0, head: 0 };
+export const NO_STATION_STATUS: SyncStatus = OFFLINE;

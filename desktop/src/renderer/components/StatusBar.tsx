@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
+import { api } from '../api/index.js';
+import { formatTime } from '../format.js';
+import { useChannel, useEvent, useNow } from '../hooks.js';
+import { timeAgo } from '../format.js';
+
+/** Always at the bottom: is this station connected, live, up to date, and does anything need a person. */
+export function StatusBar() {
+  const { t } = useTranslation();
+  const initial = useChannel('sync:status', {});
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [refused, setRefused] = useState<RefusedRow[] | null>(null);
+  const now = useNow(5000);
+  useEvent('sync:status', setStatus);
+  const current = status ?? initial.data;
+  if (!current) return <footer className="statusbar" />;
+
+  async function showRefused() {
+    setRefused((await api.invoke('sync:refused', {})).rows);
+  }
+
+  return (
+    <footer className="statusbar" data-testid="status-bar" data-online={current.online} data-live={current.live}>
+      <span className={current.online ? 'pill ok' : 'pill bad'} data-testid="status-online">
+        {current.online ? t('status.online') : t('status.offline')}
+      </span>
+      <span className={current.live ? 'pill ok' : 'pill muted'} data-testid="status-live">
+        {current.live ? t('status.live') : t('status.notLive')}
+      </span>
+      <span title={current.lastSyncAt ? formatTime(current.lastSyncAt) : undefined}>
+        {t('status.lastSync', { when: timeAgo(current.lastSyncAt, now, t) })}
+      </span>
+      <span data-testid="status-pending">{current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}</span>
+      {current.refused > 0 ? (
+        <button type="button" className="pill bad" onClick={() => void showRefused()}>
+          {t('status.refused', { count: current.refused })}
+        </button>
+      ) : null}
+      <button type="button" className="link push-right" onClick={() => void api.invoke('sync:now', {}).then(setStatus, () => {})}>
+        {t('status.syncNow')}
+      </button>
+      {refused ? (
+        <dialog open className="dialog" aria-labelledby="refused-title">
+          <h2 id="refused-title">{t('status.refusedTitle')}</h2>
+          <p>{t('status.refusedIntro')}</p>
+          <ul className="refused-list">
+            {refused.map((row) => (
+              <li key={`${row.table}:${row.id}`}>
+                <strong>{row.table}</strong> <code>{row.id}</code> — {row.code}: {row.message}
+              </li>
+            ))}
+          </ul>
+          <div className="actions">
+            <button type="button" onClick={() => setRefused(null)}>
+              {t('status.close')}
+            </button>
+          </div>
+        </dialog>
+      ) : null}
+    </footer>
+  );
+}

@@ -1,0 +1,69 @@
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AppState } from '../../shared/channels.js';
+import { api } from '../api/index.js';
+import { Field } from '../components/Field.js';
+import { LanguageSwitch } from '../components/LanguageSwitch.js';
+import { describeError } from '../errors.js';
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function FirstRunScreen({ state, onState }: { state: AppState; onState: (state: AppState) => void }) {
+  const { t } = useTranslation();
+  const [form, setForm] = useState({
+    serverUrl: state.serverUrl ?? state.suggestedServerUrl ?? '',
+    stationName: '',
+    username: 'admin',
+    password: '',
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (name: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm((current) => ({ ...current, [name]: event.target.value }));
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!isHttpUrl(form.serverUrl.trim())) return setError(t('errors.BAD_URL'));
+    setBusy(true);
+    setError(null);
+    try {
+      onState(await api.invoke('station:enroll', { ...form, serverUrl: form.serverUrl.trim(), stationName: form.stationName.trim() }));
+    } catch (failure) {
+      setError(describeError(failure, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const shownError = error ?? (state.lastError ? describeError(Object.assign(new Error(state.lastError.message), state.lastError), t) : null);
+  return (
+    <main className="centered-page">
+      <form className="card narrow" onSubmit={submit} aria-labelledby="first-run-title">
+        <header className="card-header">
+          <h1 id="first-run-title">{t('firstRun.title')}</h1>
+          <LanguageSwitch />
+        </header>
+        <p className="muted">{t('firstRun.intro')}</p>
+        <Field label={t('firstRun.serverUrl')} hint={t('firstRun.serverUrlHint')} name="serverUrl" value={form.serverUrl} onChange={set('serverUrl')} required autoComplete="url" inputMode="url" />
+        <Field label={t('firstRun.stationName')} hint={t('firstRun.stationNameHint')} name="stationName" value={form.stationName} onChange={set('stationName')} required maxLength={100} autoFocus />
+        <Field label={t('firstRun.username')} name="username" value={form.username} onChange={set('username')} required autoComplete="username" />
+        <Field label={t('firstRun.password')} name="password" type="password" value={form.password} onChange={set('password')} required autoComplete="current-password" />
+        {shownError ? (
+          <p className="alert error" role="alert">
+            {shownError}
+          </p>
+        ) : null}
+        <button type="submit" className="primary wide" disabled={busy}>
+          {busy ? t('firstRun.submitting') : t('firstRun.submit')}
+        </button>
+      </form>
+    </main>
+  );
+}
