@@ -63,9 +63,10 @@ type Outcomes = {
 };
 
 async function lockHead(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ head: number }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
+  const { rows } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
   if (!rows[0]) throw new Error('sync_state has no head row; run the migrations');
-  return rows[0].head;
+  // bigint arrives as a string from a client without the pool's int8 parser.
+  return Number(rows[0].head);
 }
 
 async function loadActors(client: pg.ClientBase, ids: string[]): Promise<Map<string, Actor>> {

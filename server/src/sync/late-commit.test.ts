@@ -1,0 +1,106 @@
+import { type AnyRow, type Change, columnsOf } from '@mostrador/common';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RowMaker } from '../../../test/support/rows.js';
+import { enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { pageChanges, pullPage, push } from '../../../test/support/sync-client.js';
+import { applyChanges } from './apply.js';
+
+/**
+ * The late-commit test: writers push concurrently while some transactions stay open
+ * long after taking their sequence numbers, and readers pull in a loop the whole time.
+ * If a commit could become visible below a cursor a reader had already passed, that
+ * reader would miss it and its replay would differ from the final state.
+ */
+describe('sequence numbers in commit order', () => {
+  let server: TestServer;
+  let station: string;
+  let adminId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ poolSize: 12 });
+    station = (await enrollStation(server.url, 'Caja 1')).stationToken;
+    adminId = (await login(server.url, 'admin', server.adminPassword)).user.id;
+  });
+  afterAll(() => server?.close());
+
+  /** Pushes through HTTP: new customers plus edits of products every writer shares. */
+  async function httpWriter(shared: AnyRow[], rounds: number): Promise<void> {
+    const maker = new RowMaker(adminId);
+    for (let round = 0; round < rounds; round++) {
+      const changes: Change[] = Array.from({ length: 4 }, () => ({ table: 'customers', row: maker.row('customers') }));
+      for (const product of shared) changes.push({ table: 'products', row: maker.edit(product, { price: round * 10 + 1 }) });
+      const { status, body } = await push(server.url, station, changes);
+      expect(status).toBe(200);
+      expect(body.rejected).toEqual([]);
+    }
+  }
+
+  /** The same apply path in a transaction held open well after the sequence was taken. */
+  async function slowWriter(rounds: number): Promise<void> {
+    const maker = new RowMaker(adminId);
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      for (let round = 0; round < rounds; round++) {
+        await client.query('BEGIN');
+        const changes: Change[] = Array.from({ length: 3 }, () => ({ table: 'customers', row: maker.row('customers') }));
+        await applyChanges(client, changes, { nowMs: Date.now(), clockAheadMs: 60_000, stationId: null });
+        await client.query('SELECT pg_sleep(0.15)');
+        await client.query('COMMIT');
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function reader(done: () => boolean): Promise<{ rows: Map<string, AnyRow>; pages: number }> {
+    const rows = new Map<string, AnyRow>();
+    let cursor = 0;
+    let head = 0;
+    let pages = 0;
+    for (;;) {
+      const finished = done();
+      const page = await pullPage(server.url, station, cursor, 5, pages % 2 ? 'columns' : 'rows');
+      pages += 1;
+      expect(page.cursor).toBeGreaterThanOrEqual(cursor);
+      expect(page.head).toBeGreaterThanOrEqual(head);
+      for (const { table, row } of pageChanges(page)) rows.set(`${table}:${row.id}`, row);
+      cursor = page.cursor;
+      head = page.head;
+      if (finished && !page.hasMore) return { rows, pages };
+    }
+  }
+
+  async function finalState(): Promise<Map<string, AnyRow>> {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    const state = new Map<string, AnyRow>();
+    for (const table of ['users', 'customers', 'products'] as const) {
+      const columns = columnsOf(table).map((c) => `"${c}"`).join(', ');
+      const { rows } = await client.query<AnyRow>(`SELECT ${columns} FROM ${table}`);
+      for (const row of rows) state.set(`${table}:${row.id}`, row);
+    }
+    await client.end();
+    return state;
+  }
+
+  it('lets every reader replay exactly the final state while commits land late', async () => {
+    const seed = new RowMaker(adminId);
+    const shared = [seed.row('products'), seed.row('products')];
+    await push(server.url, station, shared.map((row) => ({ table: 'products', row })));
+
+    let writing = true;
+    const readers = Array.from({ length: 3 }, () => reader(() => !writing));
+    await Promise.all([httpWriter(shared, 12), httpWriter(shared, 12), httpWriter(shared, 12), slowWriter(6), slowWriter(4)]);
+    writing = false;
+    const replays = await Promise.all(readers);
+
+    const final = await finalState();
+    expect(final.size).toBe(1 + 2 + 3 * 12 * 4 + 10 * 3);
+    for (const replay of replays) {
+      expect(replay.pages).toBeGreaterThan(10);
+      expect(replay.rows).toEqual(final);
+    }
+  });
+});
