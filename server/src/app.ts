@@ -7,7 +7,9 @@ import type { ReadinessCheck, ServerSettings } from './context.js';
 import { migrateCentral } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { registerErrorHandling } from './errors.js';
+import { adminMonitoring } from './admin/plugin.js';
 import { healthRoutes } from './health/health.js';
+import { type LiveOptions, liveSync } from './live/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
 import { pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly loginRateLimit?: LoginRateLimit;
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
+  /** Live channel timing (ping interval, presence heartbeat); defaults suit production. */
+  readonly live?: Omit<LiveOptions, 'databaseUrl'>;
 }
 
 declare module 'fastify' {
@@ -90,8 +94,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(enrollRoutes);
     await app.register(pushRoutes);
     await app.register(pullRoutes);
-    // The live channel (server/src/live) and the admin routes (server/src/admin) register
-    // here, after the routes they build on; they add readiness checks to app.readiness.
+    // The live channel and the admin routes build on the routes above; the live plugin
+    // adds the LISTEN session to app.readiness, so /health waits for it.
+    await app.register(liveSync, { databaseUrl: options.databaseUrl, ...options.live });
+    await app.register(adminMonitoring);
   } catch (error) {
     await app.close();
     throw error;

@@ -3,18 +3,12 @@
  * PostgreSQL, stations and admins made directly in the database, and WebSocket clients
  * that collect what they receive.
  */
-import { HybridLogicalClock, newId, newNodeId } from '@mostrador/common';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { newId } from '@mostrador/common';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import { adminMonitoring } from '../../server/src/admin/plugin.js';
+import { type AppOptions, buildApp } from '../../server/src/app.js';
 import { newStationToken, signUserToken, stationTokenHash } from '../../server/src/auth/tokens.js';
-import type { ReadinessCheck, ServerSettings } from '../../server/src/context.js';
-import { createPool } from '../../server/src/db/pool.js';
-import { registerErrorHandling } from '../../server/src/errors.js';
-import { healthRoutes } from '../../server/src/health/health.js';
-import { type LiveOptions, liveSync } from '../../server/src/live/plugin.js';
-import { typeBoxValidatorCompiler } from '../../server/src/validation.js';
 
 export const JWT_SECRET = 'live-test-secret';
 
@@ -25,28 +19,15 @@ export interface LiveApp {
   close(): Promise<void>;
 }
 
-/** The live part of the API on its own: the same plugins buildApp registers, listening on port 0. */
-export async function startLiveApp(databaseUrl: string, options: Partial<LiveOptions> = {}): Promise<LiveApp> {
-  const app = Fastify({ logger: false });
-  app.setValidatorCompiler(typeBoxValidatorCompiler);
-  registerErrorHandling(app);
-  const settings: ServerSettings = {
+/** The real API (buildApp, live and admin parts included) on an existing database, listening on port 0. */
+export async function startLiveApp(databaseUrl: string, live: AppOptions['live'] = {}): Promise<LiveApp> {
+  const app = await buildApp({
+    databaseUrl,
     jwtSecret: JWT_SECRET,
-    clockAheadMs: 60_000,
-    tokenTtlSeconds: 3600,
-    now: Date.now,
-  };
-  const db = createPool(databaseUrl, 4);
-  app.decorate('settings', settings);
-  app.decorate('db', db);
-  app.decorate('hlc', new HybridLogicalClock(newNodeId(), Date.now));
-  app.decorate('readiness', new Map<string, ReadinessCheck>());
-  app.decorateRequest('station', null);
-  app.decorateRequest('user', null);
-  app.addHook('onClose', () => db.end());
-  await app.register(healthRoutes);
-  await app.register(liveSync, { databaseUrl, ...options });
-  await app.register(adminMonitoring);
+    adminPassword: 'live-test-admin',
+    poolSize: 4,
+    live,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -14,7 +14,7 @@ describe('/health', () => {
     server = await startTestServer();
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', db: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', db: 'ok', listen: 'ok' });
   });
 
   it('answers 503 while a registered part is not ready', async () => {

@@ -5,18 +5,13 @@
 import type pg from 'pg';
 
 /** Payload: the new head, as text. Sent inside the push transaction, so it exists only if the push committed. */
-export const CHANGES_CHANNEL = 'mostrador_changes';
+export { CHANGES_CHANNEL } from '../sync/apply.js';
 /** Payload: a station id whose token was just revoked; every instance closes its sockets. */
 export const REVOCATIONS_CHANNEL = 'mostrador_revocations';
 /** Payload: a station id whose presence or status changed; admin monitors refresh. */
 export const PRESENCE_CHANNEL = 'mostrador_presence';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
-
-/** Call inside the push transaction, after the head moved, before COMMIT. */
-export async function notifyChanges(client: Queryable, head: number): Promise<void> {
-  await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(head)]);
-}
 
 export async function notifyRevocation(client: Queryable, stationId: string): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [REVOCATIONS_CHANNEL, stationId]);
