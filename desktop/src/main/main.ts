@@ -1,0 +1,58 @@
+/**
+ * The Electron main process: a thin shell. It opens the station core in the app's data
+ * folder, serves the channel map to one sandboxed window, and takes the station online.
+ * Everything it does lives in tested modules (app/, shared/, bridge/); this file only wires.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow, app, ipcMain } from 'electron';
+import { createStationChannels } from '../app/station-channels.js';
+import { StationHost } from '../app/station-host.js';
+import type { Station } from '../core/index.js';
+import { serveChannels } from './ipc.js';
+import { type OnlineStation, takeOnline } from './online.js';
+import { createAppWindow } from './window.js';
+
+const DIST = fileURLToPath(new URL('..', import.meta.url));
+const paths = {
+  preload: join(DIST, 'electron', 'preload.cjs'),
+  rendererIndex: join(DIST, 'renderer', 'index.html'),
+};
+
+let window: BrowserWindow | null = null;
+const online: OnlineStation[] = [];
+
+async function start() {
+  const host = new StationHost({
+    dataDir: join(app.getPath('userData'), 'station'),
+    suggestedServerUrl: process.env.MOSTRADOR_SERVER_URL ?? null,
+    onStation: (station: Station) => {
+      online.push(takeOnline(station));
+    },
+  });
+  const channels = createStationChannels(host, { liveOf: () => online.at(-1)?.live ?? null });
+  const stopServing = serveChannels(ipcMain, channels, () => window);
+  await host.start();
+  window = createAppWindow(paths);
+  window.on('closed', () => {
+    window = null;
+  });
+  app.once('will-quit', () => {
+    stopServing();
+    for (const station of online) station.stop();
+    void channels.close();
+    host.close();
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Two copies would open the same SQLite file and both push: focus the first one instead.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+  void app.whenReady().then(start);
+}
