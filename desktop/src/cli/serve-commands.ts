@@ -1,0 +1,65 @@
+/**
+ * The commands `station serve` reads, one JSON object per line (PROTOCOL.md), parsed
+ * against a schema; anything else is answered BAD_COMMAND and changes nothing.
+ */
+import { MostradorError } from '@mostrador/common';
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+const Tag = Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Null()]));
+const User = Type.Optional(Type.String({ minLength: 1 }));
+const Table = Type.String({ minLength: 1 });
+const Id = Type.String({ minLength: 1 });
+
+export const ServeCommand = Type.Union([
+  Type.Object({
+    cmd: Type.Literal('put'),
+    table: Table,
+    row: Type.Record(Type.String(), Type.Unknown()),
+    user: User,
+    tag: Tag,
+  }),
+  Type.Object({ cmd: Type.Literal('delete'), table: Table, id: Id, user: User, tag: Tag }),
+  Type.Object({ cmd: Type.Literal('get'), table: Table, id: Id, tag: Tag }),
+  Type.Object({ cmd: Type.Literal('sync'), tag: Tag }),
+  Type.Object({ cmd: Type.Literal('status'), tag: Tag }),
+  Type.Object({ cmd: Type.Literal('quit'), tag: Tag }),
+]);
+export type ServeCommand = Static<typeof ServeCommand>;
+
+const COMMANDS = new Set(['put', 'delete', 'get', 'sync', 'status', 'quit']);
+const checker = TypeCompiler.Compile(ServeCommand);
+
+export interface ParsedLine {
+  /** Repeated in the reply, even when the command is refused. */
+  tag: unknown;
+  command: ServeCommand | null;
+  error: MostradorError | null;
+}
+
+export function parseCommandLine(line: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return refused(undefined, 'The line is not JSON; send one JSON object per line.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return refused(undefined, 'A command is a JSON object such as {"cmd":"status"}.');
+  }
+  const tag = (value as { tag?: unknown }).tag;
+  const cmd = (value as { cmd?: unknown }).cmd;
+  if (typeof cmd !== 'string' || !COMMANDS.has(cmd)) {
+    return refused(tag, `Unknown command ${JSON.stringify(cmd ?? null)}; expected one of ${[...COMMANDS].join(', ')}.`);
+  }
+  if (!checker.Check(value)) {
+    const fields = [...checker.Errors(value)].map((e) => e.path).filter((p) => p !== '');
+    const where = [...new Set(fields)].slice(0, 3).join(', ') || '/';
+    return refused(tag, `Malformed ${cmd} command (check ${where}).`);
+  }
+  return { tag, command: value, error: null };
+}
+
+function refused(tag: unknown, message: string): ParsedLine {
+  return { tag, command: null, error: new MostradorError('BAD_COMMAND', message) };
+}

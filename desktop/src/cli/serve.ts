@@ -1,0 +1,171 @@
+/**
+ * `station serve --data DIR [--ui HOST:PORT]`: the station online for as long as it runs.
+ * JSON lines in and out (PROTOCOL.md): commands on stdin, one reply each (with the
+ * command's tag), and unprompted events: ready, online, offline, pushed, pulled.
+ * It keeps running when stdin closes (a script may just listen); SIGTERM and SIGINT stop
+ * it cleanly. With --ui it also serves the renderer to a browser on that address.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { MostradorError } from '@mostrador/common';
+import { Station } from '../core/index.js';
+import { LiveClient } from '../core/live/live-client.js';
+import { stationOptionsFromEnv } from './options.js';
+import { parseCommandLine } from './serve-commands.js';
+import { ServeSession } from './serve-session.js';
+
+const USAGE = 'station serve --data DIR [--ui HOST:PORT]';
+/** How long `quit` waits for the outbox to reach the server before leaving it for next time. */
+const QUIT_FLUSH_MS = 5_000;
+
+interface ServeFlags {
+  data: string;
+  ui: { host: string; port: number } | null;
+}
+
+function parseServeFlags(args: string[]): ServeFlags {
+  let values: { data?: string; ui?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { data: { type: 'string' }, ui: { type: 'string' } }, strict: true }));
+  } catch (error) {
+    throw new MostradorError('BAD_COMMAND', `${(error as Error).message}. Usage: ${USAGE}`);
+  }
+  if (!values.data) throw new MostradorError('BAD_COMMAND', `Missing --data. Usage: ${USAGE}`);
+  return { data: values.data, ui: values.ui === undefined ? null : parseAddress(values.ui) };
+}
+
+function parseAddress(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || port > 65_535) throw new MostradorError('BAD_COMMAND', `--ui wants HOST:PORT, got "${text}".`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function appVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+function write(message: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+/** Forward the station's sync and live events as JSON lines. */
+function announce(station: Station, live: LiveClient): void {
+  station.sync.on('pushed', ({ count, cursor }) => write({ event: 'pushed', count, cursor }));
+  station.sync.on('pulled', ({ count, cursor, ids }) => write({ event: 'pulled', count, cursor, ids }));
+  live.on('online', () => write({ event: 'online' }));
+  live.on('offline', () => write({ event: 'offline' }));
+  live.on('error', (error) => write({ event: 'error', error: { code: error.code, message: error.message } }));
+}
+
+class Server {
+  private live: LiveClient | null = null;
+  private station: Station | null = null;
+  private session: ServeSession | null = null;
+  private stopping = false;
+  private readonly keepAlive = setInterval(() => {}, 1 << 30);
+
+  constructor(private readonly dataDir: string) {}
+
+  /** Take an opened station online: startup sync, then the live channel. */
+  async goOnline(station: Station): Promise<void> {
+    this.station = station;
+    const live = new LiveClient(station, { appVersion: appVersion() });
+    this.live = live;
+    this.session = new ServeSession(station, () => this.live);
+    announce(station, live);
+    write({ event: 'ready', stationId: station.id });
+    // Offline is fine: the live client keeps trying and pushes once it gets through.
+    await station.sync.sync().catch(() => {});
+    if (!this.stopping) live.start();
+  }
+
+  readCommands(): void {
+    const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (line) => {
+      if (line.trim() !== '') void this.answer(line);
+    });
+  }
+
+  private async answer(line: string): Promise<void> {
+    const { tag, command, error } = parseCommandLine(line);
+    const reply = (fields: Record<string, unknown>) => write({ ...(tag === undefined ? {} : { tag }), ...fields });
+    if (!command) return reply({ ok: false, error: { code: error?.code, message: error?.message } });
+    if (command.cmd === 'quit') {
+      await this.stop(true);
+      reply({ ok: true });
+      return this.exit();
+    }
+    try {
+      if (!this.session) throw new MostradorError('NOT_ENROLLED');
+      reply({ ok: true, ...(await this.session.run(command)) });
+    } catch (failure) {
+      const known = failure instanceof MostradorError ? failure : new MostradorError('INTERNAL', String(failure));
+      reply({ ok: false, error: { code: known.code, message: known.message } });
+    }
+  }
+
+  async stop(flush: boolean): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const station = this.station;
+    const wasOnline = this.live?.connected ?? false;
+    this.live?.stop();
+    if (flush && station && wasOnline && station.sync.pending > 0) {
+      const timeout = new Promise((resolve) => setTimeout(resolve, QUIT_FLUSH_MS).unref());
+      await Promise.race([station.sync.pushOutbox().catch(() => {}), timeout]);
+    }
+    station?.close();
+  }
+
+  exit(): void {
+    clearInterval(this.keepAlive);
+    // Leave once stdout has been written out, so the last reply is not lost in a pipe.
+    process.stdout.write('', () => process.exit(0));
+  }
+
+  get folder(): string {
+    return this.dataDir;
+  }
+
+  get liveClient(): LiveClient | null {
+    return this.live;
+  }
+}
+
+async function startUi(
+  server: Server,
+  station: Station | null,
+  address: { host: string; port: number },
+): Promise<void> {
+  const { startUiBridge } = await import('../bridge/server.js');
+  const bridge = await startUiBridge({
+    station,
+    dataDir: server.folder,
+    host: address.host,
+    port: address.port,
+    onStation: (enrolled) => server.goOnline(enrolled),
+    liveOf: () => server.liveClient,
+  });
+  write({ event: 'ui', url: bridge.url });
+}
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const flags = parseServeFlags(args);
+  let station: Station | null = null;
+  try {
+    station = Station.open(stationOptionsFromEnv(flags.data));
+  } catch (error) {
+    // With a browser UI, an empty folder is fine: its first-run screen enrolls the station.
+    if (!(flags.ui && error instanceof MostradorError && error.code === 'NOT_ENROLLED')) throw error;
+  }
+  const server = new Server(flags.data);
+  const stopOnSignal = () => void server.stop(false).then(() => server.exit());
+  process.on('SIGTERM', stopOnSignal);
+  process.on('SIGINT', stopOnSignal);
+  server.readCommands();
+  if (flags.ui) await startUi(server, station, flags.ui);
+  if (station) await server.goOnline(station);
+}
