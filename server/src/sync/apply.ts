@@ -52,7 +52,9 @@ interface Conflict {
 
 interface TableOutcome {
   readonly table: TableName;
-  readonly written: Map<string, AnyRow>;
+  /** Rows to write, in write order: those new to the database first, then updates. */
+  readonly inserts: AnyRow[];
+  readonly updates: AnyRow[];
 }
 
 type Outcomes = {
@@ -176,7 +178,8 @@ async function decideTable(
     }
     record(outcomes, table, row.id, decision);
   }
-  return { table, written };
+  const rows = [...written.values()];
+  return { table, inserts: rows.filter((r) => !stored.has(r.id)), updates: rows.filter((r) => stored.has(r.id)) };
 }
 
 function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number): unknown[][] {
@@ -190,15 +193,17 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Write a table's decided rows. The one bulk statement is the fast path; if it still meets
- * a unique violation the pre-check could not foresee, the rows go one by one so only the
- * offending ones are refused. Returns the ids refused that way.
+ * Write a table's decided rows, numbered from `firstSeq` in order. The bulk statements are
+ * the fast path; if they still meet a unique violation the pre-check could not foresee,
+ * the rows go one by one so only the offending ones are refused. Returns the ids refused.
  */
-async function writeTable(client: pg.ClientBase, table: TableName, rows: AnyRow[], firstSeq: number): Promise<string[]> {
-  const sql = tableSql(table).upsert;
+async function writeTable(client: pg.ClientBase, { table, inserts, updates }: TableOutcome, firstSeq: number): Promise<string[]> {
+  const sql = tableSql(table);
+  const rows = [...inserts, ...updates];
   await client.query('SAVEPOINT bulk_write');
   try {
-    await client.query(sql, columnArrays(table, rows, firstSeq));
+    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, firstSeq));
+    if (updates.length) await client.query(sql.update, columnArrays(table, updates, firstSeq + inserts.length));
     await client.query('RELEASE SAVEPOINT bulk_write');
     return [];
   } catch (error) {
@@ -209,7 +214,7 @@ async function writeTable(client: pg.ClientBase, table: TableName, rows: AnyRow[
   for (const [i, row] of rows.entries()) {
     await client.query('SAVEPOINT row_write');
     try {
-      await client.query(sql, columnArrays(table, [row], firstSeq + i));
+      await client.query(sql.upsert, columnArrays(table, [row], firstSeq + i));
       await client.query('RELEASE SAVEPOINT row_write');
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT row_write');
@@ -275,11 +280,12 @@ export async function applyChanges(
   for (const table of TABLE_NAMES) {
     const entries = groups.get(table);
     if (!entries) continue;
-    const { written } = await decideTable(client, table, entries, actors, context, outcomes);
-    if (written.size === 0) continue;
-    const refused = await writeTable(client, table, [...written.values()], next + 1);
+    const decided = await decideTable(client, table, entries, actors, context, outcomes);
+    const count = decided.inserts.length + decided.updates.length;
+    if (count === 0) continue;
+    const refused = await writeTable(client, decided, next + 1);
     if (refused.length) dropRefused(outcomes, table, refused);
-    next += written.size;
+    next += count;
   }
   await logConflicts(client, outcomes.conflicts, context.stationId);
   if (next > head) {

@@ -23,9 +23,14 @@ export interface TableSql {
   /** Live rows holding one of `$1` in a unique field, per unique field. */
   readonly selectUniqueOwners: ReadonlyMap<string, string>;
   /**
-   * Insert-or-update many rows from one array per column (plus seq last). Arrays through
-   * `unnest` make one statement and one plan for any batch size: the fast path of push.
+   * Many rows from one array per column (plus seq last): arrays through `unnest` make one
+   * statement and one plan for any batch size, the fast path of push. Push holds the
+   * sequence lock and knows which rows are new, so it inserts those plainly (cheaper than
+   * a speculative ON CONFLICT insertion) and updates the others.
    */
+  readonly insert: string;
+  readonly update: string;
+  /** Insert-or-update, for the row-by-row fallback. */
   readonly upsert: string;
   /** The row as a JSON object, for pull's `changes`. */
   readonly jsonObject: string;
@@ -39,7 +44,9 @@ function buildTableSql(table: TableName): TableSql {
   const name = quote(table);
   const list = columns.map(quote).join(', ');
   const arrays = columns.map((column, i) => `$${i + 1}::${PG_TYPES[fields[column]!.type]}[]`);
-  const updates = [...columns.filter((c) => c !== 'id'), 'seq'].map((c) => `${quote(c)} = excluded.${quote(c)}`);
+  const changed = [...columns.filter((c) => c !== 'id'), 'seq'];
+  const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[])`;
+  const insert = `INSERT INTO ${name} (${list}, seq) SELECT * FROM ${unnest}`;
   return {
     table,
     columns,
@@ -50,9 +57,11 @@ function buildTableSql(table: TableName): TableSql {
         `SELECT id, ${quote(field)} AS value FROM ${name} WHERE ${quote(field)} = ANY($1::${PG_TYPES[fields[field]!.type]}[]) AND "deletedAt" IS NULL`,
       ]),
     ),
-    upsert:
-      `INSERT INTO ${name} (${list}, seq) SELECT * FROM unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[]) ` +
-      `ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')} WHERE excluded.version > ${name}.version`,
+    insert,
+    update:
+      `UPDATE ${name} SET ${changed.map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')} ` +
+      `FROM ${unnest} AS u(${list}, seq) WHERE ${name}.id = u.id AND u.version > ${name}.version`,
+    upsert: `${insert} ON CONFLICT (id) DO UPDATE SET ${changed.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')} WHERE excluded.version > ${name}.version`,
     jsonObject: `json_build_object(${columns.map((c) => `'${c}', ${quote(c)}`).join(', ')})`,
     jsonArray: `json_build_array(${columns.map(quote).join(', ')})`,
   };
