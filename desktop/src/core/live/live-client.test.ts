@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../../server/src/app.js';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/pg.js';
-import { loginAdmin } from '../../../../test/support/server.js';
 import type { TestServer } from '../../../../test/support/server.js';
+import { loginAdmin } from '../../../../test/support/server.js';
 import { openTestStation } from '../../../../test/support/station.js';
 import type { PulledEvent, PushedEvent, Station } from '../index.js';
 import { reconnectDelay } from './backoff.js';
@@ -48,7 +48,10 @@ class RestartableServer {
   }
 }
 
-function nextEvent<T>(emitter: { once(event: string, listener: (value: T) => void): unknown }, event: string): Promise<T> {
+function nextEvent<T>(
+  emitter: { once(event: string, listener: (value: T) => void): unknown },
+  event: string,
+): Promise<T> {
   return new Promise((resolve) => emitter.once(event, resolve));
 }
 
