@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../server/src/app.js';
-import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import { createTestDatabase } from '../test/support/pg.js';
 import { ServeStation } from '../test/support/serve.js';
 import { loginAdmin, startTestServer, type TestServer } from '../test/support/server.js';
 import { freePort, ServerProcess } from './support/ui-stations.js';
