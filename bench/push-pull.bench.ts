@@ -7,7 +7,14 @@
  * transaction, no HTTP), the pull SQL alone, and the client's JSON.parse of a page.
  */
 import { randomBytes } from 'node:crypto';
-import { type AnyRow, type ColumnarPullResponse, HybridLogicalClock, type PushResponse, newId, newNodeId } from '@mostrador/common';
+import {
+  type AnyRow,
+  type ColumnarPullResponse,
+  HybridLogicalClock,
+  newId,
+  newNodeId,
+  type PushResponse,
+} from '@mostrador/common';
 import pg from 'pg';
 import { buildApp } from '../server/src/app.js';
 import { applyChanges } from '../server/src/sync/apply.js';
@@ -61,13 +68,25 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 async function main(): Promise<void> {
   const database = await benchDatabase();
   const adminPassword = randomBytes(8).toString('hex');
-  const app = await buildApp({ databaseUrl: database.url, jwtSecret: randomBytes(16).toString('hex'), adminPassword, logger: false });
+  const app = await buildApp({
+    databaseUrl: database.url,
+    jwtSecret: randomBytes(16).toString('hex'),
+    adminPassword,
+    logger: false,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   try {
-    const session = await post<{ token: string; user: { id: string } }>(`${base}/auth/login`, JSON.stringify({ username: 'admin', password: adminPassword }));
-    const { stationToken } = await post<{ stationToken: string }>(`${base}/stations/enroll`, JSON.stringify({ name: 'bench' }), session.token);
+    const session = await post<{ token: string; user: { id: string } }>(
+      `${base}/auth/login`,
+      JSON.stringify({ username: 'admin', password: adminPassword }),
+    );
+    const { stationToken } = await post<{ stationToken: string }>(
+      `${base}/stations/enroll`,
+      JSON.stringify({ name: 'bench' }),
+      session.token,
+    );
     const clock = new HybridLogicalClock(newNodeId());
     const pushBody = () => JSON.stringify({ batchId: newId(), changes: products(PUSH_ROWS, session.user.id, clock) });
 
@@ -82,14 +101,20 @@ async function main(): Promise<void> {
       pushTimes.push((await timed(() => post<PushResponse>(`${base}/sync/push`, body, stationToken)))[1]);
     }
     pushTimes.sort((a, b) => a - b);
-    report(`push ${PUSH_ROWS} products (HTTP, median of ${pushTimes.length})`, (PUSH_ROWS / pushTimes[Math.floor(pushTimes.length / 2)]!) * 1000, 'rows/s');
+    report(
+      `push ${PUSH_ROWS} products (HTTP, median of ${pushTimes.length})`,
+      (PUSH_ROWS / pushTimes[Math.floor(pushTimes.length / 2)]!) * 1000,
+      'rows/s',
+    );
 
     // Where push time goes: the apply transaction alone, on the same database.
     const direct = new pg.Client({ connectionString: database.url });
     await direct.connect();
     const changes = products(PUSH_ROWS, session.user.id, clock);
     await direct.query('BEGIN');
-    const [, applyMs] = await timed(() => applyChanges(direct, changes, { nowMs: Date.now(), clockAheadMs: 60_000, stationId: null }));
+    const [, applyMs] = await timed(() =>
+      applyChanges(direct, changes, { nowMs: Date.now(), clockAheadMs: 60_000, stationId: null }),
+    );
     await direct.query('ROLLBACK');
     report(`  apply ${PUSH_ROWS} rows (transaction only, no HTTP)`, applyMs, 'ms');
     const [, parseMs] = await timed(async () => JSON.parse(first));

@@ -1,13 +1,13 @@
-import { HybridLogicalClock, MostradorError, newNodeId } from '@mostrador/common';
 import rateLimit from '@fastify/rate-limit';
+import { HybridLogicalClock, MostradorError, newNodeId } from '@mostrador/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { adminMonitoring } from './admin/plugin.js';
 import { ensureFirstAdmin } from './auth/first-admin.js';
 import { type LoginRateLimit, loginRoutes } from './auth/login.js';
 import type { ReadinessCheck, ServerSettings } from './context.js';
 import { migrateCentral } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { registerErrorHandling } from './errors.js';
-import { adminMonitoring } from './admin/plugin.js';
 import { healthRoutes } from './health/health.js';
 import { type LiveOptions, liveSync } from './live/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
@@ -15,7 +15,7 @@ import { pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
 import { typeBoxValidatorCompiler } from './validation.js';
 
-export type { ServerSettings, ReadinessCheck, StationIdentity, TokenUser } from './context.js';
+export type { ReadinessCheck, ServerSettings, StationIdentity, TokenUser } from './context.js';
 
 export interface AppOptions {
   readonly databaseUrl: string;
@@ -33,6 +33,8 @@ export interface AppOptions {
   readonly loginRateLimit?: LoginRateLimit;
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
+  /** Behind a proxy (Railway), client addresses come from X-Forwarded-For; default false. */
+  readonly trustProxy?: boolean;
   /** Live channel timing (ping interval, presence heartbeat); defaults suit production. */
   readonly live?: Omit<LiveOptions, 'databaseUrl'>;
 }
@@ -76,7 +78,11 @@ function decorate(app: FastifyInstance, options: AppOptions): void {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.jwtSecret) throw new Error('buildApp: jwtSecret is required');
   await migrateCentral(options.databaseUrl);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: DEFAULT_BODY_LIMIT, trustProxy: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+  });
   app.setValidatorCompiler(typeBoxValidatorCompiler);
   registerErrorHandling(app);
   decorate(app, options);

@@ -22,10 +22,12 @@ function body(code: ErrorCode, message: string = ERRORS[code].message): ErrorBod
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof MostradorError) return { status: error.status, body: error.toBody() };
   const fastifyError = error as Partial<FastifyError>;
-  if (fastifyError.validation || fastifyError.code === 'FST_ERR_VALIDATION') return { status: 400, body: body('VALIDATION', fastifyError.message) };
+  if (fastifyError.validation || fastifyError.code === 'FST_ERR_VALIDATION')
+    return { status: 400, body: body('VALIDATION', fastifyError.message) };
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return { status: ERRORS[mapped].status, body: body(mapped) };
-  if (error instanceof SyntaxError && fastifyError.statusCode === 400) return { status: 400, body: body('MALFORMED_JSON') };
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400)
+    return { status: 400, body: body('MALFORMED_JSON') };
   if (fastifyError.statusCode === 429) return { status: 429, body: body('RATE_LIMITED') };
   if (isDatabaseUnavailable(error)) return { status: 503, body: body('DB_UNAVAILABLE') };
   const status = fastifyError.statusCode;

@@ -10,7 +10,11 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/pg.js'
 /** `node server/dist/main.js` as deployed: the build must exist (`npm test` builds first). */
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function run(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,9 +56,18 @@ describe('server main', () => {
   });
 
   it('migrates, prints the generated admin password once, serves, and stops cleanly on SIGTERM', async () => {
-    const server = run({ DATABASE_URL: database.url, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 's3cret' });
+    const server = run({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: 's3cret',
+    });
     const password = await waitFor(() => server.output().match(/password: (\S+)/)?.[1], 'the admin password');
-    const url = await waitFor(() => server.output().match(/listening at (http:\/\/127\.0\.0\.1:\d+)/)?.[1], 'listening');
+    const url = await waitFor(
+      () => server.output().match(/listening at (http:\/\/127\.0\.0\.1:\d+)/)?.[1],
+      'listening',
+    );
     expect((await fetch(`${url}/health`)).status).toBe(200);
     const login = await fetch(`${url}/auth/login`, {
       method: 'POST',
@@ -66,7 +79,13 @@ describe('server main', () => {
     expect(await server.exited).toBe(0);
 
     // A second start keeps the admin and prints no password.
-    const again = run({ DATABASE_URL: database.url, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 's3cret' });
+    const again = run({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: 's3cret',
+    });
     await waitFor(() => again.output().match(/listening at/)?.[0], 'listening again');
     expect(again.output()).not.toMatch(/password:/);
     again.child.kill('SIGTERM');

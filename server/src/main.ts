@@ -11,7 +11,8 @@ import type { EmbeddedDatabase } from './db/embedded.js';
  * `npm run server`: the API on PORT/HOST. Configuration comes from the environment:
  * DATABASE_URL (unset: an embedded PostgreSQL under DATA_DIR), JWT_SECRET (required in
  * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
- * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329).
+ * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
+ * TRUST_PROXY (default: true when PORT is set, as on Railway).
  */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,9 +68,13 @@ async function main(): Promise<void> {
     jwtSecret,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     logger: { level: env.LOG_LEVEL ?? 'info' },
+    // Railway (which sets PORT) puts a proxy in front; the login rate limit needs the real address.
+    trustProxy: env.TRUST_PROXY ? env.TRUST_PROXY === 'true' : Boolean(env.PORT),
   });
   if (app.generatedAdminPassword) {
-    console.log(`\n  First start: created user "admin" with password: ${app.generatedAdminPassword}\n  (shown only this once; set ADMIN_PASSWORD to choose it)\n`);
+    console.log(
+      `\n  First start: created user "admin" with password: ${app.generatedAdminPassword}\n  (shown only this once; set ADMIN_PASSWORD to choose it)\n`,
+    );
   }
 
   let closing = false;

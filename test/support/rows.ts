@@ -10,16 +10,61 @@
  * foreign keys (rows may arrive in any order across pushes), so tests can push any table alone.
  */
 import { randomBytes } from 'node:crypto';
-import { type AnyRow, HybridLogicalClock, type TableName, newId, newNodeId } from '@mostrador/common';
+import { type AnyRow, HybridLogicalClock, newId, newNodeId, type TableName } from '@mostrador/common';
 
 const DEFAULTS: Record<TableName, (n: string) => Record<string, unknown>> = {
-  users: (n) => ({ username: `user-${n}`, displayName: `User ${n}`, role: 'cashier', passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', active: true }),
-  providers: (n) => ({ name: `Provider ${n}`, taxId: null, phone: '555-0100', email: null, address: null, notes: null }),
+  users: (n) => ({
+    username: `user-${n}`,
+    displayName: `User ${n}`,
+    role: 'cashier',
+    passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+    active: true,
+  }),
+  providers: (n) => ({
+    name: `Provider ${n}`,
+    taxId: null,
+    phone: '555-0100',
+    email: null,
+    address: null,
+    notes: null,
+  }),
   customers: (n) => ({ name: `Customer ${n}`, taxId: null, phone: null, email: `c${n}@example.com` }),
-  products: (n) => ({ sku: `SKU-${n}`, barcode: null, name: `Product ${n}`, category: 'general', price: 1250, cost: 800, providerId: null, active: true }),
-  stock_movements: () => ({ productId: newId(), quantity: -2, kind: 'sale', reason: null, refId: null, stationId: newId() }),
-  sales: (n) => ({ number: `C1-${n}`, stationId: newId(), userId: newId(), customerId: null, status: 'completed', total: 2500, paymentMethod: 'cash', voidReason: null }),
-  sale_items: () => ({ saleId: newId(), productId: newId(), quantity: 2, unitPrice: 1250, discount: 0, lineTotal: 2500 }),
+  products: (n) => ({
+    sku: `SKU-${n}`,
+    barcode: null,
+    name: `Product ${n}`,
+    category: 'general',
+    price: 1250,
+    cost: 800,
+    providerId: null,
+    active: true,
+  }),
+  stock_movements: () => ({
+    productId: newId(),
+    quantity: -2,
+    kind: 'sale',
+    reason: null,
+    refId: null,
+    stationId: newId(),
+  }),
+  sales: (n) => ({
+    number: `C1-${n}`,
+    stationId: newId(),
+    userId: newId(),
+    customerId: null,
+    status: 'completed',
+    total: 2500,
+    paymentMethod: 'cash',
+    voidReason: null,
+  }),
+  sale_items: () => ({
+    saleId: newId(),
+    productId: newId(),
+    quantity: 2,
+    unitPrice: 1250,
+    discount: 0,
+    lineTotal: 2500,
+  }),
 };
 
 export class RowMaker {

@@ -81,7 +81,8 @@ async function postJson(url: string, body: unknown, token?: string): Promise<Res
 
 export async function login(url: string, username: string, password: string): Promise<LoginResponse> {
   const response = await postJson(`${url}/auth/login`, { username, password });
-  if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 200)
+    throw new Error(`login as ${username} failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as LoginResponse;
 }
 

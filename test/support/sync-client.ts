@@ -3,20 +3,30 @@
  *   push(url, token, changes, batchId?) → { status, body }
  *   pullAll(url, token, { limit?, format? }) → { tables: Map<table, Map<id,row>>, pages, cursor }
  */
-import { type AnyRow, type ColumnarPullResponse, type PullResponse, newId } from '@mostrador/common';
+import {
+  type AnyRow,
+  type ColumnarPullResponse,
+  type ErrorBody,
+  newId,
+  type PullResponse,
+  type PushResponse,
+} from '@mostrador/common';
+
+/** A push answer: the PushResponse on 200, an error body otherwise. */
+export type PushReply = PushResponse & Partial<ErrorBody>;
 
 export async function push(
   url: string,
   token: string | undefined,
   changes: unknown[],
   batchId: string = newId(),
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: PushReply }> {
   const response = await fetch(`${url}/sync/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ batchId, changes }),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as PushReply };
 }
 
 export async function pullPage(

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Change, type HybridLogicalClock, type Row, hashPassword, newId } from '@mostrador/common';
+import { type Change, type HybridLogicalClock, hashPassword, newId, type Row } from '@mostrador/common';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { applyChanges } from '../sync/apply.js';
@@ -25,17 +25,17 @@ export async function ensureFirstAdmin(
     const id = newId();
     const now = new Date(clock.physicalNow()).toISOString();
     const row: Row<'users'> = {
-        id,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-        version: clock.tick(),
-        updatedBy: id,
-        username: 'admin',
-        displayName: 'Administrator',
-        role: 'admin',
-        passwordHash,
-        active: true,
+      id,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      version: clock.tick(),
+      updatedBy: id,
+      username: 'admin',
+      displayName: 'Administrator',
+      role: 'admin',
+      passwordHash,
+      active: true,
     };
     const admin: Change = { table: 'users', row };
     const result = await applyChanges(client, [admin], {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollStation, login, loginAdmin, startTestServer, type TestServer } from '../../../test/support/server.js';
 
 const post = (url: string, body: unknown, token?: string) =>
@@ -51,7 +51,9 @@ describe('login and enrollment', () => {
     expect(limited.status).toBe(429);
     expect((await limited.json()).error.code).toBe('RATE_LIMITED');
     // Another username from the same address is not locked out.
-    expect((await post(`${server.url}/auth/login`, { username: 'admin', password: server.adminPassword })).status).toBe(200);
+    expect((await post(`${server.url}/auth/login`, { username: 'admin', password: server.adminPassword })).status).toBe(
+      200,
+    );
   });
 
   it('enrolls a station for an admin and stores only the token hash', async () => {

@@ -46,7 +46,10 @@ export function loginRoutes(limit: LoginRateLimit) {
         if (!user || !matches) throw new MostradorError('INVALID_CREDENTIALS');
         const token = signUserToken(user, app.settings.jwtSecret, app.settings.tokenTtlSeconds);
         request.log.info({ user: user.username }, 'login');
-        return { token, user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role } };
+        return {
+          token,
+          user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role },
+        };
       },
     );
   };

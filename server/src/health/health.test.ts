@@ -38,8 +38,14 @@ describe('/health', () => {
 
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: 'unavailable', db: 'unavailable', error: { code: 'DB_UNAVAILABLE' } });
-    const pull = await fetch(`${server.url}/sync/pull?cursor=0`, { headers: { authorization: `Bearer ${stationToken}` } });
+    expect(await health.json()).toMatchObject({
+      status: 'unavailable',
+      db: 'unavailable',
+      error: { code: 'DB_UNAVAILABLE' },
+    });
+    const pull = await fetch(`${server.url}/sync/pull?cursor=0`, {
+      headers: { authorization: `Bearer ${stationToken}` },
+    });
     expect(pull.status).toBe(503);
     expect((await pull.json()).error.code).toBe('DB_UNAVAILABLE');
   });

@@ -38,7 +38,8 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     for (const [name, check] of app.readiness) status[name] = (await runCheck(check)) ? 'ok' : 'unavailable';
     const ready = Object.values(status).every((s) => s === 'ok');
     if (ready) return { status: 'ok', ...status };
-    const error = status.db === 'ok' ? {} : { error: { code: 'DB_UNAVAILABLE', message: ERRORS.DB_UNAVAILABLE.message } };
+    const error =
+      status.db === 'ok' ? {} : { error: { code: 'DB_UNAVAILABLE', message: ERRORS.DB_UNAVAILABLE.message } };
     return reply.status(503).send({ status: 'unavailable', ...status, ...error });
   });
 }

@@ -122,12 +122,7 @@ function claimUnique(
   return null;
 }
 
-function record(
-  outcomes: Outcomes,
-  table: TableName,
-  id: string,
-  decision: Decision,
-): void {
+function record(outcomes: Outcomes, table: TableName, id: string, decision: Decision): void {
   switch (decision.kind) {
     case 'write':
       outcomes.applied.push({ table, id });
@@ -197,7 +192,11 @@ function isUniqueViolation(error: unknown): boolean {
  * the fast path; if they still meet a unique violation the pre-check could not foresee,
  * the rows go one by one so only the offending ones are refused. Returns the ids refused.
  */
-async function writeTable(client: pg.ClientBase, { table, inserts, updates }: TableOutcome, firstSeq: number): Promise<string[]> {
+async function writeTable(
+  client: pg.ClientBase,
+  { table, inserts, updates }: TableOutcome,
+  firstSeq: number,
+): Promise<string[]> {
   const sql = tableSql(table);
   const rows = [...inserts, ...updates];
   await client.query('SAVEPOINT bulk_write');
@@ -230,7 +229,12 @@ function dropRefused(outcomes: Outcomes, table: TableName, refused: string[]): v
   outcomes.applied = outcomes.applied.filter((a) => a.table !== table || !ids.has(a.id));
   outcomes.conflicts = outcomes.conflicts.filter((c) => c.table !== table || !ids.has(c.id));
   for (const id of ids) {
-    outcomes.rejected.push({ table, id, code: 'UNIQUE_VIOLATION', message: `Another ${table} row already uses a unique value of this row.` });
+    outcomes.rejected.push({
+      table,
+      id,
+      code: 'UNIQUE_VIOLATION',
+      message: `Another ${table} row already uses a unique value of this row.`,
+    });
   }
 }
 

@@ -29,7 +29,8 @@ describe('sequence numbers in commit order', () => {
     const maker = new RowMaker(adminId);
     for (let round = 0; round < rounds; round++) {
       const changes: Change[] = Array.from({ length: 4 }, () => ({ table: 'customers', row: maker.row('customers') }));
-      for (const product of shared) changes.push({ table: 'products', row: maker.edit(product, { price: round * 10 + 1 }) });
+      for (const product of shared)
+        changes.push({ table: 'products', row: maker.edit(product, { price: round * 10 + 1 }) });
       const { status, body } = await push(server.url, station, changes);
       expect(status).toBe(200);
       expect(body.rejected).toEqual([]);
@@ -44,7 +45,10 @@ describe('sequence numbers in commit order', () => {
     try {
       for (let round = 0; round < rounds; round++) {
         await client.query('BEGIN');
-        const changes: Change[] = Array.from({ length: 3 }, () => ({ table: 'customers', row: maker.row('customers') }));
+        const changes: Change[] = Array.from({ length: 3 }, () => ({
+          table: 'customers',
+          row: maker.row('customers'),
+        }));
         await applyChanges(client, changes, { nowMs: Date.now(), clockAheadMs: 60_000, stationId: null });
         await client.query('SELECT pg_sleep(0.15)');
         await client.query('COMMIT');
@@ -77,7 +81,9 @@ describe('sequence numbers in commit order', () => {
     await client.connect();
     const state = new Map<string, AnyRow>();
     for (const table of ['users', 'customers', 'products'] as const) {
-      const columns = columnsOf(table).map((c) => `"${c}"`).join(', ');
+      const columns = columnsOf(table)
+        .map((c) => `"${c}"`)
+        .join(', ');
       const { rows } = await client.query<AnyRow>(`SELECT ${columns} FROM ${table}`);
       for (const row of rows) state.set(`${table}:${row.id}`, row);
     }
@@ -88,11 +94,21 @@ describe('sequence numbers in commit order', () => {
   it('lets every reader replay exactly the final state while commits land late', async () => {
     const seed = new RowMaker(adminId);
     const shared = [seed.row('products'), seed.row('products')];
-    await push(server.url, station, shared.map((row) => ({ table: 'products', row })));
+    await push(
+      server.url,
+      station,
+      shared.map((row) => ({ table: 'products', row })),
+    );
 
     let writing = true;
     const readers = Array.from({ length: 3 }, () => reader(() => !writing));
-    await Promise.all([httpWriter(shared, 12), httpWriter(shared, 12), httpWriter(shared, 12), slowWriter(6), slowWriter(4)]);
+    await Promise.all([
+      httpWriter(shared, 12),
+      httpWriter(shared, 12),
+      httpWriter(shared, 12),
+      slowWriter(6),
+      slowWriter(4),
+    ]);
     writing = false;
     const replays = await Promise.all(readers);
 

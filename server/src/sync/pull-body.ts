@@ -17,8 +17,8 @@ export function changesBody(page: PullPage): string {
 
 /** `{tables:{<t>:{columns,rows}}, count, cursor, head, hasMore}` (ColumnarPullResponse). */
 export function columnsBody(page: PullPage): string {
-  const tables = page.parts
-    .filter((part) => part.table !== null)
-    .map((part) => `"${part.table}":{"columns":${JSON.stringify(columnsOf(part.table!))},"rows":[${part.json}]}`);
+  const tables = page.parts.flatMap(({ table, json }) =>
+    table === null ? [] : [`"${table}":{"columns":${JSON.stringify(columnsOf(table))},"rows":[${json}]}`],
+  );
   return `{"tables":{${tables.join(',')}},"count":${page.count},${tail(page)}}`;
 }

@@ -36,7 +36,8 @@ export interface PullPage {
 function pageSql(format: PullFormat): string {
   const parts = TABLE_NAMES.map((table) => {
     const sql = tableSql(table);
-    const json = format === 'columns' ? sql.jsonArray : `'{"table":"${table}","row":' || ${sql.jsonObject}::text || '}'`;
+    const json =
+      format === 'columns' ? sql.jsonArray : `'{"table":"${table}","row":' || ${sql.jsonObject}::text || '}'`;
     return `SELECT seq, '${table}' AS t, ${json}::text AS r FROM ${quote(table)}`;
   });
   const page = `SELECT seq, t, r FROM (${parts.join(' UNION ALL ')}) AS c WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
@@ -44,7 +45,7 @@ function pageSql(format: PullFormat): string {
   return `SELECT ${group} AS t, count(*)::int AS n, max(seq) AS last, string_agg(r, ',') AS rows FROM (${page}) AS p GROUP BY 1`;
 }
 
-export const PAGE_SQL: Record<PullFormat, string> = { rows: pageSql('rows'), columns: pageSql('columns') };
+const PAGE_SQL: Record<PullFormat, string> = { rows: pageSql('rows'), columns: pageSql('columns') };
 
 /**
  * Walking the seq indexes in order is always the right plan here (a page is a LIMIT

@@ -17,7 +17,11 @@ describe('pull', () => {
     maker = new RowMaker((await login(server.url, 'admin', server.adminPassword)).user.id);
     startCursor = (await pullAll(server.url, station)).cursor; // after the first admin
     for (let i = 0; i < 25; i++) customers.push(maker.row('customers', { name: `Customer ${i}` }));
-    await push(server.url, station, customers.map((row) => ({ table: 'customers', row })));
+    await push(
+      server.url,
+      station,
+      customers.map((row) => ({ table: 'customers', row })),
+    );
   });
   afterAll(() => server?.close());
 
@@ -57,15 +61,30 @@ describe('pull', () => {
   it('sends columnar pages with the registry columns once per table and typed values', async () => {
     const page = (await pullPage(server.url, station, 0, 1000, 'columns')) as ColumnarPullResponse;
     expect(Object.keys(page.tables).sort()).toEqual(['customers', 'users']);
-    expect(page.tables.customers?.columns.slice(0, 6)).toEqual(['id', 'createdAt', 'updatedAt', 'deletedAt', 'version', 'updatedBy']);
+    expect(page.tables.customers?.columns.slice(0, 6)).toEqual([
+      'id',
+      'createdAt',
+      'updatedAt',
+      'deletedAt',
+      'version',
+      'updatedBy',
+    ]);
     expect(page.count).toBe(26);
     const admin = page.tables.users?.rows[0] ?? [];
     expect(admin[page.tables.users!.columns.indexOf('active')]).toBe(true);
   });
 
   it('refuses a bad cursor, limit or format with VALIDATION', async () => {
-    for (const query of ['cursor=-1', 'cursor=abc', 'cursor=0&limit=0', 'cursor=0&limit=50001', 'cursor=0&format=xml']) {
-      const response = await fetch(`${server.url}/sync/pull?${query}`, { headers: { authorization: `Bearer ${station}` } });
+    for (const query of [
+      'cursor=-1',
+      'cursor=abc',
+      'cursor=0&limit=0',
+      'cursor=0&limit=50001',
+      'cursor=0&format=xml',
+    ]) {
+      const response = await fetch(`${server.url}/sync/pull?${query}`, {
+        headers: { authorization: `Bearer ${station}` },
+      });
       expect(response.status, query).toBe(400);
       expect((await response.json()).error.code).toBe('VALIDATION');
     }

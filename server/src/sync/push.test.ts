@@ -1,4 +1,4 @@
-import { type AnyRow, TABLE_NAMES, type TableName, columnsOf } from '@mostrador/common';
+import { type AnyRow, columnsOf, TABLE_NAMES, type TableName } from '@mostrador/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowMaker } from '../../../test/support/rows.js';
@@ -92,7 +92,12 @@ describe('push and pull', () => {
     await push(server.url, station, [{ table: 'customers', row: fromB, baseVersion: base.version }]);
     const log = await conflicts();
     expect(log).toHaveLength(before + 1);
-    expect(log.at(-1)).toMatchObject({ tableName: 'customers', rowId: base.id, lost: { name: 'Edited at A' }, won: { name: 'Edited at B' } });
+    expect(log.at(-1)).toMatchObject({
+      tableName: 'customers',
+      rowId: base.id,
+      lost: { name: 'Edited at A' },
+      won: { name: 'Edited at B' },
+    });
 
     // A late push from another node that loses is logged too, answered with the winner.
     const late = new RowMaker(adminId).edit(base, { name: 'Too late' });
@@ -136,8 +141,12 @@ describe('push and pull', () => {
     expect(pulled.tables.get('products')?.has(clashBatch.id)).toBe(false);
 
     // A deleted product frees its SKU.
-    await push(server.url, station, [{ table: 'products', row: admin.edit(taken, { deletedAt: new Date().toISOString() }) }]);
-    const reuse = await push(server.url, station, [{ table: 'products', row: admin.row('products', { sku: 'SKU-TAKEN' }) }]);
+    await push(server.url, station, [
+      { table: 'products', row: admin.edit(taken, { deletedAt: new Date().toISOString() }) },
+    ]);
+    const reuse = await push(server.url, station, [
+      { table: 'products', row: admin.row('products', { sku: 'SKU-TAKEN' }) },
+    ]);
     expect(reuse.body.rejected).toEqual([]);
   });
 
@@ -191,7 +200,9 @@ describe('push and pull', () => {
       { table: 'customers', row: future },
       { table: 'customers', row: fine },
     ]);
-    expect(body.rejected).toEqual([{ table: 'customers', id: future.id, code: 'CLOCK_AHEAD', message: expect.stringContaining('ahead') }]);
+    expect(body.rejected).toEqual([
+      { table: 'customers', id: future.id, code: 'CLOCK_AHEAD', message: expect.stringContaining('ahead') },
+    ]);
     expect(body.applied).toEqual([{ table: 'customers', id: fine.id }]);
   });
 
@@ -227,12 +238,16 @@ describe('push and pull', () => {
     const edited = await push(server.url, station, [{ table: 'sales', row: byManager.edit(sale, { total: 1 }) }]);
     expect(edited.body.rejected[0].code).toBe('IMMUTABLE');
     const voidAndEdit = byManager.edit(sale, { status: 'voided', voidReason: 'x', total: 1 });
-    expect((await push(server.url, station, [{ table: 'sales', row: voidAndEdit }])).body.rejected[0].code).toBe('IMMUTABLE');
+    expect((await push(server.url, station, [{ table: 'sales', row: voidAndEdit }])).body.rejected[0].code).toBe(
+      'IMMUTABLE',
+    );
 
     const voided = byManager.edit(sale, { status: 'voided', voidReason: 'customer returned it' });
     expect((await push(server.url, station, [{ table: 'sales', row: voided }])).body.applied).toHaveLength(1);
     const reopen = byManager.edit(voided, { status: 'completed' });
-    expect((await push(server.url, station, [{ table: 'sales', row: reopen }])).body.rejected[0].code).toBe('IMMUTABLE');
+    expect((await push(server.url, station, [{ table: 'sales', row: reopen }])).body.rejected[0].code).toBe(
+      'IMMUTABLE',
+    );
 
     const stored = (await pullAll(server.url, station)).tables.get('sales')?.get(sale.id);
     expect(stored).toMatchObject({ status: 'voided', voidReason: 'customer returned it', total: 2500 });
@@ -263,7 +278,10 @@ describe('push and pull', () => {
     expect(body.applied).toEqual([{ table: 'customers', id: good.id }]);
     for (const table of ['customers', 'products', 'sales']) {
       const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = ANY($1::uuid[])`, [
-        changes.slice(0, 6).map((c) => c.row.id).filter((id) => /^[0-9a-f-]{36}$/.test(String(id))),
+        changes
+          .slice(0, 6)
+          .map((c) => c.row.id)
+          .filter((id) => /^[0-9a-f-]{36}$/.test(String(id))),
       ]);
       expect(rows[0].n, table).toBe(0);
     }

@@ -21,11 +21,7 @@ describe('refused requests', () => {
     return JSON.stringify(rows[0]);
   }
 
-  async function expectRefused(
-    request: () => Promise<Response>,
-    status: number,
-    code: string,
-  ): Promise<void> {
+  async function expectRefused(request: () => Promise<Response>, status: number, code: string): Promise<void> {
     const before = await snapshot();
     const response = await request();
     expect(response.status).toBe(status);
@@ -39,7 +35,8 @@ describe('refused requests', () => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body,
     });
-  const validBody = () => JSON.stringify({ batchId: 'b1', changes: [{ table: 'customers', row: maker.row('customers') }] });
+  const validBody = () =>
+    JSON.stringify({ batchId: 'b1', changes: [{ table: 'customers', row: maker.row('customers') }] });
 
   beforeAll(async () => {
     server = await startTestServer({ jwtSecret: JWT_SECRET });
@@ -86,11 +83,12 @@ describe('refused requests', () => {
   it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
     const huge = JSON.stringify({ batchId: 'b', changes: [], padding: 'x'.repeat(33 * 1024 * 1024) });
     await expectRefused(() => pushRaw(huge), 413, 'PAYLOAD_TOO_LARGE');
-    const bigLogin = () => fetch(`${server.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'x'.repeat(100_000) }),
-    });
+    const bigLogin = () =>
+      fetch(`${server.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'x'.repeat(100_000) }),
+      });
     await expectRefused(bigLogin, 413, 'PAYLOAD_TOO_LARGE');
   });
 
@@ -98,7 +96,8 @@ describe('refused requests', () => {
     const forged = `${station.slice(0, -3)}${station.endsWith('abc') ? 'xyz' : 'abc'}`;
     for (const token of [null, forged, adminToken]) {
       await expectRefused(() => pushRaw(validBody(), token), 401, 'UNAUTHORIZED');
-      const pull = () => fetch(`${server.url}/sync/pull?cursor=0`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const pull = () =>
+        fetch(`${server.url}/sync/pull?cursor=0`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       await expectRefused(pull, 401, 'UNAUTHORIZED');
     }
   });
@@ -117,17 +116,26 @@ describe('refused requests', () => {
         body: JSON.stringify({ name: 'Caja X' }),
       });
     const claims = jwt.decode(adminToken) as { sub: string; role: string; username: string };
-    const expired = jwt.sign({ role: claims.role, username: claims.username, exp: Math.floor(Date.now() / 1000) - 60 }, JWT_SECRET, {
-      subject: claims.sub,
-    });
+    const expired = jwt.sign(
+      { role: claims.role, username: claims.username, exp: Math.floor(Date.now() / 1000) - 60 },
+      JWT_SECRET,
+      {
+        subject: claims.sub,
+      },
+    );
     await expectRefused(() => enroll(expired), 401, 'TOKEN_EXPIRED');
     const otherSecret = jwt.sign({ role: 'admin', username: 'admin' }, 'not-the-secret', { subject: claims.sub });
     await expectRefused(() => enroll(otherSecret), 401, 'UNAUTHORIZED');
     const unsigned = jwt.sign({ role: 'admin', username: 'admin', sub: claims.sub }, '', { algorithm: 'none' });
     await expectRefused(() => enroll(unsigned), 401, 'UNAUTHORIZED');
 
-    const cashier = maker.row('users', { role: 'cashier', passwordHash: await import('@mostrador/common').then((c) => c.hashPassword('caja')) });
-    expect((await pushRaw(JSON.stringify({ batchId: 'u', changes: [{ table: 'users', row: cashier }] }))).status).toBe(200);
+    const cashier = maker.row('users', {
+      role: 'cashier',
+      passwordHash: await import('@mostrador/common').then((c) => c.hashPassword('caja')),
+    });
+    expect((await pushRaw(JSON.stringify({ batchId: 'u', changes: [{ table: 'users', row: cashier }] }))).status).toBe(
+      200,
+    );
     const cashierToken = (await login(server.url, String(cashier.username), 'caja')).token;
     await expectRefused(() => enroll(cashierToken), 403, 'FORBIDDEN');
   });

@@ -1,14 +1,14 @@
 import {
   type AnyRow,
-  type ErrorCode,
-  type Role,
-  type TableName,
-  VOID_FIELDS,
   canWrite,
   checkRow,
   columnsOf,
+  type ErrorCode,
   isTableName,
+  type Role,
+  type TableName,
   tableSpec,
+  VOID_FIELDS,
   versionMillis,
   versionNode,
 } from '@mostrador/common';
@@ -70,7 +70,7 @@ export function mergeRow(table: TableName, pushed: AnyRow, stored: AnyRow | unde
 
 function checkActor(table: TableName, acting: Acting, updatedBy: unknown): Refusal | null {
   if (acting === 'server') return null;
-  if (!acting || !acting.active) {
+  if (!acting?.active) {
     return { code: 'FORBIDDEN', message: `The acting user ${String(updatedBy)} does not exist or is not active.` };
   }
   if (!canWrite(acting.role, table)) {
@@ -91,8 +91,10 @@ function checkChange(table: TableName, stored: AnyRow, next: AnyRow, acting: Act
   const frozen = columnsOf(table).filter((c) => !(VOID_FIELDS as readonly string[]).includes(c));
   const isVoid =
     stored.status === 'completed' && next.status === 'voided' && frozen.every((c) => stored[c] === next[c]);
-  if (!isVoid) return { code: 'IMMUTABLE', message: `A stored ${table} row can only be voided (status completed → voided).` };
-  if (!mayVoid(table, acting)) return { code: 'FORBIDDEN', message: `Only ${tableSpec(table).voidRoles?.join(' or ')} may void.` };
+  if (!isVoid)
+    return { code: 'IMMUTABLE', message: `A stored ${table} row can only be voided (status completed → voided).` };
+  if (!mayVoid(table, acting))
+    return { code: 'FORBIDDEN', message: `Only ${tableSpec(table).voidRoles?.join(' or ')} may void.` };
   return null;
 }
 

@@ -1,4 +1,4 @@
-import { type FieldType, type TableName, columnsOf, fieldsOf, uniqueFieldsOf } from '@mostrador/common';
+import { columnsOf, type FieldType, fieldsOf, type TableName, uniqueFieldsOf } from '@mostrador/common';
 
 /**
  * SQL for one synced table, generated from the registry once at start-up, so a new
@@ -40,10 +40,11 @@ export interface TableSql {
 
 function buildTableSql(table: TableName): TableSql {
   const fields = fieldsOf(table);
+  const pgType = (column: string) => PG_TYPES[fields[column]?.type ?? 'string'];
   const columns = columnsOf(table);
   const name = quote(table);
   const list = columns.map(quote).join(', ');
-  const arrays = columns.map((column, i) => `$${i + 1}::${PG_TYPES[fields[column]!.type]}[]`);
+  const arrays = columns.map((column, i) => `$${i + 1}::${pgType(column)}[]`);
   const changed = [...columns.filter((c) => c !== 'id'), 'seq'];
   const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[])`;
   const insert = `INSERT INTO ${name} (${list}, seq) SELECT * FROM ${unnest}`;
@@ -54,7 +55,7 @@ function buildTableSql(table: TableName): TableSql {
     selectUniqueOwners: new Map(
       uniqueFieldsOf(table).map((field) => [
         field,
-        `SELECT id, ${quote(field)} AS value FROM ${name} WHERE ${quote(field)} = ANY($1::${PG_TYPES[fields[field]!.type]}[]) AND "deletedAt" IS NULL`,
+        `SELECT id, ${quote(field)} AS value FROM ${name} WHERE ${quote(field)} = ANY($1::${pgType(field)}[]) AND "deletedAt" IS NULL`,
       ]),
     ),
     insert,
