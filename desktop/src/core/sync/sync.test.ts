@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MostradorError } from '@mostrador/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from '../../../../test/support/server.js';
+import { type TestServer, loginAdmin, startTestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
@@ -55,6 +56,27 @@ describe('sync between stations through the server', () => {
     // Last writer wins per row: B wrote last, whichever synced first.
     expect(a.get('customers', shared.id)).toMatchObject({ name: 'Ana from B', email: 'ana@b.example' });
     expect(b.get('customers', onlyA.id)?.phone).toBe('555-1');
+  });
+
+  it('never lets a pull overwrite a local edit still waiting in the outbox', async () => {
+    const a = await station('guard-a');
+    const b = await station('guard-b');
+    const customer = a.shop.save('customers', { name: 'Original' });
+    await a.sync.sync();
+    await b.sync.sync();
+    const mine = a.shop.save('customers', { id: customer.id, name: 'Edited on A first' });
+    await sleep(5); // B's edit is later by the clock, not only in program order
+    b.shop.save('customers', { id: customer.id, name: 'Edited on B later' });
+    await b.sync.sync();
+    await a.sync.pullChanges();
+    expect(a.get('customers', customer.id)?.name).toBe('Edited on A first');
+    await a.sync.sync();
+    // A's edit lost to B's newer one, and the server kept it in the conflict log.
+    expect(a.get('customers', customer.id)?.name).toBe('Edited on B later');
+    const conflicts = await fetch(`${server.url}/admin/conflicts`, {
+      headers: { authorization: `Bearer ${await loginAdmin(server.url)}` },
+    }).then((r) => r.json());
+    expect(conflicts.conflicts.map((c: { lost: { version: string } }) => c.lost.version)).toContain(mine.version);
   });
 
   it('propagates a delete to every station', async () => {
