@@ -1,6 +1,7 @@
 /**
  * Rows as screens list them: live ones only, filtered by a search over their text fields,
- * in a stable order, and never a password hash.
+ * most recently changed first (what someone just entered is on top, however long the
+ * list), and never a password hash.
  */
 import { type AnyRow, type TableName, fieldsOf } from '@mostrador/common';
 import type { Station } from '../core/index.js';
@@ -17,11 +18,6 @@ function textFields(table: TableName): string[] {
     .map(([name]) => name);
 }
 
-function label(row: AnyRow): string {
-  const value = row.name ?? row.displayName ?? row.username ?? row.number ?? row.id;
-  return String(value).toLocaleLowerCase();
-}
-
 export function listRows(station: Station, table: TableName, search = '', limit = 500): AnyRow[] {
   const wanted = search.trim().toLocaleLowerCase();
   const fields = textFields(table);
@@ -30,7 +26,7 @@ export function listRows(station: Station, table: TableName, search = '', limit 
   return station.store.rows
     .all(table)
     .filter((row) => !row.deletedAt && matches(row))
-    .sort((a, b) => label(a).localeCompare(label(b)))
+    .sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)) || a.id.localeCompare(b.id))
     .slice(0, limit)
     .map(withoutSecrets);
 }

@@ -72,8 +72,20 @@ export function createStationChannels(host: StationHost, options: StationChannel
   function wire(station: Station) {
     if (wired.has(station)) return;
     wired.add(station);
-    live = options.liveOf?.(station) ?? null;
+    // When the live socket drops, find out at once whether the server is gone, so the bar says so.
+    const onLiveChange = () => {
+      publishStatus();
+      if (!live?.connected) void station.sync.sync().catch(() => {});
+    };
+    // The caller may take the station online after handing it over: look for its live channel until it appears.
+    const attachLive = () => {
+      if (live) return;
+      live = options.liveOf?.(station) ?? null;
+      live?.on('online', onLiveChange);
+      live?.on('offline', onLiveChange);
+    };
     const onStatus = (next: { reachable: boolean | null; syncing: boolean }) => {
+      attachLive();
       if (next.reachable && !next.syncing) lastSyncAt = new Date().toISOString();
       publishStatus();
     };
@@ -82,18 +94,13 @@ export function createStationChannels(host: StationHost, options: StationChannel
       publishStatus();
     };
     const onPulled = () => emit('data:changed', { tables: [...TABLE_NAMES] });
-    // When the live socket drops, find out at once whether the server is gone, so the bar says so.
-    const onLiveChange = () => {
-      publishStatus();
-      if (!live?.connected) void station.sync.sync().catch(() => {});
-    };
+    attachLive();
     station.sync.on('status', onStatus);
     station.store.on('written', onWritten);
     station.sync.on('pulled', onPulled);
-    live?.on('online', onLiveChange);
-    live?.on('offline', onLiveChange);
     // Without a live channel (or while it is down), try again now and then so the station comes back by itself.
     const retry = setInterval(() => {
+      attachLive();
       if (!live?.connected && station.sync.status().reachable === false) void station.sync.sync().catch(() => {});
     }, 5_000);
     retry.unref();

@@ -10,7 +10,8 @@ import { createStationChannels } from '../app/station-channels.js';
 import { StationHost } from '../app/station-host.js';
 import type { Station } from '../core/index.js';
 import { serveChannels } from './ipc.js';
-import { type OnlineStation, takeOnline } from './online.js';
+import type { LiveClient } from '../core/live/live-client.js';
+import { takeOnline } from './online.js';
 import { createAppWindow } from './window.js';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
@@ -20,17 +21,17 @@ const paths = {
 };
 
 let window: BrowserWindow | null = null;
-const online: OnlineStation[] = [];
+let live: LiveClient | null = null;
 
 async function start() {
   const host = new StationHost({
     dataDir: join(app.getPath('userData'), 'station'),
     suggestedServerUrl: process.env.MOSTRADOR_SERVER_URL ?? null,
-    onStation: (station: Station) => {
-      online.push(takeOnline(station));
+    onStation: async (station: Station) => {
+      live = await takeOnline(station, app.getVersion());
     },
   });
-  const channels = createStationChannels(host, { liveOf: () => online.at(-1)?.live ?? null });
+  const channels = createStationChannels(host, { liveOf: () => live });
   const stopServing = serveChannels(ipcMain, channels, () => window);
   await host.start();
   window = createAppWindow(paths);
@@ -39,7 +40,7 @@ async function start() {
   });
   app.once('will-quit', () => {
     stopServing();
-    for (const station of online) station.stop();
+    live?.stop();
     void channels.close();
     host.close();
   });

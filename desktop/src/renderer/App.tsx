@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SessionUser } from '@mostrador/common';
 import type { AppState } from '../shared/channels.js';
@@ -8,6 +8,27 @@ import { BootstrapScreen } from './screens/BootstrapScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
 import { LoginScreen } from './screens/LoginScreen.js';
 import { MainLayout } from './screens/MainLayout.js';
+
+/** Holds the bootstrap screen on its full bar for a moment, so a fast download is still seen to finish. */
+function useBootstrapFinish(state: AppState | null): boolean {
+  const [finishing, setFinishing] = useState(false);
+  const previous = useRef<AppState['phase'] | null>(null);
+  useEffect(() => {
+    const phase = state?.phase ?? null;
+    if (previous.current === 'bootstrapping' && phase === 'ready') {
+      setFinishing(true);
+      const timer = setTimeout(() => setFinishing(false), BOOTSTRAP_FINISH_MS);
+      previous.current = phase;
+      return () => clearTimeout(timer);
+    }
+    previous.current = phase;
+  }, [state?.phase]);
+  // The render that first sees `ready` comes before the effect above: hold it too.
+  const justFinished = previous.current === 'bootstrapping' && state?.phase === 'ready';
+  return finishing || justFinished;
+}
+
+const BOOTSTRAP_FINISH_MS = 800;
 
 /** Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged in. */
 export function App() {
@@ -20,10 +41,11 @@ export function App() {
     void api.invoke('session:get', {}).then(({ user }) => setUser(user));
   }, []);
   useEvent('app:state', setState);
+  const finishing = useBootstrapFinish(state);
 
   if (!state || user === undefined) return <div className="splash">{t('app.loading')}</div>;
   if (state.phase === 'firstRun' || state.phase === 'enrolling') return <FirstRunScreen state={state} onState={setState} />;
-  if (state.phase === 'bootstrapping') return <BootstrapScreen state={state} />;
+  if (state.phase === 'bootstrapping' || finishing) return <BootstrapScreen state={state} />;
   if (!user) return <LoginScreen state={state} onLogin={setUser} />;
   return <MainLayout state={state} user={user} onLogout={() => setUser(null)} />;
 }

@@ -1,0 +1,198 @@
+/**
+ * The real renderer in Debian's Chromium (playwright-core), against a real API server
+ * process and two stations in browser mode, each its own process and data folder.
+ * Screenshots land in test-artifacts/ui/.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestDatabase, createTestDatabase } from '../test/support/pg.js';
+import { RowMaker, changesOf } from '../test/support/rows.js';
+import { push } from '../test/support/sync-client.js';
+import { login } from '../test/support/server.js';
+import { RENDERER_INDEX, ServerProcess, UiStation, freePort } from './support/ui-stations.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts/ui';
+const SEEDED_PRODUCTS = 2_000;
+const hasChromium = existsSync(CHROMIUM);
+
+if (!hasChromium) {
+  const line = '!'.repeat(78);
+  console.warn(`\n${line}\n!! ${CHROMIUM} IS MISSING: the browser tests of the desktop UI are SKIPPED.\n!! Install it: apt-get install -y chromium   (CI=true makes this a failure)\n${line}\n`);
+}
+
+describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a browser', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  let browser: Browser;
+  const one = new UiStation();
+  const two = new UiStation();
+  let page1: Page;
+  let page2: Page;
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install chromium.`);
+    if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    database = await createTestDatabase();
+    server = new ServerProcess(database.url, await freePort(), `admin-${randomBytes(6).toString('hex')}`, randomBytes(32).toString('hex'));
+    await server.start();
+    await seedProducts();
+    await Promise.all([one.start(), two.start()]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    page1 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([one.stop(), two.stop()]);
+    await server?.stop();
+    await database?.drop();
+  });
+
+  /** A catalogue to bootstrap, pushed by a station enrolled straight through the API. */
+  async function seedProducts() {
+    const admin = await login(server.url, 'admin', server.adminPassword);
+    const enrolled = await fetch(`${server.url}/stations/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+      body: JSON.stringify({ name: 'Almacén' }),
+    });
+    const { stationToken } = (await enrolled.json()) as { stationToken: string };
+    const maker = new RowMaker(admin.user.id);
+    const rows = Array.from({ length: SEEDED_PRODUCTS }, (_, n) => maker.row('products', { sku: `SEED-${n}`, name: `Artículo ${n}` }));
+    const answer = await push(server.url, stationToken, changesOf('products', rows));
+    expect(answer.status).toBe(200);
+  }
+
+  async function firstRun(page: Page, station: UiStation, name: string, screenshots: boolean) {
+    await page.goto(station.url);
+    await expect.poll(() => page.getByRole('heading', { name: 'Bienvenido a Mostrador' }).count()).toBe(1);
+    await page.getByLabel('Dirección del servidor').fill(server.url);
+    await page.getByLabel('Nombre de esta estación').fill(name);
+    await page.getByLabel('Usuario administrador').fill('admin');
+    await page.getByLabel('Contraseña').fill('not-the-password');
+    await page.getByRole('button', { name: 'Dar de alta la estación' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Usuario o contraseña incorrectos.' }).waitFor();
+    if (screenshots) await shot(page, '01-first-run-wrong-password');
+    // Record every progress label the bootstrap screen shows, however fast it goes by.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const label = document.querySelector('[data-testid="bootstrap-count"]')?.textContent;
+        if (label && seen.at(-1) !== label) seen.push(label);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByLabel('Contraseña').fill(server.adminPassword);
+    await page.getByRole('button', { name: 'Dar de alta la estación' }).click();
+    await page.getByRole('heading', { name: 'Iniciar sesión' }).waitFor({ timeout: 60_000 });
+    return page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+  }
+
+  async function logIn(page: Page) {
+    await page.getByLabel('Usuario', { exact: true }).fill('admin');
+    await page.getByLabel('Contraseña').fill(server.adminPassword);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByTestId('status-bar').waitFor();
+  }
+
+  it('enrolls a fresh station from the first-run screen, shows the bootstrap progress, then the login', async () => {
+    const seen = await firstRun(page1, one, 'Caja 1', true);
+    await shot(page1, '02-login');
+    const counts = seen.map((label) => label.match(/^(\d+) de (\d+) registros$/)).filter((m) => m !== null);
+    expect(counts.length, `progress labels: ${seen.join(' | ')}`).toBeGreaterThan(0);
+    const last = counts.at(-1) as RegExpMatchArray;
+    expect(Number(last[2])).toBeGreaterThanOrEqual(SEEDED_PRODUCTS);
+    expect(last[1]).toBe(last[2]);
+    await firstRun(page2, two, 'Caja 2', false);
+  });
+
+  it('logs in against the synced users and shows the main layout with the status bar', async () => {
+    await logIn(page1);
+    await logIn(page2);
+    await expect.poll(() => page1.getByTestId('status-online').textContent()).toBe('Conectado');
+    await expect(page1.getByRole('button', { name: 'Estaciones' }).count()).resolves.toBe(1);
+    await shot(page1, '03-counter');
+  });
+
+  it('shows a product created at station 1 at station 2 without a reload', async () => {
+    await page2.getByRole('button', { name: 'Productos' }).click();
+    await page2.getByTestId('products-table').waitFor();
+    await page1.getByRole('button', { name: 'Productos' }).click();
+    await page1.getByRole('button', { name: 'Nuevo' }).click();
+    await page1.getByLabel('Código', { exact: true }).fill('GALLETA-1');
+    await page1.getByLabel('Nombre', { exact: true }).fill('Galletas de mantequilla');
+    await page1.getByLabel('Precio').fill('2,75');
+    await page1.getByRole('button', { name: 'Guardar' }).click();
+    await page1.getByRole('cell', { name: 'Galletas de mantequilla' }).waitFor();
+    await page2.getByRole('cell', { name: 'Galletas de mantequilla' }).waitFor({ timeout: 30_000 });
+    await shot(page2, '04-station-2-sees-the-new-product');
+  });
+
+  it('sells at the counter with the keyboard only', async () => {
+    await page1.getByRole('button', { name: 'Venta' }).click();
+    const search = page1.getByRole('combobox', { name: /Buscar por código/ });
+    await search.fill('GALLETA-1');
+    await page1.getByRole('listbox').getByRole('option').first().waitFor();
+    await search.press('Enter');
+    await expect.poll(() => page1.getByTestId('ticket-total').textContent()).toBe('2,75');
+    await page1.keyboard.press('F9');
+    await page1.getByRole('status').filter({ hasText: /Venta .+ completada/ }).waitFor();
+    await shot(page1, '05-sale-completed');
+  });
+
+  it('says offline when the server stops and comes back by itself when it returns', async () => {
+    await server.stop();
+    await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Sin conexión');
+    await shot(page1, '06-offline');
+    await server.start();
+    await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 45_000 }).toBe('Conectado');
+    await expect.poll(() => page1.getByTestId('status-pending').textContent(), { timeout: 30_000 }).toBe('Todo enviado');
+    await shot(page1, '07-back-online');
+  });
+
+  it('shows both stations in the monitor and revokes one after a confirmation', async () => {
+    await page1.getByRole('button', { name: 'Estaciones' }).click();
+    const table = page1.getByTestId('stations-table');
+    await table.waitFor({ timeout: 30_000 });
+    await page1.locator('tr[data-station="Caja 1"]').waitFor();
+    const row2 = page1.locator('tr[data-station="Caja 2"]');
+    await row2.waitFor();
+    await shot(page1, '08-stations-monitor');
+    await row2.getByRole('button', { name: 'Dar de baja' }).click();
+    const dialog = page1.getByRole('dialog');
+    await dialog.getByText('¿Dar de baja la estación «Caja 2»?').waitFor();
+    await dialog.getByRole('button', { name: 'Sí, dar de baja' }).click();
+    await row2.getByText('Dada de baja').waitFor({ timeout: 15_000 });
+    await shot(page1, '09-station-revoked');
+  });
+
+  it('switches the language to English', async () => {
+    await page1.getByLabel('Idioma').selectOption('en');
+    await page1.getByRole('button', { name: 'Products' }).waitFor();
+    await expect(page1.evaluate(() => document.documentElement.lang)).resolves.toBe('en');
+  });
+
+  it('reports the first paint of a fresh load', async () => {
+    const page = await browser.newPage();
+    await page.goto(one.url);
+    await page.getByRole('heading').first().waitFor();
+    const paints = await page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType('paint').map((entry) => [entry.name, Math.round(entry.startTime)])),
+    );
+    await page.close();
+    writeFileSync(`${ARTIFACTS}/paint.json`, `${JSON.stringify(paints, null, 2)}\n`);
+    console.log(`renderer paint timings (ms): ${JSON.stringify(paints)}`);
+    expect(Object.keys(paints)).toContain('first-contentful-paint');
+  });
+});
