@@ -1,15 +1,8 @@
-import {
-  type AnyRow,
-  type Change,
-  type PushResponse,
-  type Role,
-  TABLE_NAMES,
-  type TableName,
-  uniqueFieldsOf,
-} from '@mostrador/common';
+import { type AnyRow, type Change, type PushResponse, type Role, TABLE_NAMES, type TableName } from '@mostrador/common';
 import type pg from 'pg';
 import { type Acting, type Actor, type Decision, decide, precheck } from './rules.js';
 import { tableSql } from './table-sql.js';
+import { claimUnique, loadUniqueOwners, type UniqueOwners } from './unique-keys.js';
 
 /**
  * Apply a batch of changes inside the caller's transaction: every write to synced tables
@@ -19,7 +12,8 @@ import { tableSql } from './table-sql.js';
  * serialized and the sequence numbers they hand out become visible in commit order; a
  * reader that has seen sequence N can never later meet a commit below N. Reading the
  * stored rows after taking the lock also means no other push changes them meanwhile, so
- * every decision is made in JS on a stable state and written with one statement per table.
+ * every decision is made in JS on a stable state and written with one statement per table
+ * and kind (insert, update).
  */
 
 export interface ApplyContext {
@@ -50,19 +44,23 @@ interface Conflict {
   readonly won: AnyRow;
 }
 
-interface TableOutcome {
-  readonly table: TableName;
-  /** Rows to write, in write order: those new to the database first, then updates. */
-  readonly inserts: AnyRow[];
-  readonly updates: AnyRow[];
-}
-
-type Outcomes = {
+interface Outcomes {
   applied: PushResponse['applied'];
   superseded: PushResponse['superseded'];
   rejected: PushResponse['rejected'];
   conflicts: Conflict[];
-};
+}
+
+const noOutcomes = (): Outcomes => ({ applied: [], superseded: [], rejected: [], conflicts: [] });
+
+/** What one table's share of the batch comes to, before it is written. */
+interface TablePlan {
+  readonly table: TableName;
+  readonly outcomes: Outcomes;
+  /** Rows new to the database, then rows that replace stored ones: the write order. */
+  readonly inserts: AnyRow[];
+  readonly updates: AnyRow[];
+}
 
 async function lockHead(client: pg.ClientBase): Promise<number> {
   const { rows } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
@@ -85,43 +83,6 @@ async function loadStored(client: pg.ClientBase, table: TableName, entries: Entr
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** Per unique field: which live row holds each value the batch mentions. */
-async function loadUniqueOwners(
-  client: pg.ClientBase,
-  table: TableName,
-  entries: Entry[],
-): Promise<Map<string, Map<unknown, string>>> {
-  const owners = new Map<string, Map<unknown, string>>();
-  for (const [field, sql] of tableSql(table).selectUniqueOwners) {
-    const values = [...new Set(entries.map((e) => e.row[field]).filter((v) => v !== null && v !== undefined))];
-    const { rows } = values.length ? await client.query<{ id: string; value: unknown }>(sql, [values]) : { rows: [] };
-    owners.set(field, new Map(rows.map((r) => [r.value, r.id])));
-  }
-  return owners;
-}
-
-/** Claim the row's unique values, or name the field another live row already holds. */
-function claimUnique(
-  table: TableName,
-  owners: Map<string, Map<unknown, string>>,
-  row: AnyRow,
-  previous: AnyRow | undefined,
-): string | null {
-  const live = row.deletedAt === null || row.deletedAt === undefined;
-  for (const field of uniqueFieldsOf(table)) {
-    const value = row[field];
-    const holder = owners.get(field)?.get(value);
-    if (live && value !== null && value !== undefined && holder !== undefined && holder !== row.id) return field;
-  }
-  for (const field of uniqueFieldsOf(table)) {
-    const fieldOwners = owners.get(field) as Map<unknown, string>;
-    const old = previous?.[field];
-    if (old !== undefined && fieldOwners.get(old) === row.id) fieldOwners.delete(old);
-    if (live && row[field] !== null && row[field] !== undefined) fieldOwners.set(row[field], row.id);
-  }
-  return null;
-}
-
 function record(outcomes: Outcomes, table: TableName, id: string, decision: Decision): void {
   switch (decision.kind) {
     case 'write':
@@ -140,28 +101,29 @@ function record(outcomes: Outcomes, table: TableName, id: string, decision: Deci
   }
 }
 
-async function decideTable(
-  client: pg.ClientBase,
+/**
+ * Decide every row of one table in batch order, against the stored rows and the rows
+ * decided before it. `owners` null skips the unique-key pre-check (the optimistic pass).
+ */
+function planTable(
   table: TableName,
   entries: Entry[],
+  stored: Map<string, AnyRow>,
+  owners: UniqueOwners | null,
   actors: Map<string, Actor>,
   context: ApplyContext,
-  outcomes: Outcomes,
-): Promise<TableOutcome> {
-  const stored = await loadStored(client, table, entries);
-  const owners = await loadUniqueOwners(client, table, entries);
+): TablePlan {
+  const outcomes = noOutcomes();
   const written = new Map<string, AnyRow>();
   for (const { row, baseVersion } of entries) {
     const current = written.get(row.id) ?? stored.get(row.id);
     const acting: Acting = context.asServer ? 'server' : actors.get(String(row.updatedBy));
     let decision = decide(table, row, baseVersion, current, acting);
     if (decision.kind === 'write') {
-      const clash = claimUnique(table, owners, decision.row, current);
+      const clash = owners && claimUnique(table, owners, decision.row, current);
       if (clash) {
-        decision = {
-          kind: 'rejected',
-          refusal: { code: 'UNIQUE_VIOLATION', message: `Another ${table} row already has this ${clash}.` },
-        };
+        const message = `Another ${table} row already has this ${clash}.`;
+        decision = { kind: 'rejected', refusal: { code: 'UNIQUE_VIOLATION', message } };
       } else {
         written.set(row.id, decision.row);
         // A user created or changed earlier in the batch acts for the rows after it.
@@ -174,7 +136,12 @@ async function decideTable(
     record(outcomes, table, row.id, decision);
   }
   const rows = [...written.values()];
-  return { table, inserts: rows.filter((r) => !stored.has(r.id)), updates: rows.filter((r) => stored.has(r.id)) };
+  return {
+    table,
+    outcomes,
+    inserts: rows.filter((r) => !stored.has(r.id)),
+    updates: rows.filter((r) => stored.has(r.id)),
+  };
 }
 
 function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number): unknown[][] {
@@ -188,47 +155,43 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Write a table's decided rows, numbered from `firstSeq` in order. The bulk statements are
- * the fast path; if they still meet a unique violation the pre-check could not foresee,
- * the rows go one by one so only the offending ones are refused. Returns the ids refused.
+ * Run `write` under a savepoint. Returns false, with the savepoint rolled back, when it
+ * met a unique violation; any other error propagates.
  */
-async function writeTable(
-  client: pg.ClientBase,
-  { table, inserts, updates }: TableOutcome,
-  firstSeq: number,
-): Promise<string[]> {
-  const sql = tableSql(table);
-  const rows = [...inserts, ...updates];
-  await client.query('SAVEPOINT bulk_write');
+async function underSavepoint(client: pg.ClientBase, name: string, write: () => Promise<unknown>): Promise<boolean> {
+  await client.query(`SAVEPOINT ${name}`);
   try {
-    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, firstSeq));
-    if (updates.length) await client.query(sql.update, columnArrays(table, updates, firstSeq + inserts.length));
-    await client.query('RELEASE SAVEPOINT bulk_write');
-    return [];
+    await write();
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return true;
   } catch (error) {
-    await client.query('ROLLBACK TO SAVEPOINT bulk_write');
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
     if (!isUniqueViolation(error)) throw error;
+    return false;
   }
-  const refused: string[] = [];
-  for (const [i, row] of rows.entries()) {
-    await client.query('SAVEPOINT row_write');
-    try {
-      await client.query(sql.upsert, columnArrays(table, [row], firstSeq + i));
-      await client.query('RELEASE SAVEPOINT row_write');
-    } catch (error) {
-      await client.query('ROLLBACK TO SAVEPOINT row_write');
-      if (!isUniqueViolation(error)) throw error;
-      refused.push(row.id);
-    }
-  }
-  return refused;
 }
 
-function dropRefused(outcomes: Outcomes, table: TableName, refused: string[]): void {
-  const ids = new Set(refused);
-  outcomes.applied = outcomes.applied.filter((a) => a.table !== table || !ids.has(a.id));
-  outcomes.conflicts = outcomes.conflicts.filter((c) => c.table !== table || !ids.has(c.id));
-  for (const id of ids) {
+/** The planned rows in two statements (inserts, then updates), numbered from `firstSeq`. */
+function writeBulk(client: pg.ClientBase, { table, inserts, updates }: TablePlan, firstSeq: number) {
+  return underSavepoint(client, 'bulk_write', async () => {
+    const sql = tableSql(table);
+    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, firstSeq));
+    if (updates.length) await client.query(sql.update, columnArrays(table, updates, firstSeq + inserts.length));
+  });
+}
+
+/** Row by row, refusing only the rows the database's unique indexes still reject. */
+async function writeEach(client: pg.ClientBase, plan: TablePlan, firstSeq: number): Promise<void> {
+  const { table, outcomes } = plan;
+  const refused = new Set<string>();
+  for (const [i, row] of [...plan.inserts, ...plan.updates].entries()) {
+    const upsert = () => client.query(tableSql(table).upsert, columnArrays(table, [row], firstSeq + i));
+    if (!(await underSavepoint(client, 'row_write', upsert))) refused.add(row.id);
+  }
+  if (refused.size === 0) return;
+  outcomes.applied = outcomes.applied.filter((a) => !refused.has(a.id));
+  outcomes.conflicts = outcomes.conflicts.filter((c) => !refused.has(c.id));
+  for (const id of refused) {
     outcomes.rejected.push({
       table,
       id,
@@ -236,6 +199,40 @@ function dropRefused(outcomes: Outcomes, table: TableName, refused: string[]): v
       message: `Another ${table} row already uses a unique value of this row.`,
     });
   }
+}
+
+const writtenCount = (plan: TablePlan) => plan.inserts.length + plan.updates.length;
+
+/**
+ * Plan and write one table's rows. Clashes of unique keys are rare, so the first pass
+ * writes without looking them up (the indexes would refuse a clash); only when they do is
+ * the pass redone with the pre-check, which refuses just the later row of each clash.
+ */
+async function applyTable(
+  client: pg.ClientBase,
+  table: TableName,
+  entries: Entry[],
+  actors: Map<string, Actor>,
+  context: ApplyContext,
+  firstSeq: number,
+): Promise<TablePlan> {
+  const stored = await loadStored(client, table, entries);
+  const actorsBefore = new Map(actors);
+  const optimistic = planTable(table, entries, stored, null, actors, context);
+  if (writtenCount(optimistic) === 0 || (await writeBulk(client, optimistic, firstSeq))) return optimistic;
+
+  for (const [id, actor] of actorsBefore) actors.set(id, actor);
+  for (const id of actors.keys()) if (!actorsBefore.has(id)) actors.delete(id);
+  const owners = await loadUniqueOwners(
+    client,
+    table,
+    entries.map((e) => e.row),
+  );
+  const checked = planTable(table, entries, stored, owners, actors, context);
+  if (writtenCount(checked) > 0 && !(await writeBulk(client, checked, firstSeq))) {
+    await writeEach(client, checked, firstSeq);
+  }
+  return checked;
 }
 
 async function logConflicts(client: pg.ClientBase, conflicts: Conflict[], stationId: string | null): Promise<void> {
@@ -268,13 +265,20 @@ function groupByTable(changes: readonly Change[], context: ApplyContext, outcome
   return groups;
 }
 
+function merge(into: Outcomes, from: Outcomes): void {
+  into.applied.push(...from.applied);
+  into.superseded.push(...from.superseded);
+  into.rejected.push(...from.rejected);
+  into.conflicts.push(...from.conflicts);
+}
+
 export async function applyChanges(
   client: pg.ClientBase,
   changes: readonly Change[],
   context: ApplyContext,
 ): Promise<ApplyResult> {
   const head = await lockHead(client);
-  const outcomes: Outcomes = { applied: [], superseded: [], rejected: [], conflicts: [] };
+  const outcomes = noOutcomes();
   const groups = groupByTable(changes, context, outcomes);
   const actorIds = [...new Set([...groups.values()].flat().map((e) => String(e.row.updatedBy)))];
   const actors = context.asServer || actorIds.length === 0 ? new Map() : await loadActors(client, actorIds);
@@ -284,12 +288,9 @@ export async function applyChanges(
   for (const table of TABLE_NAMES) {
     const entries = groups.get(table);
     if (!entries) continue;
-    const decided = await decideTable(client, table, entries, actors, context, outcomes);
-    const count = decided.inserts.length + decided.updates.length;
-    if (count === 0) continue;
-    const refused = await writeTable(client, decided, next + 1);
-    if (refused.length) dropRefused(outcomes, table, refused);
-    next += count;
+    const plan = await applyTable(client, table, entries, actors, context, next + 1);
+    merge(outcomes, plan.outcomes);
+    next += writtenCount(plan);
   }
   await logConflicts(client, outcomes.conflicts, context.stationId);
   if (next > head) {

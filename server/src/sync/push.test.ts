@@ -150,6 +150,26 @@ describe('push and pull', () => {
     expect(reuse.body.rejected).toEqual([]);
   });
 
+  it('refuses only the offending rows when a unique index the registry does not declare refuses them', async () => {
+    await db.query('CREATE UNIQUE INDEX test_customers_email ON customers (email)');
+    try {
+      const first = admin.row('customers', { email: 'same@example.com' });
+      const clash = admin.row('customers', { email: 'same@example.com' });
+      const fine = admin.row('customers');
+      const { body } = await push(server.url, station, [
+        { table: 'customers', row: first },
+        { table: 'customers', row: clash },
+        { table: 'customers', row: fine },
+      ]);
+      expect(body.rejected.map((r) => [r.id, r.code])).toEqual([[clash.id, 'UNIQUE_VIOLATION']]);
+      expect(body.applied.map((a) => a.id)).toEqual([first.id, fine.id]);
+      const pulled = (await pullAll(server.url, station)).tables.get('customers');
+      expect([first.id, clash.id, fine.id].map((id) => pulled?.has(id))).toEqual([true, false, true]);
+    } finally {
+      await db.query('DROP INDEX test_customers_email');
+    }
+  });
+
   it('refuses users rows from a cashier or a manager, and rows by unknown or inactive users', async () => {
     const cashier = await createUser('cashier');
     const manager = await createUser('manager');
