@@ -6,20 +6,25 @@ import { bearerToken, stationTokenHash, verifyUserToken } from './tokens.js';
 
 /**
  * Route guards (preHandlers). Station requests look their token up on every call, so a
- * revoked station stops working at once; the same lookup stamps when it was last seen.
+ * revoked station stops working at once.
  */
+
+/** How stale `lastSeenAt` may get before a request refreshes it: a write per pull would cost a commit each. */
+const LAST_SEEN_RESOLUTION = '30 seconds';
 
 export async function findStation(db: pg.Pool, token: string | null): Promise<StationIdentity> {
   if (!token) throw new MostradorError('UNAUTHORIZED', 'A station token is required (Authorization: Bearer …).');
-  const { rows } = await db.query<{ id: string; name: string; revokedAt: Date | null }>(
-    `UPDATE stations SET "lastSeenAt" = now() WHERE "tokenHash" = $1 AND "revokedAt" IS NULL RETURNING id, name, "revokedAt"`,
+  const { rows } = await db.query<{ id: string; name: string; revoked: boolean; stale: boolean }>(
+    `SELECT id, name, "revokedAt" IS NOT NULL AS revoked,
+            ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '${LAST_SEEN_RESOLUTION}') AS stale
+     FROM stations WHERE "tokenHash" = $1`,
     [stationTokenHash(token)],
   );
   const station = rows[0];
-  if (station) return { id: station.id, name: station.name };
-  const revoked = await db.query('SELECT 1 FROM stations WHERE "tokenHash" = $1', [stationTokenHash(token)]);
-  if (revoked.rowCount) throw new MostradorError('STATION_REVOKED');
-  throw new MostradorError('UNAUTHORIZED', 'The station token is not valid; enroll the station again.');
+  if (!station) throw new MostradorError('UNAUTHORIZED', 'The station token is not valid; enroll the station again.');
+  if (station.revoked) throw new MostradorError('STATION_REVOKED');
+  if (station.stale) await db.query('UPDATE stations SET "lastSeenAt" = now() WHERE id = $1', [station.id]);
+  return { id: station.id, name: station.name };
 }
 
 export async function requireStation(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
