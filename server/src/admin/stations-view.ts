@@ -4,7 +4,7 @@
  */
 import type { StationView } from '@mostrador/common';
 import type pg from 'pg';
-import { ONLINE_SQL } from '../live/presence.js';
+import { PRESENCE_SQL } from '../live/presence.js';
 
 interface StationRecord {
   id: string;
@@ -39,9 +39,12 @@ function toView(record: StationRecord): StationView {
 
 export async function listStations(db: pg.Pool, freshMs: number): Promise<StationView[]> {
   const { rows } = await db.query<StationRecord>(
-    `SELECT s.id, s.name, ${ONLINE_SQL} AS online, s."lastSeenAt", s."appVersion", s.cursor, s.pending,
-            s."lastError", s."revokedAt", (SELECT head FROM sync_state WHERE id = 1) AS head
-     FROM stations s ORDER BY s.name, s.id`,
+    // Last seen: the later of the station's own stamp (requests, status, disconnect) and the
+    // last heartbeat of an instance holding its socket, up to date within a heartbeat.
+    `SELECT s.id, s.name, coalesce(p.online, false) AS online, greatest(s."lastSeenAt", p."heldAt") AS "lastSeenAt",
+            s."appVersion", s.cursor, s.pending, s."lastError", s."revokedAt",
+            (SELECT head FROM sync_state WHERE id = 1) AS head
+     FROM stations s ${PRESENCE_SQL} ORDER BY s.name, s.id`,
     [freshMs],
   );
   return rows.map(toView);

@@ -65,6 +65,11 @@ export class StationHub {
     return closed;
   }
 
+  /** The newest head announced to the stations (-1 before the first notice). */
+  get announced(): number {
+    return this.lastCursor;
+  }
+
   get size(): number {
     return this.sockets.size;
   }

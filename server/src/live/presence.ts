@@ -22,9 +22,16 @@ export interface PresenceTiming {
 
 export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { heartbeatMs: 5_000, freshMs: 15_000, statusFlushMs: 100 };
 
-/** SQL condition: station `s` has a connection on a live instance. */
-export const ONLINE_SQL = `EXISTS (SELECT 1 FROM station_connections c JOIN api_instances i ON i.id = c."instanceId"
-  WHERE c."stationId" = s.id AND i."heartbeatAt" > now() - make_interval(secs => $1::double precision / 1000))`;
+/**
+ * Per station `s`: `online` (a connection on an instance whose heartbeat is fresh; $1 is
+ * the freshness in ms) and `heldAt`, the newest heartbeat of an instance holding one of its
+ * connections: when it was last known connected, even if that instance has since died.
+ */
+export const PRESENCE_SQL = `LEFT JOIN LATERAL (
+  SELECT bool_or(i."heartbeatAt" > now() - make_interval(secs => $1::double precision / 1000)) AS online,
+         max(i."heartbeatAt") AS "heldAt"
+  FROM station_connections c JOIN api_instances i ON i.id = c."instanceId"
+  WHERE c."stationId" = s.id) p ON true`;
 
 export class Presence {
   readonly instanceId = newId();
@@ -51,7 +58,7 @@ export class Presence {
     await this.db
       .query(
         `WITH gone AS (DELETE FROM station_connections WHERE "instanceId" = $1 RETURNING "stationId")
-         UPDATE stations SET "lastSeenAt" = now() WHERE id IN (SELECT "stationId" FROM gone)`,
+         UPDATE stations SET "lastSeenAt" = now() WHERE id IN (SELECT DISTINCT "stationId" FROM gone ORDER BY 1)`,
         [this.instanceId],
       )
       .catch(() => {});
@@ -63,24 +70,26 @@ export class Presence {
    * Record an open socket; returns the connection id to pass to `disconnected`, and whether
    * the station was revoked meanwhile (a revocation between the upgrade's token check and
    * this row would otherwise leave the socket open: its NOTIFY came before the socket joined).
+   * One row per statement, no transaction: presence writes never wait on each other's locks.
    */
   async connected(stationId: string): Promise<{ connectionId: string; revoked: boolean }> {
     const connectionId = newId();
+    await this.db.query('INSERT INTO station_connections (id, "stationId", "instanceId") VALUES ($1, $2, $3)', [
+      connectionId,
+      stationId,
+      this.instanceId,
+    ]);
     const { rows } = await this.db.query<{ revoked: boolean }>(
-      `WITH c AS (INSERT INTO station_connections (id, "stationId", "instanceId") VALUES ($1, $2, $3))
-       UPDATE stations SET "lastSeenAt" = now() WHERE id = $2 RETURNING "revokedAt" IS NOT NULL AS revoked`,
-      [connectionId, stationId, this.instanceId],
+      'SELECT "revokedAt" IS NOT NULL AS revoked FROM stations WHERE id = $1',
+      [stationId],
     );
     await notifyPresence(this.db, stationId);
     return { connectionId, revoked: rows[0]?.revoked ?? true };
   }
 
   async disconnected(connectionId: string, stationId: string): Promise<void> {
-    await this.db.query(
-      `WITH c AS (DELETE FROM station_connections WHERE id = $1)
-       UPDATE stations SET "lastSeenAt" = now() WHERE id = $2`,
-      [connectionId, stationId],
-    );
+    await this.db.query('DELETE FROM station_connections WHERE id = $1', [connectionId]);
+    await this.db.query('UPDATE stations SET "lastSeenAt" = now() WHERE id = $1', [stationId]);
     await notifyPresence(this.db, stationId);
   }
 
@@ -120,11 +129,11 @@ export class Presence {
     await notifyPresence(this.db, batch.length === 1 ? (batch[0]?.[0] ?? '*') : '*');
   }
 
+  // Only this instance's row: a connected station's "last seen" is its instance's latest
+  // heartbeat (PRESENCE_SQL's heldAt), so no station row is written while it stays connected.
   private async heartbeat(): Promise<void> {
     await this.db.query(
-      `WITH beat AS (INSERT INTO api_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now())
-       UPDATE stations SET "lastSeenAt" = now()
-       WHERE id IN (SELECT "stationId" FROM station_connections WHERE "instanceId" = $1)`,
+      'INSERT INTO api_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET "heartbeatAt" = now()',
       [this.instanceId],
     );
     await this.sweepDeadInstances();

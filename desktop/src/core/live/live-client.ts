@@ -36,6 +36,7 @@ export interface LiveClientEvents {
 const REVOKED_CLOSE = 4401;
 const MAX_ERROR_LENGTH = 500;
 const RETRY_MS = 1_000;
+const MAX_PULL_ROUNDS = 10;
 
 export class LiveClient extends EventEmitter<LiveClientEvents> {
   private socket: WebSocket | null = null;
@@ -142,14 +143,22 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     void this.pullLoop(always);
   }
 
+  // Loops while a notice is ahead of the cursor: a pull may answer from a snapshot taken just
+  // before the noticed commit, and that notice will not come again. Bounded, in case the
+  // server's head went back (a restored backup): the next notice or reconnect resumes.
   private async pullLoop(always: boolean): Promise<void> {
     let force = always;
+    let rounds = 0;
     try {
       do {
         this.pullAgain = false;
         if (force || this.noticed > this.station.sync.cursor) await this.station.sync.pullChanges();
         force = false;
-      } while (this.pullAgain && this.isOnline);
+      } while (
+        (this.pullAgain || this.noticed > this.station.sync.cursor) &&
+        this.isOnline &&
+        ++rounds < MAX_PULL_ROUNDS
+      );
     } catch (error) {
       this.report(error);
     } finally {
