@@ -15,6 +15,8 @@ export async function ensureFirstAdmin(
   clock: HybridLogicalClock,
   password: string | undefined,
 ): Promise<string | null> {
+  const existing = await db.query('SELECT 1 FROM users LIMIT 1');
+  if (existing.rowCount) return null;
   const chosen = password ?? randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(chosen);
   return inTransaction(db, 'BEGIN', async (client) => {
