@@ -49,7 +49,9 @@ describe('pull', () => {
   });
 
   it('returns deleted rows too, as their latest change', async () => {
-    const deleted = maker.edit(customers[0]!, { deletedAt: new Date().toISOString() });
+    const [first] = customers;
+    if (!first) throw new Error('no customers pushed');
+    const deleted = maker.edit(first, { deletedAt: new Date().toISOString() });
     const { body } = await push(server.url, station, [{ table: 'customers', row: deleted }]);
     const page = (await pullPage(server.url, station, body.cursor - 1, 10)) as PullResponse;
     expect(page.changes).toEqual([{ table: 'customers', row: deleted }]);
@@ -70,8 +72,8 @@ describe('pull', () => {
       'updatedBy',
     ]);
     expect(page.count).toBe(26);
-    const admin = page.tables.users?.rows[0] ?? [];
-    expect(admin[page.tables.users!.columns.indexOf('active')]).toBe(true);
+    const users = page.tables.users;
+    expect(users?.rows[0]?.[users.columns.indexOf('active')]).toBe(true);
   });
 
   it('refuses a bad cursor, limit or format with VALIDATION', async () => {
