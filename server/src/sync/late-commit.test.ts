@@ -91,6 +91,29 @@ describe('sequence numbers in commit order', () => {
     return state;
   }
 
+  it('keeps pulls served while pushes queue behind a transaction that holds the sequence', async () => {
+    const small = await startTestServer({ poolSize: 3 });
+    const holder = new pg.Client({ connectionString: small.databaseUrl });
+    await holder.connect();
+    try {
+      const token = (await enrollStation(small.url, 'Caja 2')).stationToken;
+      const maker = new RowMaker((await login(small.url, 'admin', small.adminPassword)).user.id);
+      await holder.query('BEGIN');
+      await holder.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
+      const pushes = Array.from({ length: 6 }, () =>
+        push(small.url, token, [{ table: 'customers', row: maker.row('customers') }]),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the pushes reach the lock
+      const pulled = await fetch(`${small.url}/sync/pull?cursor=0`, { headers: { authorization: `Bearer ${token}` } });
+      expect(pulled.status).toBe(200);
+      await holder.query('COMMIT');
+      expect((await Promise.all(pushes)).map((p) => p.body.applied.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    } finally {
+      await holder.end();
+      await small.close();
+    }
+  });
+
   it('lets every reader replay exactly the final state while commits land late', async () => {
     const seed = new RowMaker(adminId);
     const shared = [seed.row('products'), seed.row('products')];

@@ -3,11 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { applyChanges } from './apply.js';
+import { PushGate } from './push-gate.js';
 
 /** A push may carry a whole outbox page (up to 20,000 rows), far above the default body limit. */
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
 
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
+  const gate = new PushGate();
   app.post<{ Body: PushRequest }>(
     '/sync/push',
     {
@@ -18,12 +20,14 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const started = performance.now();
       const station = request.station;
-      const { written, ...response } = await inTransaction(app.db, 'BEGIN', (client) =>
-        applyChanges(client, request.body.changes, {
-          nowMs: app.settings.now(),
-          clockAheadMs: app.settings.clockAheadMs,
-          stationId: station?.id ?? null,
-        }),
+      const { written, ...response } = await gate.run(() =>
+        inTransaction(app.db, 'BEGIN', (client) =>
+          applyChanges(client, request.body.changes, {
+            nowMs: app.settings.now(),
+            clockAheadMs: app.settings.clockAheadMs,
+            stationId: station?.id ?? null,
+          }),
+        ),
       );
       request.log.info(
         {
