@@ -37,6 +37,7 @@ const REVOKED_CLOSE = 4401;
 const MAX_ERROR_LENGTH = 500;
 const RETRY_MS = 1_000;
 const MAX_PULL_ROUNDS = 10;
+const STATUS_INTERVAL_MS = 250;
 
 export class LiveClient extends EventEmitter<LiveClientEvents> {
   private socket: WebSocket | null = null;
@@ -50,6 +51,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
   private pulling = false;
   private pullAgain = false;
   private lastStatus = '';
+  private statusTimer: NodeJS.Timeout | null = null;
+  private statusDue = false;
   private readonly onWritten = () => this.pushSoon();
   private readonly onSyncChange = () => this.sendStatus();
 
@@ -122,7 +125,7 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     const wasOnline = this.isOnline;
     this.isOnline = true;
     this.lastStatus = '';
-    this.sendStatus();
+    this.writeStatus();
     if (!wasOnline) this.emit('online');
     this.pushSoon();
     this.pullSoon(true);
@@ -183,7 +186,25 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     this.retryTimer.unref();
   }
 
+  // A report goes out at once, then at most one per STATUS_INTERVAL_MS carrying the latest
+  // state: every change is reported, but a burst of pulls costs the server one write, not
+  // one per pull per station.
   private sendStatus(): void {
+    if (this.statusTimer) {
+      this.statusDue = true;
+      return;
+    }
+    this.writeStatus();
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      if (!this.statusDue) return;
+      this.statusDue = false;
+      this.sendStatus();
+    }, STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
+  }
+
+  private writeStatus(): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN || !this.isOnline) return;
     const status = this.station.sync.status();

@@ -1,0 +1,86 @@
+/**
+ * The "other stations" of bench/live.bench.ts, in their own process as they would be on
+ * their own machines: plain WebSocket clients on /sync/ws that pull (columnar pages) when
+ * notified, one pull in flight and at most one queued each, like the station live client.
+ *
+ * Env: CROWD_URL (http://host:port), CROWD_TOKENS (comma-separated station tokens).
+ * Prints {"ready":N} once every socket has its hello; runs until SIGTERM, then prints how
+ * long its members took from a notice to the pull that caught up with it.
+ */
+import WebSocket from 'ws';
+
+interface Member {
+  cursor: number;
+  noticed: number;
+  pulling: boolean;
+  again: boolean;
+  noticedAt: number;
+}
+
+/** Per notice and member: milliseconds from the notice to the pull that reached it. */
+const noticeToPulled: number[] = [];
+
+const base = process.env.CROWD_URL ?? '';
+const tokens = (process.env.CROWD_TOKENS ?? '').split(',').filter(Boolean);
+
+async function pull(member: Member, token: string, socket: WebSocket): Promise<void> {
+  if (member.pulling) {
+    member.again = true;
+    return;
+  }
+  member.pulling = true;
+  try {
+    do {
+      member.again = false;
+      let hasMore = true;
+      while (hasMore && member.noticed > member.cursor) {
+        const response = await fetch(`${base}/sync/pull?cursor=${member.cursor}&limit=1000&format=columns`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const page = (await response.json()) as { cursor: number; hasMore: boolean };
+        member.cursor = page.cursor;
+        hasMore = page.hasMore;
+      }
+      if (member.cursor >= member.noticed) noticeToPulled.push(performance.now() - member.noticedAt);
+      // Like a station: report the new cursor (its status report after a pull).
+      socket.send(JSON.stringify({ type: 'status', cursor: member.cursor, pending: 0, appVersion: 'crowd' }));
+    } while (member.again);
+  } finally {
+    member.pulling = false;
+  }
+}
+
+function join(token: string): Promise<void> {
+  const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/sync/ws`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const member: Member = { cursor: 0, noticed: 0, pulling: false, again: false, noticedAt: 0 };
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; head?: number; cursor?: number };
+      if (message.type === 'hello') {
+        // A station that is up to date when it joins.
+        member.cursor = message.head ?? 0;
+        member.noticed = member.cursor;
+        resolve();
+      } else if (message.type === 'changes' && (message.cursor ?? 0) > member.noticed) {
+        member.noticed = message.cursor ?? 0;
+        member.noticedAt = performance.now();
+        void pull(member, token, socket).catch(() => {});
+      }
+    });
+  });
+}
+
+for (let i = 0; i < tokens.length; i += 100) await Promise.all(tokens.slice(i, i + 100).map(join));
+process.stdout.write(`${JSON.stringify({ ready: tokens.length })}\n`);
+process.on('SIGTERM', () => {
+  const sorted = noticeToPulled.sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  process.stdout.write(
+    `${JSON.stringify({ noticeToPulled: { p50: at(0.5), p99: at(0.99), count: sorted.length } })}\n`,
+    () => process.exit(0),
+  );
+});
+setInterval(() => {}, 1 << 30);
