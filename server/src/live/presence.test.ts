@@ -93,6 +93,22 @@ describe('presence across API instances', () => {
     expect(await upgradeStatus(`${one.ws}/sync/ws`, station.token)).toBe(401);
   });
 
+  it('refuses a revoked token at once on an instance that had it cached', async () => {
+    const station = await addStation(db.url, 'Caja cacheada');
+    const pull = (api: LiveApp) =>
+      fetch(`${api.base}/sync/pull?cursor=0&limit=1`, { headers: { authorization: `Bearer ${station.token}` } });
+    expect((await pull(two)).status).toBe(200);
+    expect((await pull(two)).status).toBe(200); // now answered from the instance's token cache
+    const revoked = await fetch(`${one.base}/admin/stations/${station.id}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(revoked.status).toBe(200);
+    const refused = await pull(two);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'STATION_REVOKED' } });
+  });
+
   it("stops counting a dead instance's stations as online once its heartbeat is stale", async () => {
     const station = await addStation(db.url, 'Caja huérfana');
     const client = await Listener.open(`${two.ws}/sync/ws`, station.token);
