@@ -3,7 +3,8 @@
  * their own machines: plain WebSocket clients on /sync/ws that pull (columnar pages) when
  * notified, one pull in flight and at most one queued each, like the station live client.
  *
- * Env: CROWD_URL (http://host:port), CROWD_TOKENS (comma-separated station tokens).
+ * Env: CROWD_URL (http://host:port), CROWD_TOKENS (comma-separated station tokens),
+ * CROWD_SOCKETS (optional, how many sockets to open over those tokens).
  * Prints {"ready":N} once every socket has its hello; runs until SIGTERM, then prints how
  * long its members took from a notice to the pull that caught up with it.
  */
@@ -21,7 +22,12 @@ interface Member {
 const noticeToPulled: number[] = [];
 
 const base = process.env.CROWD_URL ?? '';
-const tokens = (process.env.CROWD_TOKENS ?? '').split(',').filter(Boolean);
+const distinct = (process.env.CROWD_TOKENS ?? '').split(',').filter(Boolean);
+/** CROWD_SOCKETS: more sockets than tokens, round-robin (a station may hold several). */
+const tokens = Array.from(
+  { length: Number(process.env.CROWD_SOCKETS ?? distinct.length) },
+  (_, i) => distinct[i % distinct.length] as string,
+);
 
 async function pull(member: Member, token: string, socket: WebSocket): Promise<void> {
   if (member.pulling) {

@@ -45,7 +45,7 @@ export class StationsMonitor {
     const sender = new NoticeSender(socket);
     this.senders.set(socket, sender);
     socket.on('close', () => this.senders.delete(socket));
-    if (this.lastFrame) sender.send(this.lastFrame);
+    if (this.lastFrame) sender.send(Buffer.from(this.lastFrame));
     this.refresh();
   }
 
@@ -83,6 +83,7 @@ export class StationsMonitor {
     const frame = JSON.stringify(message);
     if (frame === this.lastFrame) return;
     this.lastFrame = frame;
-    for (const sender of this.senders.values()) sender.send(frame);
+    const encoded = Buffer.from(frame);
+    for (const sender of this.senders.values()) sender.send(encoded);
   }
 }

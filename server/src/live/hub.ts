@@ -37,7 +37,7 @@ export class StationHub {
   /** Join a socket, greeting it with `hello` first so that no notice can overtake it. */
   add(socket: WebSocket, stationId: string, hello: string): void {
     const entry: StationSocket = { stationId, sender: new NoticeSender(socket), alive: true };
-    entry.sender.send(hello);
+    entry.sender.send(Buffer.from(hello));
     this.sockets.set(socket, entry);
     socket.on('pong', () => {
       entry.alive = true;
@@ -50,7 +50,7 @@ export class StationHub {
     if (cursor <= this.lastCursor && !force) return;
     this.lastCursor = Math.max(this.lastCursor, cursor);
     const message: ChangesMessage = { type: 'changes', cursor };
-    const frame = JSON.stringify(message);
+    const frame = Buffer.from(JSON.stringify(message));
     for (const { sender } of this.sockets.values()) sender.send(frame);
   }
 

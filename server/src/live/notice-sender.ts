@@ -8,12 +8,15 @@ import type { WebSocket } from 'ws';
 
 export class NoticeSender {
   private inFlight = false;
-  private waiting: string | null = null;
+  private waiting: Buffer | null = null;
 
   constructor(private readonly socket: WebSocket) {}
 
-  /** `frame` is already serialized: the hub serializes each notice once for every socket. */
-  send(frame: string): void {
+  /**
+   * `frame` is the notice already serialized and encoded as UTF-8, once for every socket
+   * (a string would be encoded again for each); it still goes out as a text frame.
+   */
+  send(frame: Buffer): void {
     if (this.inFlight) {
       this.waiting = frame;
       return;
@@ -31,11 +34,11 @@ export class NoticeSender {
     return this.waiting === null ? 0 : 1;
   }
 
-  private write(frame: string): void {
+  private write(frame: Buffer): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.inFlight = true;
     // The callback runs once the frame has left for the kernel (or the socket failed).
-    this.socket.send(frame, (error) => {
+    this.socket.send(frame, { binary: false }, (error) => {
       this.inFlight = false;
       const next = this.waiting;
       this.waiting = null;
