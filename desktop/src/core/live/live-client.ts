@@ -225,18 +225,28 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
 
   private onClose(socket: WebSocket, code: number): void {
     if (this.socket !== socket) return;
+    const wasOnline = this.isOnline;
     this.dropSocket();
     if (code === REVOKED_CLOSE) {
       this.fail(new MostradorError('STATION_REVOKED'));
       return;
     }
     if (this.stopped) return;
+    if (!wasOnline) this.checkReachable();
     const delay = reconnectDelay(this.attempt, this.options.backoff ?? DEFAULT_BACKOFF);
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (!this.stopped) this.connect();
     }, delay);
+  }
+
+  // A reconnect attempt failed. The station's idea of whether the server answers may date
+  // from a request made while the server was shutting down (still answering): ask once,
+  // so it learns the server is gone. Nothing is asked again while it already knows.
+  private checkReachable(): void {
+    if (this.station.sync.status().reachable !== true) return;
+    this.station.sync.pullChanges().catch(() => {});
   }
 
   private dropSocket(): void {
