@@ -30,7 +30,8 @@ export class StationHub {
 
   stop(): void {
     if (this.pingTimer) clearInterval(this.pingTimer);
-    for (const socket of this.sockets.keys()) socket.terminate();
+    // "Going away": the station reconnects (with backoff) to whichever instance is up.
+    for (const socket of this.sockets.keys()) socket.close(1001, 'server shutting down');
     this.sockets.clear();
   }
 
