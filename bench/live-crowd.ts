@@ -1,7 +1,8 @@
 /**
  * The "other stations" of bench/live.bench.ts, in their own process as they would be on
- * their own machines: plain WebSocket clients on /sync/ws that pull (columnar pages) when
- * notified, one pull in flight and at most one queued each, like the station live client.
+ * their own machines: plain WebSocket clients on /sync/ws that pull when
+ * notified, one pull in flight and at most one queued each, with the very request a station
+ * makes (columnar pages of 5,000), like the station live client.
  *
  * Env: CROWD_URL (http://host:port), CROWD_TOKENS (comma-separated station tokens),
  * CROWD_SOCKETS (optional, how many sockets to open over those tokens).
@@ -40,7 +41,7 @@ async function pull(member: Member, token: string, socket: WebSocket): Promise<v
       member.again = false;
       let hasMore = true;
       while (hasMore && member.noticed > member.cursor) {
-        const response = await fetch(`${base}/sync/pull?cursor=${member.cursor}&limit=1000&format=columns`, {
+        const response = await fetch(`${base}/sync/pull?cursor=${member.cursor}&limit=5000&format=columns`, {
           headers: { authorization: `Bearer ${token}` },
         });
         const page = (await response.json()) as { cursor: number; hasMore: boolean };
