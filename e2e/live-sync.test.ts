@@ -3,7 +3,9 @@
  * in-process (startTestServer / buildApp) or as `node server/dist/main.js` where a restart
  * matters, all on a real PostgreSQL.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +15,18 @@ import { ServeStation } from '../test/support/serve.js';
 import { loginAdmin, startTestServer, type TestServer } from '../test/support/server.js';
 import { freePort, ServerProcess } from './support/ui-stations.js';
 
+const SERVER_MAIN = fileURLToPath(new URL('../server/dist/main.js', import.meta.url));
 const running: ServeStation[] = [];
+
+async function queryRows(url: string, sql: string): Promise<Array<Record<string, number>>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
 const cleanups: Array<() => Promise<unknown>> = [];
 
 async function serve(server: { url: string; adminPassword: string }, name: string): Promise<ServeStation> {
@@ -138,6 +151,71 @@ describe('outages', () => {
     expect(after[0]).not.toBe(before);
     const later = await b.command({ cmd: 'put', table: 'customers', row: { name: 'Después' } });
     await a.pulledId((later.row as { id: string }).id);
+  });
+
+  it("stops counting a crashed instance's stations as online, as seen from another instance", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const adminPassword = `admin-${randomBytes(4).toString('hex')}`;
+    const timing = { heartbeatMs: 200, freshMs: 1_000 };
+    const survivor = await buildApp({
+      databaseUrl: db.url,
+      jwtSecret: 'crash',
+      adminPassword,
+      live: { presence: timing },
+    });
+    await survivor.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => survivor.close());
+    const port = await freePort();
+    const doomed = spawn(process.execPath, [SERVER_MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: 'crash',
+        ADMIN_PASSWORD: adminPassword,
+        LOG_LEVEL: 'warn',
+        LIVE_HEARTBEAT_MS: '200',
+        LIVE_FRESH_MS: '1000',
+      },
+      stdio: 'ignore',
+    });
+    cleanups.push(async () => doomed.kill('SIGKILL'));
+    const doomedUrl = `http://127.0.0.1:${port}`;
+    for (
+      let i = 0;
+      i < 300 &&
+      (await fetch(`${doomedUrl}/health`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const station = await serve({ url: doomedUrl, adminPassword }, 'Caja del caído');
+    const address = survivor.server.address();
+    const survivorUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const token = await loginAdmin(survivorUrl, adminPassword);
+    const online = async () => {
+      const response = await fetch(`${survivorUrl}/admin/stations`, { headers: { authorization: `Bearer ${token}` } });
+      const { stations } = (await response.json()) as { stations: Array<{ id: string; online: boolean }> };
+      return stations.find((s) => s.id === station.stationId)?.online;
+    };
+    let seen = await online();
+    for (let i = 0; i < 100 && !seen; i++) seen = await online();
+    expect(seen).toBe(true);
+
+    doomed.kill('SIGKILL'); // no clean shutdown: its presence rows stay behind
+    await new Promise((resolve) => doomed.once('exit', resolve));
+    const [left] = await queryRows(db.url, 'SELECT count(*)::int AS n FROM station_connections');
+    expect(left?.n).toBe(1);
+    for (let i = 0; i < 200 && seen; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await online();
+    }
+    expect(seen).toBe(false);
   });
 
   it('cuts a revoked station off within a second, for good', async () => {

@@ -6,13 +6,15 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from './app.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
+import { liveOptionsFromEnv } from './live/settings.js';
 
 /**
  * `npm run server`: the API on PORT/HOST. Configuration comes from the environment:
  * DATABASE_URL (unset: an embedded PostgreSQL under DATA_DIR), JWT_SECRET (required in
  * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
- * TRUST_PROXY (default: true when PORT is set, as on Railway).
+ * TRUST_PROXY (default: true when PORT is set, as on Railway), and the live channel's
+ * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS (see live/settings.ts).
  */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     logger: { level: env.LOG_LEVEL ?? 'info' },
     // Railway (which sets PORT) puts a proxy in front; the login rate limit needs the real address.
     trustProxy: env.TRUST_PROXY ? env.TRUST_PROXY === 'true' : Boolean(env.PORT),
+    live: liveOptionsFromEnv(env),
   });
   if (app.generatedAdminPassword) {
     console.log(

@@ -1,0 +1,28 @@
+/**
+ * Live channel timing from the environment (all optional, in milliseconds): a deployment
+ * may tune them, and tests shorten them to see a crashed instance's stations go offline
+ * without waiting the production 15 s.
+ *   LIVE_PING_MS       ping interval; a socket missing one pong is dropped (default 15000)
+ *   LIVE_HEARTBEAT_MS  how often this instance heartbeats in api_instances (default 5000)
+ *   LIVE_FRESH_MS      a heartbeat older than this means the instance is gone (default 15000)
+ */
+import type { LiveOptions } from './plugin.js';
+import type { PresenceTiming } from './presence.js';
+
+function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (ms), got "${text}"`);
+  return value;
+}
+
+export function liveOptionsFromEnv(env: NodeJS.ProcessEnv): Omit<LiveOptions, 'databaseUrl'> {
+  const presence: Partial<PresenceTiming> = {};
+  const heartbeatMs = positive(env, 'LIVE_HEARTBEAT_MS');
+  const freshMs = positive(env, 'LIVE_FRESH_MS');
+  if (heartbeatMs !== undefined) presence.heartbeatMs = heartbeatMs;
+  if (freshMs !== undefined) presence.freshMs = freshMs;
+  const pingIntervalMs = positive(env, 'LIVE_PING_MS');
+  return { presence, ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }) };
+}
