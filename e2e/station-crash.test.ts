@@ -87,6 +87,11 @@ describe('a station killed with SIGKILL', () => {
     const dump = (await runStation(['dump', '--data', dataDir])).json;
     expect(dump.tables).toEqual(await serverState(server.url, stationToken(seeder)));
     expect(dump.tables.products).toHaveLength(12_000);
+    // The bootstrap defers the secondary indexes; the resumed station has them all back.
+    const db = new Database(join(dataDir, 'station.db'), { readonly: true });
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all();
+    db.close();
+    expect(indexes).toEqual(expect.arrayContaining([{ name: 'products_sku' }, { name: 'products_name' }]));
     seeder.close();
   });
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { MostradorError } from '@mostrador/common';
 import { Station } from '../core/index.js';
 import { stationOptionsFromEnv } from './options.js';
@@ -10,6 +11,20 @@ function required(flags: Flags, name: string): string {
   return value;
 }
 
+/** MOSTRADOR_TRACE=1: one JSON line per pushed/pulled page on stderr, to see where the time goes. */
+function traceTo(station: Station): void {
+  if (process.env.MOSTRADOR_TRACE !== '1') return;
+  const started = performance.now();
+  const line = (event: string, fields: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify({ trace: event, atMs: Math.round(performance.now() - started), ...fields })}\n`);
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  station.sync.on('pulled', ({ count, cursor, applyMs, waitMs }) => {
+    const { rss, heapUsed, external } = process.memoryUsage();
+    line('pulled', { count, cursor, applyMs, waitMs, rssMb: mb(rss), heapMb: mb(heapUsed), externalMb: mb(external) });
+  });
+  station.sync.on('pushed', ({ count, cursor }) => line('pushed', { count, cursor }));
+}
+
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
 export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
   const station = await Station.enroll({
@@ -19,6 +34,7 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
     username: required(flags, 'user'),
     password: required(flags, 'password'),
   });
+  traceTo(station);
   try {
     const pulled = await station.sync.pullChanges();
     return { stationId: station.id, rows: pulled.count, cursor: pulled.cursor };
@@ -30,6 +46,7 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
 /** `station sync`: one push then one pull (resuming an interrupted bootstrap too). */
 export async function sync(flags: Flags): Promise<{ pushed: number; pulled: number; cursor: number }> {
   const station = Station.open(stationOptionsFromEnv(required(flags, 'data')));
+  traceTo(station);
   try {
     return await station.sync.sync();
   } finally {

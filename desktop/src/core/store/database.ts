@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MostradorError } from '@mostrador/common';
 import Database from 'better-sqlite3';
+import { restoreIndexes } from './deferred-indexes.js';
 
 export type Db = Database.Database;
 
@@ -38,6 +39,7 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     assertOurs(db, path);
+    restoreIndexes(db);
     migrate(db);
     return db;
   } catch (error) {

@@ -19,7 +19,8 @@ export type MetaKey =
   | 'saleSeq'
   | 'enrolledBy'
   | 'bootstrapped'
-  | 'lastError';
+  | 'lastError'
+  | 'deferredIndexes';
 
 export class Meta {
   private readonly select;

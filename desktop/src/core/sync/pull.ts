@@ -6,6 +6,7 @@ import {
   isTableName,
   isVersion,
 } from '@mostrador/common';
+import { performance } from 'node:perf_hooks';
 import type { LocalStore } from '../store/store.js';
 import { toSqlValue } from '../store/rows.js';
 import type { ServerClient } from './client.js';
@@ -18,6 +19,9 @@ export interface AppliedPage {
   cursor: number;
   head: number;
   ids: string[];
+  /** Time spent writing the page, and waiting for it beforehand (for tracing). */
+  applyMs?: number;
+  waitMs?: number;
 }
 
 export function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
@@ -81,19 +85,25 @@ export async function pullAll(
   client: ServerClient,
   limit: number,
   onPage: (page: AppliedPage, progress: PullProgress) => void,
+  firstLimit = limit,
 ): Promise<{ count: number; cursor: number }> {
   const start = store.meta.getNumber('cursor');
-  let next: Promise<PullPage> | null = fetchPullPage(client, start, limit);
+  // A small first page starts the apply early; the large ones after it overlap with it.
+  let next: Promise<PullPage> | null = fetchPullPage(client, start, Math.min(limit, firstLimit));
   let done = 0;
   let total = 0;
   let cursor = start;
   while (next) {
+    const waitStarted = performance.now();
     const page: PullPage = await next;
+    const waitMs = performance.now() - waitStarted;
     next = page.hasMore ? fetchPullPage(client, page.cursor, limit) : null;
     // Keep a failed prefetch from surfacing as an unhandled rejection while we apply.
     next?.catch(() => {});
     if (total === 0) total = Math.max(page.head - start, page.count);
-    const applied = applyPulledPage(store, page);
+    const applyStarted = performance.now();
+    const applied = { ...applyPulledPage(store, page), waitMs };
+    applied.applyMs = performance.now() - applyStarted;
     done += applied.count;
     total = Math.max(total, done);
     cursor = applied.cursor;
