@@ -17,7 +17,7 @@ export interface UiBridgeOptions {
   /** Loopback unless the person starting the station says otherwise. */
   host?: string;
   port: number;
-  /** Prefilled on the first-run screen. */
+  /** Prefilled on the first-run screen; MOSTRADOR_SERVER_URL (set by `npm start`) otherwise. */
   suggestedServerUrl?: string | null;
   /** Called with a station enrolled from the first-run screen, once bootstrapped, to take it online. */
   onStation?: (station: Station) => void | Promise<void>;
@@ -36,7 +36,7 @@ export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge>
   const host = new StationHost({
     dataDir,
     station: options.station ?? null,
-    suggestedServerUrl: options.suggestedServerUrl ?? null,
+    suggestedServerUrl: options.suggestedServerUrl ?? process.env.MOSTRADOR_SERVER_URL ?? null,
     onStation: options.onStation,
   });
   const channels = createStationChannels(host, { liveOf: options.liveOf });
