@@ -106,7 +106,9 @@ function runChild(args: string[], env: Record<string, string> = {}): Promise<Chi
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr })),
+  );
 }
 
 /** Sum of the station's own per-page figures (MOSTRADOR_TRACE lines): apply, and waiting for downloads. */
@@ -180,7 +182,12 @@ function searchLatency(station: Station, label: string, queries: string[]): void
 
 const db = await benchDatabase();
 const adminPassword = randomBytes(8).toString('hex');
-const app = await buildApp({ databaseUrl: db.url, jwtSecret: randomBytes(32).toString('hex'), adminPassword, logger: false });
+const app = await buildApp({
+  databaseUrl: db.url,
+  jwtSecret: randomBytes(32).toString('hex'),
+  adminPassword,
+  logger: false,
+});
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -195,10 +202,12 @@ try {
   report('station process start, no work', idle.ms, 'ms');
   report('station process start: peak RSS', maxRssMb(idle.stderr), 'MB');
 
-  await bootstrapOnce(url, adminPassword, join(folder, 'data-10k'), 10_000);
-  await bootstrapOnce(url, adminPassword, join(folder, 'data-20k'), 20_000);
+  // BENCH_PAGES=5000,10000 compares page sizes; the last one's station is searched below.
+  const pageSizes = (process.env.BENCH_PAGES ?? '10000,50000').split(',').map(Number);
   const dataDir = join(folder, 'data');
-  await bootstrapOnce(url, adminPassword, dataDir, 50_000);
+  for (const [i, rows] of pageSizes.entries()) {
+    await bootstrapOnce(url, adminPassword, i === pageSizes.length - 1 ? dataDir : join(folder, `data-${rows}`), rows);
+  }
 
   const station = Station.open({ dataDir });
   try {
@@ -207,11 +216,31 @@ try {
     report('pull pages fetched + parsed only (no apply)', download.ms, 'ms');
 
     const picks = Array.from({ length: 200 }, (_, i) => 1 + ((i * 7919) % COUNTS.products));
-    searchLatency(station, 'barcode', picks.map((n) => `779${String(n).padStart(10, '0')}`));
-    searchLatency(station, 'SKU', picks.map((n) => `SKU-${n}`));
-    searchLatency(station, 'name prefix', picks.map((n) => `Galletitas ${n}`));
-    searchLatency(station, 'word inside name', picks.map((n) => `${n} x 500`));
-    searchLatency(station, 'no match', picks.map((n) => `Zapallo ${n}`));
+    searchLatency(
+      station,
+      'barcode',
+      picks.map((n) => `779${String(n).padStart(10, '0')}`),
+    );
+    searchLatency(
+      station,
+      'SKU',
+      picks.map((n) => `SKU-${n}`),
+    );
+    searchLatency(
+      station,
+      'name prefix',
+      picks.map((n) => `Galletitas ${n}`),
+    );
+    searchLatency(
+      station,
+      'word inside name',
+      picks.map((n) => `${n} x 500`),
+    );
+    searchLatency(
+      station,
+      'no match',
+      picks.map((n) => `Zapallo ${n}`),
+    );
   } finally {
     station.close();
   }

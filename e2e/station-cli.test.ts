@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, loginAdmin, startTestServer } from '../test/support/server.js';
+import { loginAdmin, startTestServer, type TestServer } from '../test/support/server.js';
 import { runStation, serverState, tempDataDir } from '../test/support/station.js';
 
 let server: TestServer;
@@ -19,7 +19,14 @@ afterAll(async () => {
 });
 
 function enrollArgs(dataDir: string, overrides: Record<string, string> = {}): string[] {
-  const flags = { server: server.url, name: 'cli', user: 'admin', password: server.adminPassword, data: dataDir, ...overrides };
+  const flags = {
+    server: server.url,
+    name: 'cli',
+    user: 'admin',
+    password: server.adminPassword,
+    data: dataDir,
+    ...overrides,
+  };
   return ['enroll', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])];
 }
 
@@ -35,7 +42,8 @@ describe('station enroll, sync and dump', () => {
     const dumped = await runStation(['dump', '--data', dataDir]);
     expect(dumped.code).toBe(0);
     const token = new Database(join(dataDir, 'station.db'), { readonly: true });
-    const stationToken = (token.prepare("SELECT value FROM meta WHERE key = 'stationToken'").get() as { value: string }).value;
+    const stationToken = (token.prepare("SELECT value FROM meta WHERE key = 'stationToken'").get() as { value: string })
+      .value;
     token.close();
     expect(dumped.json).toEqual({
       tables: await serverState(server.url, stationToken),

@@ -11,8 +11,15 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Station } from '../desktop/src/core/index.js';
-import { type TestServer, startTestServer } from '../test/support/server.js';
-import { openTestStation, runStation, serverState, spawnStation, stationToken, tempDataDir } from '../test/support/station.js';
+import { startTestServer, type TestServer } from '../test/support/server.js';
+import {
+  openTestStation,
+  runStation,
+  serverState,
+  spawnStation,
+  stationToken,
+  tempDataDir,
+} from '../test/support/station.js';
 
 let server: TestServer;
 let central: pg.Client;
@@ -50,7 +57,10 @@ function peek(dataDir: string): { cursor: number; pending: number } | null {
   }
 }
 
-async function killWhen(child: ReturnType<typeof spawnStation>, ready: () => Promise<boolean> | boolean): Promise<void> {
+async function killWhen(
+  child: ReturnType<typeof spawnStation>,
+  ready: () => Promise<boolean> | boolean,
+): Promise<void> {
   let exited = false;
   child.on('exit', () => (exited = true));
   while (!exited && !(await ready())) await sleep(2);
@@ -60,7 +70,19 @@ async function killWhen(child: ReturnType<typeof spawnStation>, ready: () => Pro
 }
 
 function enrollArgs(dataDir: string, name: string): string[] {
-  return ['enroll', '--server', server.url, '--name', name, '--user', 'admin', '--password', server.adminPassword, '--data', dataDir];
+  return [
+    'enroll',
+    '--server',
+    server.url,
+    '--name',
+    name,
+    '--user',
+    'admin',
+    '--password',
+    server.adminPassword,
+    '--data',
+    dataDir,
+  ];
 }
 
 describe('a station killed with SIGKILL', () => {
@@ -122,11 +144,15 @@ describe('a station killed with SIGKILL', () => {
     expect(resumed.error).toBeNull();
     const dump = (await runStation(['dump', '--data', dataDir])).json;
     expect(dump.pending).toBe(0);
-    const { rows } = await central.query('SELECT count(*)::int AS n, count(DISTINCT number)::int AS numbers FROM sales');
+    const { rows } = await central.query(
+      'SELECT count(*)::int AS n, count(DISTINCT number)::int AS numbers FROM sales',
+    );
     expect(rows[0]).toEqual({ n: 1_500, numbers: 1_500 });
     const state = await serverState(server.url, (await peekToken(dataDir)) as string);
     expect(dump.tables).toEqual(state);
-    const stock = state.stock_movements.filter((m) => m.productId === product.id).reduce((sum, m) => sum + (m.quantity as number), 0);
+    const stock = state.stock_movements
+      .filter((m) => m.productId === product.id)
+      .reduce((sum, m) => sum + (m.quantity as number), 0);
     expect(stock).toBe(10_000 - 1_500);
   });
 });

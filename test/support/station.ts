@@ -18,15 +18,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type AnyRow,
-  ColumnarPullResponse,
-  HybridLogicalClock,
-  type Role,
-  TABLE_NAMES,
-  type TableName,
+  type ColumnarPullResponse,
   columnsOf,
+  HybridLogicalClock,
   hashPassword,
   newId,
   newNodeId,
+  type Role,
+  TABLE_NAMES,
+  type TableName,
 } from '@mostrador/common';
 import { LocalStore, Station, type StationOptions } from '../../desktop/src/core/index.js';
 import type { TestServer } from './server.js';
@@ -69,7 +69,19 @@ export async function offlineStation(
   for (const { username, role } of users) {
     const passwordHash = await hashPassword(`${username}-pass`, TEST_COST);
     const id = newId();
-    store.rows.put('users', { id, createdAt: now, updatedAt: now, deletedAt: null, version: clock.tick(), updatedBy: id, username, displayName: username, role, passwordHash, active: true });
+    store.rows.put('users', {
+      id,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      version: clock.tick(),
+      updatedBy: id,
+      username,
+      displayName: username,
+      role,
+      passwordHash,
+      active: true,
+    });
   }
   store.meta.set('stationId', newId());
   store.meta.set('stationCode', 'TEST01');
@@ -117,7 +129,8 @@ export interface StationRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** stdout parsed, when it is JSON. */
+  /** stdout parsed, when it is JSON: whatever the command printed, for tests to assert on. */
+  // biome-ignore lint/suspicious/noExplicitAny: the command's output is what the test checks, field by field
   json: any;
   /** The `{error:{code,message}}` printed on stderr, when there is one. */
   error: { code: string; message: string } | null;
@@ -139,11 +152,18 @@ export function runStation(args: string[], env: Record<string, string> = {}): Pr
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
-      resolve({ code, stdout, stderr, json: parseJson(stdout), error: parseJson(stderr.split('\n')[0] ?? '')?.error ?? null });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        json: parseJson(stdout),
+        error: parseJson(stderr.split('\n')[0] ?? '')?.error ?? null,
+      });
     });
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: see StationRun.json
 function parseJson(text: string): any {
   try {
     return JSON.parse(text);

@@ -16,7 +16,9 @@ function traceTo(station: Station): void {
   if (process.env.MOSTRADOR_TRACE !== '1') return;
   const started = performance.now();
   const line = (event: string, fields: Record<string, unknown>) =>
-    process.stderr.write(`${JSON.stringify({ trace: event, atMs: Math.round(performance.now() - started), ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ trace: event, atMs: Math.round(performance.now() - started), ...fields })}\n`,
+    );
   const mb = (bytes: number) => Math.round(bytes / 1048576);
   station.sync.on('pulled', ({ count, cursor, applyMs, waitMs }) => {
     const { rss, heapUsed, external } = process.memoryUsage();

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MostradorError } from '@mostrador/common';
-import { type Flags, dump, enroll, sync } from './commands.js';
+import { dump, enroll, type Flags, sync } from './commands.js';
 
 const USAGE = 'station <enroll|sync|dump|serve> --data DIR [options]; see PROTOCOL.md';
 

@@ -22,7 +22,9 @@ export class Session {
   constructor(store: LocalStore) {
     const columns = 'id, username, displayName, role, passwordHash';
     const live = 'deletedAt IS NULL AND active = 1';
-    this.byUsername = store.db.prepare<[string], LocalUser>(`SELECT ${columns} FROM users WHERE username = ? AND ${live}`);
+    this.byUsername = store.db.prepare<[string], LocalUser>(
+      `SELECT ${columns} FROM users WHERE username = ? AND ${live}`,
+    );
     this.byId = store.db.prepare<[string], LocalUser>(`SELECT ${columns} FROM users WHERE id = ? AND ${live}`);
   }
 

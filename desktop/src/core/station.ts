@@ -1,11 +1,19 @@
-import { type AnyRow, MostradorError, type SessionUser, TABLE_NAMES, type TableName, type WallClock, isTableName } from '@mostrador/common';
+import {
+  type AnyRow,
+  isTableName,
+  MostradorError,
+  type SessionUser,
+  TABLE_NAMES,
+  type TableName,
+  type WallClock,
+} from '@mostrador/common';
 import { Session } from './session.js';
 import { Shop } from './shop/shop.js';
 import type { FlaggedRow } from './store/outbox.js';
 import { LocalStore } from './store/store.js';
 import { LocalWriter } from './store/writer.js';
 import { type EnrollRequest, enrollStation } from './sync/enroll.js';
-import { type SyncOptions, SyncManager } from './sync/manager.js';
+import { SyncManager, type SyncOptions } from './sync/manager.js';
 
 export interface StationOptions {
   /** The station's folder: its SQLite database and nothing else it needs. */

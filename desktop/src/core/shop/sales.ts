@@ -66,7 +66,12 @@ export class SalesDesk {
       );
       const items = lines.map((line) => {
         const item = this.writer.putInTransaction('sale_items', { saleId, ...line }, actor);
-        this.stock.recordMovement(actor, { productId: line.productId, quantity: -line.quantity, kind: 'sale', refId: saleId });
+        this.stock.recordMovement(actor, {
+          productId: line.productId,
+          quantity: -line.quantity,
+          kind: 'sale',
+          refId: saleId,
+        });
         return item;
       });
       return { sale, items };

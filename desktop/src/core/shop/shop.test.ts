@@ -76,7 +76,9 @@ describe('shop operations', () => {
     s.shop.recordPurchase(mate.id, 5);
     await s.login('cash', 'cash-pass');
     const { sale } = s.shop.recordSale({ items: [{ productId: mate.id, quantity: 2 }], paymentMethod: 'cash' });
-    expect(() => s.shop.voidSale(sale.id, 'customer changed mind')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+    expect(() => s.shop.voidSale(sale.id, 'customer changed mind')).toThrow(
+      expect.objectContaining({ code: 'FORBIDDEN' }),
+    );
     expect(s.shop.stockOf(mate.id)).toBe(3);
     await s.login('mgr', 'mgr-pass');
     expect(() => s.shop.voidSale(sale.id, '  ')).toThrow(/needs a reason/);
@@ -101,7 +103,13 @@ describe('shop operations', () => {
 
   it('finds products by barcode, SKU, name prefix or a word inside the name', async () => {
     const s = await station();
-    s.shop.save('products', { sku: 'CC-500', barcode: '7790895000997', name: 'Coca-Cola 500ml', price: 900, active: true });
+    s.shop.save('products', {
+      sku: 'CC-500',
+      barcode: '7790895000997',
+      name: 'Coca-Cola 500ml',
+      price: 900,
+      active: true,
+    });
     s.shop.save('products', { sku: 'SP-500', name: 'Sprite 500ml', price: 850, active: true });
     const gone = s.shop.save('products', { sku: 'OLD-1', name: 'Cola vieja', price: 1, active: true });
     s.shop.remove('products', gone.id);
@@ -122,11 +130,19 @@ describe('shop operations', () => {
     await expect(s.login('ghost', 'ghost-pass')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await s.login('admin', 'admin-pass');
     const mgr = s.dump().tables.users.find((u) => u.username === 'mgr');
-    const created = await s.shop.saveUser({ username: 'new', displayName: 'New one', role: 'cashier', active: true, password: 'long-enough' });
+    const created = await s.shop.saveUser({
+      username: 'new',
+      displayName: 'New one',
+      role: 'cashier',
+      active: true,
+      password: 'long-enough',
+    });
     expect(created.passwordHash).toMatch(/^scrypt\$/);
     await s.shop.saveUser({ id: mgr?.id, active: false });
     await expect(s.login('mgr', 'mgr-pass')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
-    await expect(s.shop.saveUser({ username: 'short', displayName: 'S', role: 'cashier', active: true, password: 'x' })).rejects.toThrow(/8 characters/);
+    await expect(
+      s.shop.saveUser({ username: 'short', displayName: 'S', role: 'cashier', active: true, password: 'x' }),
+    ).rejects.toThrow(/8 characters/);
     expect((await s.login('new', 'long-enough')).role).toBe('cashier');
     await expect(s.shop.saveUser({ id: created.id, role: 'admin' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });

@@ -1,4 +1,4 @@
-import { type AnyRow, MostradorError, type Role, type TableName, hashPassword } from '@mostrador/common';
+import { type AnyRow, hashPassword, MostradorError, type Role, type TableName } from '@mostrador/common';
 import type { Session } from '../session.js';
 import type { LocalStore } from '../store/store.js';
 import type { LocalWriter } from '../store/writer.js';

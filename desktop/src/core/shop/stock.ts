@@ -28,7 +28,14 @@ export class StockLedger {
   /** Inside the caller's transaction. */
   recordMovement(
     actor: Actor,
-    movement: { productId: string; quantity: number; kind: MovementKind; reason?: string | null; refId?: string | null; id?: string },
+    movement: {
+      productId: string;
+      quantity: number;
+      kind: MovementKind;
+      reason?: string | null;
+      refId?: string | null;
+      id?: string;
+    },
   ): AnyRow {
     const product = this.store.rows.get('products', movement.productId);
     if (!product || product.deletedAt) {
@@ -49,6 +56,8 @@ export class StockLedger {
   /** A correction after counting (breakage, loss, a miscount): signed. */
   adjustStock(actor: Actor, productId: string, quantity: number, reason: string): AnyRow {
     if (!reason.trim()) throw new MostradorError('VALIDATION', 'A stock adjustment needs a reason.');
-    return this.store.transaction(() => this.recordMovement(actor, { productId, quantity, kind: 'adjustment', reason }));
+    return this.store.transaction(() =>
+      this.recordMovement(actor, { productId, quantity, kind: 'adjustment', reason }),
+    );
   }
 }

@@ -58,7 +58,10 @@ function assertOurs(db: Db, path: string): void {
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
   const fresh = applicationId === 0 && tables.n === 0;
   if (!fresh && applicationId !== APPLICATION_ID) {
-    throw new MostradorError('DATA_CORRUPT', `${path} is a SQLite database that does not belong to a Mostrador station.`);
+    throw new MostradorError(
+      'DATA_CORRUPT',
+      `${path} is a SQLite database that does not belong to a Mostrador station.`,
+    );
   }
 }
 
@@ -78,7 +81,10 @@ function migrate(db: Db): void {
   const migrations = localMigrations();
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
-    throw new MostradorError('DATA_CORRUPT', `The station database is newer (schema ${current}) than this app (${latest}).`);
+    throw new MostradorError(
+      'DATA_CORRUPT',
+      `The station database is newer (schema ${current}) than this app (${latest}).`,
+    );
   }
   for (const { version, sql } of migrations.filter((m) => m.version > current)) {
     db.transaction(() => {

@@ -18,8 +18,8 @@ export type MetaKey =
   | 'clockOffset'
   | 'saleSeq'
   | 'enrolledBy'
+  /** Set by the app shell once the first pull has finished (see desktop/src/app). */
   | 'bootstrapped'
-  | 'lastError'
   | 'deferredIndexes';
 
 export class Meta {

@@ -1,4 +1,4 @@
-import { type AnyRow, TABLE_NAMES, type TableName, columnsOf } from '@mostrador/common';
+import { type AnyRow, columnsOf, TABLE_NAMES, type TableName } from '@mostrador/common';
 import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 import { fromSqlRow, toSqlValues } from './rows.js';

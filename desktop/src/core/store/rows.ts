@@ -1,4 +1,4 @@
-import { type AnyRow, type TableName, columnsOf, fieldsOf } from '@mostrador/common';
+import { type AnyRow, columnsOf, fieldsOf, type TableName } from '@mostrador/common';
 
 /**
  * Rows between SQLite and the wire. SQLite has no booleans, so boolean fields are stored

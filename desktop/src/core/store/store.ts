@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { HybridLogicalClock, type TableName, type WallClock, newNodeId } from '@mostrador/common';
+import { HybridLogicalClock, newNodeId, type TableName, type WallClock } from '@mostrador/common';
 import { type Db, openDatabase } from './database.js';
 import { Meta } from './meta.js';
 import { Outbox } from './outbox.js';

@@ -57,9 +57,9 @@ describe('local writes', () => {
       { username: 'boss', role: 'admin' },
     ]);
     expect(() => s.put('products', product)).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
-    expect(() => s.put('users', { username: 'x', displayName: 'X', role: 'admin', passwordHash: 'h', active: true })).toThrow(
-      expect.objectContaining({ code: 'FORBIDDEN' }),
-    );
+    expect(() =>
+      s.put('users', { username: 'x', displayName: 'X', role: 'admin', passwordHash: 'h', active: true }),
+    ).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(s.put('customers', { name: 'Dora' }).name).toBe('Dora');
     s.logout();
     expect(() => s.put('customers', { name: 'Eva' })).toThrow(expect.objectContaining({ code: 'NOT_LOGGED_IN' }));

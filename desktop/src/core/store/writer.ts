@@ -1,16 +1,16 @@
 import {
   type AnyRow,
   BASE_FIELDS,
-  MostradorError,
-  type Role,
-  type TableName,
-  VOID_FIELDS,
   canWrite,
   checkRow,
   columnsOf,
+  MostradorError,
   newId,
+  type Role,
+  type TableName,
   tableSpec,
   uniqueFieldsOf,
+  VOID_FIELDS,
 } from '@mostrador/common';
 import type Database from 'better-sqlite3';
 import type { LocalStore } from './store.js';
@@ -109,14 +109,12 @@ function withoutNulls(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row).filter(([key, value]) => value !== null || key in BASE_FIELDS));
 }
 
-function assertAllowed(
-  table: TableName,
-  existing: AnyRow | null,
-  input: Record<string, unknown>,
-  actor: Actor,
-): void {
+function assertAllowed(table: TableName, existing: AnyRow | null, input: Record<string, unknown>, actor: Actor): void {
   const spec = tableSpec(table);
-  if (spec.mode === 'voidable' && existing) return assertVoid(table, existing, input, actor);
+  if (spec.mode === 'voidable' && existing) {
+    assertVoid(table, existing, input, actor);
+    return;
+  }
   if (!canWrite(actor.role, table)) {
     throw new MostradorError('FORBIDDEN', `A ${actor.role} cannot write ${table}.`);
   }
@@ -127,12 +125,13 @@ function assertAllowed(
 
 /** A written voidable row (a sale) may only change to `voided`, with its reason, by the void roles. */
 function assertVoid(table: TableName, existing: AnyRow, input: Record<string, unknown>, actor: Actor): void {
-  const changed = Object.keys(input).filter(
-    (key) => key !== 'id' && !STAMPED.has(key) && input[key] !== existing[key],
-  );
+  const changed = Object.keys(input).filter((key) => key !== 'id' && !STAMPED.has(key) && input[key] !== existing[key]);
   const frozen = changed.filter((key) => !(VOID_FIELDS as readonly string[]).includes(key));
   if (frozen.length > 0 || changed.includes('deletedAt')) {
-    throw new MostradorError('IMMUTABLE', `A written ${table} row can only be voided (tried to change ${changed.join(', ')}).`);
+    throw new MostradorError(
+      'IMMUTABLE',
+      `A written ${table} row can only be voided (tried to change ${changed.join(', ')}).`,
+    );
   }
   if (input.status !== 'voided' || existing.status === 'voided') {
     throw new MostradorError('IMMUTABLE', `A written ${table} row can only change by being voided once.`);

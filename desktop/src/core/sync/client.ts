@@ -1,5 +1,5 @@
-import { type ErrorCode, MostradorError, isErrorCode } from '@mostrador/common';
-import type { TSchema, Static } from '@sinclair/typebox';
+import { type ErrorCode, isErrorCode, MostradorError } from '@mostrador/common';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 export interface ServerTimeSample {
@@ -70,7 +70,10 @@ export class ServerClient {
     const checker = checkerOf(schema);
     if (!checker.Check(payload)) {
       const first = checker.Errors(payload).First();
-      throw new MostradorError('INTERNAL', `Unexpected answer from ${path}: ${first?.path ?? ''} ${first?.message ?? ''}`);
+      throw new MostradorError(
+        'INTERNAL',
+        `Unexpected answer from ${path}: ${first?.path ?? ''} ${first?.message ?? ''}`,
+      );
     }
     return payload;
   }

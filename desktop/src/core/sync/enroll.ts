@@ -29,7 +29,13 @@ export async function enrollStation(
     password: request.password,
   });
   if (login.user.role !== 'admin') throw new MostradorError('FORBIDDEN', 'Only an admin can enroll a station.');
-  const enrolled = await client.request(EnrollResponse, 'POST', '/stations/enroll', { name: request.name }, login.token);
+  const enrolled = await client.request(
+    EnrollResponse,
+    'POST',
+    '/stations/enroll',
+    { name: request.name },
+    login.token,
+  );
   store.transaction(() => {
     store.meta.set('serverUrl', serverUrl);
     store.meta.set('stationId', enrolled.stationId);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from '../../../../test/support/server.js';
+import { startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, tempDataDir } from '../../../../test/support/station.js';
 import { Station } from '../station.js';
 import type { PulledEvent, PushedEvent } from './manager.js';

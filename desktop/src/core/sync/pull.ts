@@ -1,14 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import {
   ColumnarPullResponse,
-  MostradorError,
-  type TableName,
   columnsOf,
   isTableName,
   isVersion,
+  MostradorError,
+  type TableName,
 } from '@mostrador/common';
-import { performance } from 'node:perf_hooks';
-import type { LocalStore } from '../store/store.js';
 import { toSqlValue } from '../store/rows.js';
+import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
 
 export type PullPage = ColumnarPullResponse;
@@ -44,7 +44,8 @@ export function applyPulledPage(store: LocalStore, page: PullPage): AppliedPage 
       const positions = columnPositions(name, block.columns);
       const idAt = block.columns.indexOf('id');
       const versionAt = block.columns.indexOf('version');
-      if (idAt < 0 || versionAt < 0) throw new MostradorError('INTERNAL', `Pulled ${name} rows carry no id or version.`);
+      if (idAt < 0 || versionAt < 0)
+        throw new MostradorError('INTERNAL', `Pulled ${name} rows carry no id or version.`);
       for (const row of block.rows) {
         const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
         store.rows.applyRemoteValues(name, values);

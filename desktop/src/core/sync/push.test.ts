@@ -15,7 +15,8 @@ async function station(): Promise<Station> {
   opened.push(s);
   return s;
 }
-const outbox = (s: Station) => s.store.db.prepare('SELECT * FROM outbox ORDER BY rowId').all() as Record<string, unknown>[];
+const outbox = (s: Station) =>
+  s.store.db.prepare('SELECT * FROM outbox ORDER BY rowId').all() as Record<string, unknown>[];
 
 describe('settling the outbox from a push answer', () => {
   it('clears an applied row, but keeps an edit made during the push queued on the pushed version', async () => {
@@ -33,7 +34,12 @@ describe('settling the outbox from a push answer', () => {
     const s = await station();
     const mine = s.put('customers', { name: 'Mine' });
     const winner = { ...mine, name: 'Theirs', version: '2099-01-01T00:00:00.000Z-0000-00000000000000ff' };
-    const answer = { cursor: 9, applied: [], superseded: [{ table: 'customers', id: mine.id, row: winner }], rejected: [] };
+    const answer = {
+      cursor: 9,
+      applied: [],
+      superseded: [{ table: 'customers', id: mine.id, row: winner }],
+      rejected: [],
+    };
     applyPushAnswer(s.store, [{ table: 'customers', id: mine.id, version: mine.version }], answer);
     expect(s.get('customers', mine.id)).toEqual(winner);
     expect(outbox(s)).toEqual([]);
@@ -61,7 +67,12 @@ describe('settling the outbox from a push answer', () => {
     expect(s.get('products', refused.id)?.name).toBe('Refused');
     expect(s.flagged()).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ table: 'products', id: refused.id, code: 'UNIQUE_VIOLATION', message: 'sku X is taken' }),
+        expect.objectContaining({
+          table: 'products',
+          id: refused.id,
+          code: 'UNIQUE_VIOLATION',
+          message: 'sku X is taken',
+        }),
         expect.objectContaining({ table: 'customers', id: late.id, code: 'CLOCK_AHEAD' }),
       ]),
     );
@@ -77,7 +88,12 @@ describe('settling the outbox from a push answer', () => {
     const s = await station();
     const row = s.put('customers', { name: 'Kept' });
     const stranger = { table: 'customers', id: '01900000-0000-7000-8000-000000000000' };
-    applyPushAnswer(s.store, [], { cursor: 1, applied: [stranger, { table: 'customers', id: row.id }], superseded: [], rejected: [] });
+    applyPushAnswer(s.store, [], {
+      cursor: 1,
+      applied: [stranger, { table: 'customers', id: row.id }],
+      superseded: [],
+      rejected: [],
+    });
     expect(outbox(s)).toHaveLength(1);
   });
 });

@@ -1,4 +1,12 @@
-import { type AnyRow, type Change, PushResponse, TABLE_NAMES, type TableName, isVersion, newId } from '@mostrador/common';
+import {
+  type AnyRow,
+  type Change,
+  isVersion,
+  newId,
+  PushResponse,
+  TABLE_NAMES,
+  type TableName,
+} from '@mostrador/common';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MostradorError } from '@mostrador/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, loginAdmin, startTestServer } from '../../../../test/support/server.js';
+import { loginAdmin, startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
