@@ -175,6 +175,10 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await dialog.getByRole('button', { name: 'Sí, dar de baja' }).click();
     await row2.getByText('Dada de baja').waitFor({ timeout: 15_000 });
     await shot(page1, '09-station-revoked');
+    // The revoked station says so itself, in its status bar, without a reload.
+    await page2.getByTestId('status-problem').filter({ hasText: 'Esta estación fue dada de baja' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page2.getByTestId('status-online').textContent()).toBe('Sin conexión');
+    await shot(page2, '10-revoked-station-status-bar');
   });
 
   it('switches the language to English', async () => {

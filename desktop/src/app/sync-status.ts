@@ -12,19 +12,32 @@ export interface LiveIndicator {
   off(event: 'online' | 'offline', listener: () => void): unknown;
 }
 
+const SHUT_OUT = new Set(['STATION_REVOKED', 'UNAUTHORIZED']);
+
 export function syncStatusOf(station: Station, live: LiveIndicator | null, lastSyncAt: string | null): SyncStatus {
   const status = station.sync.status();
   const liveNow = live?.connected ?? false;
+  // A server that answers "revoked" is reachable, but this station is not online with it.
+  const shutOut = status.lastError !== null && SHUT_OUT.has(status.lastError.code);
   return {
-    online: liveNow || status.reachable === true,
+    online: !shutOut && (liveNow || status.reachable === true),
     live: liveNow,
     lastSyncAt,
     pending: status.pending,
     refused: status.flagged,
     cursor: status.cursor,
     head: status.head,
+    problem: status.lastError,
   };
 }
 
-const OFFLINE = { online: false, live: false, lastSyncAt: null, pending: 0, refused: 0, cursor: 0, head: 0 };
-export const NO_STATION_STATUS: SyncStatus = OFFLINE;
+export const NO_STATION_STATUS: SyncStatus = {
+  online: false,
+  live: false,
+  lastSyncAt: null,
+  pending: 0,
+  refused: 0,
+  cursor: 0,
+  head: 0,
+  problem: null,
+};

@@ -39,6 +39,8 @@ export interface SyncStatus {
   refused: number;
   cursor: number;
   head: number;
+  /** Why the last sync failed, when it did: e.g. STATION_REVOKED needs a person, SERVER_UNREACHABLE does not. */
+  problem: { code: string; message: string } | null;
 }
 
 export interface RefusedRow {

@@ -2,9 +2,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
-import { formatTime } from '../format.js';
+import { formatTime, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
-import { timeAgo } from '../format.js';
+
+/** Sync failures that will not fix themselves by waiting; being offline is shown by the first light. */
+const NEEDS_A_PERSON = new Set(['STATION_REVOKED', 'UNAUTHORIZED', 'CLOCK_AHEAD', 'RESYNC_REQUIRED']);
 
 /** Always at the bottom: is this station connected, live, up to date, and does anything need a person. */
 export function StatusBar() {
@@ -33,6 +35,11 @@ export function StatusBar() {
         {t('status.lastSync', { when: timeAgo(current.lastSyncAt, now, t) })}
       </span>
       <span data-testid="status-pending">{current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}</span>
+      {current.problem && NEEDS_A_PERSON.has(current.problem.code) ? (
+        <span className="pill bad" role="alert" data-testid="status-problem">
+          {t(`errors.${current.problem.code}`, { message: current.problem.message })}
+        </span>
+      ) : null}
       {current.refused > 0 ? (
         <button type="button" className="pill bad" onClick={() => void showRefused()}>
           {t('status.refused', { count: current.refused })}

@@ -52,6 +52,8 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
     return () => window.removeEventListener('keydown', onKey);
   }, [sections]);
 
+  const signedInAs = t('nav.signedInAs', { name: user.displayName, role: t(`roles.${user.role}`) });
+
   async function logout() {
     await api.invoke('session:logout', {});
     onLogout();
@@ -76,11 +78,13 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
             </button>
           ))}
         </nav>
-        <span className="user">{t('nav.signedInAs', { name: user.displayName, role: t(`roles.${user.role}`) })}</span>
-        <LanguageSwitch />
-        <button type="button" className="link" onClick={() => void logout()}>
-          {t('nav.logout')}
-        </button>
+        <div className="topbar-end">
+          <span className="user">{signedInAs}</span>
+          <LanguageSwitch />
+          <button type="button" className="link" title={signedInAs} onClick={() => void logout()}>
+            {t('nav.logout')}
+          </button>
+        </div>
       </header>
       <main className="content">
         <SectionView section={section} user={user} />
