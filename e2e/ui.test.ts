@@ -151,10 +151,34 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await shot(page1, '05-sale-completed');
   });
 
-  it('says offline when the server stops and comes back by itself when it returns', async () => {
+  it('creates a cashier at station 1 that station 2 receives', async () => {
+    await page2.getByRole('button', { name: 'Usuarios' }).click();
+    await page1.getByRole('button', { name: 'Usuarios' }).click();
+    await page1.getByRole('button', { name: 'Nuevo' }).click();
+    await page1.getByLabel('Usuario', { exact: true }).fill('lucia');
+    await page1.getByLabel('Nombre visible').fill('Lucía Pérez');
+    await page1.getByLabel('Rol').selectOption('cashier');
+    await page1.getByLabel('Contraseña').fill('lucia-pass-1');
+    await page1.getByRole('button', { name: 'Guardar' }).click();
+    await page1.getByRole('cell', { name: 'Lucía Pérez' }).waitFor();
+    await page2.getByRole('cell', { name: 'Lucía Pérez' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('says offline when the server stops, still lets a synced user log in, and comes back by itself', async () => {
     await server.stop();
     await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Sin conexión');
     await shot(page1, '06-offline');
+    await page2.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await page2.getByLabel('Usuario', { exact: true }).fill('lucia');
+    await page2.getByLabel('Contraseña').fill('lucia-pass-1');
+    await page2.getByRole('button', { name: 'Entrar' }).click();
+    await page2.getByTestId('status-bar').waitFor();
+    // A cashier's navigation: the counter, customers and stock; no catalogue, users or stations.
+    await page2.getByRole('button', { name: 'Venta' }).waitFor();
+    expect(await page2.getByRole('button', { name: 'Productos' }).count()).toBe(0);
+    expect(await page2.getByRole('button', { name: 'Estaciones' }).count()).toBe(0);
+    await expect.poll(() => page2.getByTestId('status-online').textContent()).toBe('Sin conexión');
+    await shot(page2, '06b-cashier-logged-in-offline');
     await server.start();
     await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 45_000 }).toBe('Conectado');
     await expect.poll(() => page1.getByTestId('status-pending').textContent(), { timeout: 30_000 }).toBe('Todo enviado');
