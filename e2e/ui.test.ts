@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestDatabase, createTestDatabase } from '../test/support/pg.js';
-import { RowMaker, changesOf } from '../test/support/rows.js';
-import { push } from '../test/support/sync-client.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import { changesOf, RowMaker } from '../test/support/rows.js';
 import { login } from '../test/support/server.js';
-import { RENDERER_INDEX, ServerProcess, UiStation, freePort } from './support/ui-stations.js';
+import { push } from '../test/support/sync-client.js';
+import { freePort, RENDERER_INDEX, ServerProcess, UiStation } from './support/ui-stations.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/ui';
@@ -20,7 +20,9 @@ const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium) {
   const line = '!'.repeat(78);
-  console.warn(`\n${line}\n!! ${CHROMIUM} IS MISSING: the browser tests of the desktop UI are SKIPPED.\n!! Install it: apt-get install -y chromium   (CI=true makes this a failure)\n${line}\n`);
+  console.warn(
+    `\n${line}\n!! ${CHROMIUM} IS MISSING: the browser tests of the desktop UI are SKIPPED.\n!! Install it: apt-get install -y chromium   (CI=true makes this a failure)\n${line}\n`,
+  );
 }
 
 describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a browser', () => {
@@ -39,7 +41,12 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
     mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    server = new ServerProcess(database.url, await freePort(), `admin-${randomBytes(6).toString('hex')}`, randomBytes(32).toString('hex'));
+    server = new ServerProcess(
+      database.url,
+      await freePort(),
+      `admin-${randomBytes(6).toString('hex')}`,
+      randomBytes(32).toString('hex'),
+    );
     await server.start();
     await seedProducts();
     await Promise.all([one.start(), two.start()]);
@@ -69,7 +76,9 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     });
     const { stationToken } = (await enrolled.json()) as { stationToken: string };
     const maker = new RowMaker(admin.user.id);
-    const rows = Array.from({ length: SEEDED_PRODUCTS }, (_, n) => maker.row('products', { sku: `SEED-${n}`, name: `Artículo ${n}` }));
+    const rows = Array.from({ length: SEEDED_PRODUCTS }, (_, n) =>
+      maker.row('products', { sku: `SEED-${n}`, name: `Artículo ${n}` }),
+    );
     const answer = await push(server.url, stationToken, changesOf('products', rows));
     expect(answer.status).toBe(200);
   }
@@ -147,7 +156,10 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await search.press('Enter');
     await expect.poll(() => page1.getByTestId('ticket-total').textContent()).toBe('2,75');
     await page1.keyboard.press('F9');
-    await page1.getByRole('status').filter({ hasText: /Venta .+ completada/ }).waitFor();
+    await page1
+      .getByRole('status')
+      .filter({ hasText: /Venta .+ completada/ })
+      .waitFor();
     await shot(page1, '05-sale-completed');
   });
 
@@ -181,7 +193,9 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await shot(page2, '06b-cashier-logged-in-offline');
     await server.start();
     await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 45_000 }).toBe('Conectado');
-    await expect.poll(() => page1.getByTestId('status-pending').textContent(), { timeout: 30_000 }).toBe('Todo enviado');
+    await expect
+      .poll(() => page1.getByTestId('status-pending').textContent(), { timeout: 30_000 })
+      .toBe('Todo enviado');
     await shot(page1, '07-back-online');
   });
 
@@ -200,7 +214,10 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await row2.getByText('Dada de baja').waitFor({ timeout: 15_000 });
     await shot(page1, '09-station-revoked');
     // The revoked station says so itself, in its status bar, without a reload.
-    await page2.getByTestId('status-problem').filter({ hasText: 'Esta estación fue dada de baja' }).waitFor({ timeout: 30_000 });
+    await page2
+      .getByTestId('status-problem')
+      .filter({ hasText: 'Esta estación fue dada de baja' })
+      .waitFor({ timeout: 30_000 });
     await expect.poll(() => page2.getByTestId('status-online').textContent()).toBe('Sin conexión');
     await shot(page2, '10-revoked-station-status-bar');
   });
@@ -216,7 +233,9 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await page.goto(one.url);
     await page.getByRole('heading').first().waitFor();
     const paints = await page.evaluate(() =>
-      Object.fromEntries(performance.getEntriesByType('paint').map((entry) => [entry.name, Math.round(entry.startTime)])),
+      Object.fromEntries(
+        performance.getEntriesByType('paint').map((entry) => [entry.name, Math.round(entry.startTime)]),
+      ),
     );
     await page.close();
     writeFileSync(`${ARTIFACTS}/paint.json`, `${JSON.stringify(paints, null, 2)}\n`);

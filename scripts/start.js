@@ -53,10 +53,14 @@ async function waitForHealth() {
 function startBrowserStation(name, port) {
   const folder = join(dataDir, 'stations', name);
   mkdirSync(folder, { recursive: true });
-  const child = run(process.execPath, ['desktop/bin/station.js', 'serve', '--data', folder, '--ui', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...env, MOSTRADOR_SERVER_URL: apiUrl },
-  });
+  const child = run(
+    process.execPath,
+    ['desktop/bin/station.js', 'serve', '--data', folder, '--ui', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...env, MOSTRADOR_SERVER_URL: apiUrl },
+    },
+  );
   return new Promise((done, fail) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
@@ -75,10 +79,13 @@ async function stop(code = 0) {
   stopping = true;
   const exits = children
     .filter((child) => child.exitCode === null && child.signalCode === null)
-    .map((child) => new Promise((done) => {
-      child.once('exit', done);
-      child.kill('SIGTERM');
-    }));
+    .map(
+      (child) =>
+        new Promise((done) => {
+          child.once('exit', done);
+          child.kill('SIGTERM');
+        }),
+    );
   await Promise.all(exits);
   process.exit(code);
 }
@@ -86,7 +93,9 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  run(process.execPath, ['server/dist/main.js'], { env: { ...env, PORT: String(apiPort), HOST: env.HOST ?? '127.0.0.1' } });
+  run(process.execPath, ['server/dist/main.js'], {
+    env: { ...env, PORT: String(apiPort), HOST: env.HOST ?? '127.0.0.1' },
+  });
   await waitForHealth();
   const electron = demo || args.has('--browser') ? null : electronBinary();
   if (electron) {
@@ -96,9 +105,10 @@ async function main() {
   }
   const names = demo ? ['station-1', 'station-2'] : ['station-1'];
   const urls = await Promise.all(names.map((name, index) => startBrowserStation(name, uiPort + index)));
-  const note = electron === null && !demo && !args.has('--browser')
-    ? '  (Electron\'s binary is not installed, so the station runs in the browser; see README.)\n'
-    : '';
+  const note =
+    electron === null && !demo && !args.has('--browser')
+      ? "  (Electron's binary is not installed, so the station runs in the browser; see README.)\n"
+      : '';
   console.log(`\n  Mostrador: API on ${apiUrl}`);
   for (const [index, url] of urls.entries()) console.log(`  Station ${index + 1}: open ${url} in a browser`);
   console.log(`${note}  First run: server address ${apiUrl}, user "admin" and the password printed above`);

@@ -5,7 +5,7 @@
  * logged in offline is asked to log in again once the server is back.
  */
 import { EventEmitter } from 'node:events';
-import { LoginResponse, MostradorError, type StationView, StationsResponse } from '@mostrador/common';
+import { LoginResponse, MostradorError, StationsResponse, type StationView } from '@mostrador/common';
 import { Type } from '@sinclair/typebox';
 import WebSocket from 'ws';
 import { ServerClient } from '../core/sync/client.js';
@@ -34,12 +34,24 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
   }
 
   async stations(token: string | null): Promise<StationView[]> {
-    const { stations } = await this.client(true).request(StationsResponse, 'GET', '/admin/stations', undefined, requireToken(token));
+    const { stations } = await this.client(true).request(
+      StationsResponse,
+      'GET',
+      '/admin/stations',
+      undefined,
+      requireToken(token),
+    );
     return stations;
   }
 
   async revoke(token: string | null, stationId: string): Promise<void> {
-    await this.client(true).request(Revoked, 'POST', `/admin/stations/${encodeURIComponent(stationId)}/revoke`, {}, requireToken(token));
+    await this.client(true).request(
+      Revoked,
+      'POST',
+      `/admin/stations/${encodeURIComponent(stationId)}/revoke`,
+      {},
+      requireToken(token),
+    );
   }
 
   /** Keep the live station list flowing (one socket, whichever admin token opened it) until `unwatch`. */
@@ -103,7 +115,10 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
 
 function requireToken(token: string | null): string {
   if (!token) {
-    throw new MostradorError('UNAUTHORIZED', 'The station monitor needs an admin login made while the server is reachable; log in again.');
+    throw new MostradorError(
+      'UNAUTHORIZED',
+      'The station monitor needs an admin login made while the server is reachable; log in again.',
+    );
   }
   return token;
 }

@@ -3,7 +3,7 @@
  * most recently changed first (what someone just entered is on top, however long the
  * list), and never a password hash.
  */
-import { type AnyRow, type TableName, fieldsOf } from '@mostrador/common';
+import { type AnyRow, fieldsOf, type TableName } from '@mostrador/common';
 import type { Station } from '../core/index.js';
 
 const HIDDEN_FIELDS = new Set(['passwordHash']);
@@ -22,7 +22,10 @@ export function listRows(station: Station, table: TableName, search = '', limit 
   const wanted = search.trim().toLocaleLowerCase();
   const fields = textFields(table);
   const matches = (row: AnyRow) =>
-    !wanted || fields.some((field) => typeof row[field] === 'string' && (row[field] as string).toLocaleLowerCase().includes(wanted));
+    !wanted ||
+    fields.some(
+      (field) => typeof row[field] === 'string' && (row[field] as string).toLocaleLowerCase().includes(wanted),
+    );
   return station.store.rows
     .all(table)
     .filter((row) => !row.deletedAt && matches(row))

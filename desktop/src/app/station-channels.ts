@@ -6,13 +6,13 @@
 import { EventEmitter } from 'node:events';
 import {
   type AnyRow,
-  type Row,
+  canWrite,
+  isTableName,
   MostradorError,
+  type Row,
   type SessionUser,
   TABLE_NAMES,
   type TableName,
-  canWrite,
-  isTableName,
 } from '@mostrador/common';
 import type { Station, UserInput } from '../core/index.js';
 import type { CompletedSale, EventName, EventPayloads, ProductWithStock } from '../shared/channels.js';
@@ -147,10 +147,16 @@ export function createStationChannels(host: StationHost, options: StationChannel
     },
     'sync:status': async () => status(),
     'sync:refused': async () => ({
-      rows: host.requireStation().flagged().map(({ table, id, code, message }) => ({ table, id, code, message })),
+      rows: host
+        .requireStation()
+        .flagged()
+        .map(({ table, id, code, message }) => ({ table, id, code, message })),
     }),
     'sync:now': async () => {
-      await host.requireStation().sync.sync().catch(() => {});
+      await host
+        .requireStation()
+        .sync.sync()
+        .catch(() => {});
       return status();
     },
     'rows:list': async ({ table, search, limit }, session) => {

@@ -4,14 +4,14 @@
  * the app's own login: a token in an HttpOnly, SameSite=Strict cookie, issued when
  * `session:login` succeeds and dropped on `session:logout`.
  */
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { EVENTS, type EventName } from '../shared/channels.js';
-import { type Session, dispatch } from '../shared/dispatch.js';
+import { dispatch, type Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
-import { HttpFailure, SESSION_COOKIE, readCookie, readJsonBody, sendError, sendJson, sessionCookie } from './http.js';
+import { HttpFailure, readCookie, readJsonBody, SESSION_COOKIE, sendError, sendJson, sessionCookie } from './http.js';
 import { BridgeSessions } from './sessions.js';
 import { RENDERER_DIR, serveRenderer } from './static-files.js';
 
@@ -93,10 +93,17 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     const url = new URL(request.url ?? '/', 'http://bridge');
     if (url.pathname.startsWith('/api/')) {
       if (request.method !== 'POST') return sendError(response, 405, 'NOT_FOUND', 'Channels are called with POST.');
-      void answerChannel(channels, sessions, url.pathname.slice('/api/'.length), request, response);
+      answerChannel(channels, sessions, url.pathname.slice('/api/'.length), request, response).catch(
+        (error: unknown) => {
+          // Handlers' failures are answered inside; this is the bridge itself failing (a socket gone mid-answer).
+          if (!response.headersSent) sendError(response, 500, 'INTERNAL', String((error as Error)?.message ?? error));
+          else response.destroy();
+        },
+      );
       return;
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'NOT_FOUND', 'Not here.');
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendError(response, 405, 'NOT_FOUND', 'Not here.');
     void serveRenderer(rendererDir, url.pathname, response);
   });
 

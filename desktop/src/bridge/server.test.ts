@@ -3,20 +3,24 @@
  * temporary folder) enrolled against a real API server on PostgreSQL.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestServer, startTestServer } from '../../../test/support/server.js';
-import { type UiBridge, startUiBridge } from './server.js';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { startUiBridge, type UiBridge } from './server.js';
 
 let server: TestServer;
 let bridge: UiBridge;
 let folder: string;
 
-async function call(channel: string, body: unknown, init: { cookie?: string; headers?: Record<string, string>; raw?: string } = {}) {
+async function call(
+  channel: string,
+  body: unknown,
+  init: { cookie?: string; headers?: Record<string, string>; raw?: string } = {},
+) {
   const response = await fetch(`${bridge.url}api/${channel}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(init.cookie ? { cookie: init.cookie } : {}), ...init.headers },
@@ -36,7 +40,9 @@ async function waitForPhase(phase: string, timeoutMs = 30_000) {
   }
 }
 
-function eventsSocket(cookie?: string): Promise<{ socket: WebSocket; received: { event: string; payload: unknown }[] }> {
+function eventsSocket(
+  cookie?: string,
+): Promise<{ socket: WebSocket; received: { event: string; payload: unknown }[] }> {
   const url = `${bridge.url.replace('http', 'ws')}api/events`;
   const socket = new WebSocket(url, { headers: cookie ? { cookie } : {} });
   const received: { event: string; payload: unknown }[] = [];
@@ -108,10 +114,14 @@ describe('before enrollment', () => {
 
   it('refuses a foreign Host header (DNS rebinding) on loopback', async () => {
     const answer = await new Promise<number>((resolve, reject) => {
-      const req = request(`${bridge.url}api/app:state`, { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${bridge.url}api/app:state`,
+        { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -119,10 +129,20 @@ describe('before enrollment', () => {
   });
 
   it('reports a wrong password and an unreachable server clearly, and stays on the first run', async () => {
-    const wrong = await call('station:enroll', { serverUrl: server.url, stationName: 'Caja 1', username: 'admin', password: 'not-it' });
+    const wrong = await call('station:enroll', {
+      serverUrl: server.url,
+      stationName: 'Caja 1',
+      username: 'admin',
+      password: 'not-it',
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.json.error?.code).toBe('INVALID_CREDENTIALS');
-    const away = await call('station:enroll', { serverUrl: 'http://127.0.0.1:9', stationName: 'Caja 1', username: 'admin', password: 'x' });
+    const away = await call('station:enroll', {
+      serverUrl: 'http://127.0.0.1:9',
+      stationName: 'Caja 1',
+      username: 'admin',
+      password: 'x',
+    });
     expect(away.status).toBe(503);
     expect(away.json.error?.code).toBe('SERVER_UNREACHABLE');
     expect((await call('app:state', {})).json.phase).toBe('firstRun');
@@ -147,10 +167,17 @@ describe('enrolled', () => {
     const ready = await waitForPhase('ready');
     expect(ready.station).toMatchObject({ name: 'Caja 1' });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const phases = anonymous.received.filter((m) => m.event === 'app:state').map((m) => (m.payload as { phase: string }).phase);
+    const phases = anonymous.received
+      .filter((m) => m.event === 'app:state')
+      .map((m) => (m.payload as { phase: string }).phase);
     expect(phases).toContain('ready');
     anonymous.socket.close();
-    const again = await call('station:enroll', { serverUrl: server.url, stationName: 'x', username: 'admin', password: 'y' });
+    const again = await call('station:enroll', {
+      serverUrl: server.url,
+      stationName: 'x',
+      username: 'admin',
+      password: 'y',
+    });
     expect(again.status).toBe(409);
   });
 
@@ -158,7 +185,10 @@ describe('enrolled', () => {
     const wrong = await call('session:login', { username: 'admin', password: 'wrong' });
     expect(wrong.status).toBe(401);
     expect(wrong.setCookie).toBeNull();
-    const { status, json, setCookie } = await call('session:login', { username: 'admin', password: server.adminPassword });
+    const { status, json, setCookie } = await call('session:login', {
+      username: 'admin',
+      password: server.adminPassword,
+    });
     expect(status).toBe(200);
     expect(json.user).toMatchObject({ username: 'admin', role: 'admin' });
     expect(setCookie).toMatch(/HttpOnly/);
@@ -171,7 +201,11 @@ describe('enrolled', () => {
   it('writes through the channel map, tells logged-in sockets, and tells anonymous ones nothing private', async () => {
     const anonymous = await eventsSocket();
     const member = await eventsSocket(cookie);
-    const saved = await call('rows:save', { table: 'products', row: { sku: 'CAFE-1', name: 'Café', price: 150, active: true } }, { cookie });
+    const saved = await call(
+      'rows:save',
+      { table: 'products', row: { sku: 'CAFE-1', name: 'Café', price: 150, active: true } },
+      { cookie },
+    );
     expect(saved.status).toBe(200);
     const list = await call('rows:list', { table: 'products', search: 'caf' }, { cookie });
     expect((list.json.rows as { sku: string }[]).map((r) => r.sku)).toEqual(['CAFE-1']);
@@ -183,11 +217,19 @@ describe('enrolled', () => {
   });
 
   it('refuses bad writes with a reason and writes nothing', async () => {
-    const noSku = await call('rows:save', { table: 'products', row: { name: 'Sin código', price: 1, active: true } }, { cookie });
+    const noSku = await call(
+      'rows:save',
+      { table: 'products', row: { name: 'Sin código', price: 1, active: true } },
+      { cookie },
+    );
     expect(noSku.status).toBe(400);
     const ledger = await call('rows:save', { table: 'stock_movements', row: { quantity: 1000 } }, { cookie });
     expect(ledger.status).toBe(403);
-    const hash = await call('rows:save', { table: 'users', row: { username: 'x', passwordHash: 'scrypt$1' } }, { cookie });
+    const hash = await call(
+      'rows:save',
+      { table: 'users', row: { username: 'x', passwordHash: 'scrypt$1' } },
+      { cookie },
+    );
     expect(hash.status).toBe(400);
     const list = await call('rows:list', { table: 'products' }, { cookie });
     expect((list.json.rows as unknown[]).length).toBe(1);

@@ -3,10 +3,11 @@
  * the channel map over HTTP and WebSocket for a station that may not exist yet: with an
  * empty data folder the browser shows the first-run screen and enrolls from there.
  */
-import type { Station } from '../core/index.js';
-import { StationHost } from '../app/station-host.js';
+
 import { createStationChannels } from '../app/station-channels.js';
+import { StationHost } from '../app/station-host.js';
 import type { LiveIndicator } from '../app/sync-status.js';
+import type { Station } from '../core/index.js';
 import { type RunningBridge, startBridge } from './bridge-server.js';
 
 export interface UiBridgeOptions {

@@ -20,7 +20,8 @@ const TYPES: Record<string, string> = {
 };
 
 // The renderer talks only to this origin; nothing inline, nothing from elsewhere.
-const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
 async function fileIn(root: string, urlPath: string): Promise<string | null> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');

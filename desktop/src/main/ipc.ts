@@ -4,24 +4,30 @@
  * window has one session: whoever logged in last in it.
  */
 import type { BrowserWindow, IpcMain } from 'electron';
-import { CHANNEL_NAMES, EVENTS, type EventName } from '../shared/channels.js';
-import { type Session, dispatch } from '../shared/dispatch.js';
-import type { StationChannels } from '../shared/station-channels.js';
 import { EVENT_MESSAGE } from '../preload/expose.js';
+import { CHANNEL_NAMES, EVENTS, type EventName } from '../shared/channels.js';
+import { dispatch, type Session } from '../shared/dispatch.js';
+import type { StationChannels } from '../shared/station-channels.js';
 
-export function serveChannels(ipcMain: IpcMain, channels: StationChannels, window: () => BrowserWindow | null): () => void {
+export function serveChannels(
+  ipcMain: IpcMain,
+  channels: StationChannels,
+  window: () => BrowserWindow | null,
+): () => void {
   const session: Session = { user: null };
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(channel, async (event, request: unknown) => {
       // Only our own window's page may call; a frame that navigated elsewhere may not.
-      if (event.sender !== window()?.webContents) return { ok: false, error: { code: 'FORBIDDEN', message: 'Unknown caller.' } };
+      if (event.sender !== window()?.webContents)
+        return { ok: false, error: { code: 'FORBIDDEN', message: 'Unknown caller.' } };
       const result = await dispatch(channels.handlers, channel, request, session);
       return result.ok ? { ok: true, value: result.value } : { ok: false, error: result.error };
     });
   }
   const unsubscribe = channels.subscribe((event: EventName, payload) => {
     const { audience } = EVENTS[event];
-    const allowed = audience === 'anyone' || (audience === 'user' ? Boolean(session.user) : session.user?.role === 'admin');
+    const allowed =
+      audience === 'anyone' || (audience === 'user' ? Boolean(session.user) : session.user?.role === 'admin');
     if (allowed) window()?.webContents.send(EVENT_MESSAGE, { event, payload });
   });
   return () => {

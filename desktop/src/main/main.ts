@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, ipcMain } from 'electron';
+import { app, type BrowserWindow, ipcMain } from 'electron';
 import { createStationChannels } from '../app/station-channels.js';
 import { StationHost } from '../app/station-host.js';
 import type { Station } from '../core/index.js';
-import { serveChannels } from './ipc.js';
 import type { LiveClient } from '../core/live/live-client.js';
+import { serveChannels } from './ipc.js';
 import { takeOnline } from './online.js';
 import { createAppWindow } from './window.js';
 

@@ -1,6 +1,6 @@
+import type { SessionUser } from '@mostrador/common';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SessionUser } from '@mostrador/common';
 import type { AppState } from '../shared/channels.js';
 import { api } from './api/index.js';
 import { useEvent } from './hooks.js';
@@ -44,7 +44,8 @@ export function App() {
   const finishing = useBootstrapFinish(state);
 
   if (!state || user === undefined) return <div className="splash">{t('app.loading')}</div>;
-  if (state.phase === 'firstRun' || state.phase === 'enrolling') return <FirstRunScreen state={state} onState={setState} />;
+  if (state.phase === 'firstRun' || state.phase === 'enrolling')
+    return <FirstRunScreen state={state} onState={setState} />;
   if (state.phase === 'bootstrapping' || finishing) return <BootstrapScreen state={state} />;
   if (!user) return <LoginScreen state={state} onLogin={setUser} />;
   return <MainLayout state={state} user={user} onLogout={() => setUser(null)} />;

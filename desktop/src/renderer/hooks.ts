@@ -16,7 +16,11 @@ export interface Query<T> {
 }
 
 /** Calls a channel and keeps its answer; reloads when `key` changes or `reload()` is called. */
-export function useChannel<C extends ChannelName>(channel: C, request: ChannelRequest<C>, key = ''): Query<ChannelResponse<C>> {
+export function useChannel<C extends ChannelName>(
+  channel: C,
+  request: ChannelRequest<C>,
+  key = '',
+): Query<ChannelResponse<C>> {
   const [data, setData] = useState<ChannelResponse<C> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);

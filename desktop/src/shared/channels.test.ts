@@ -11,9 +11,9 @@ import { createStationChannels } from '../app/station-channels.js';
 import { StationHost } from '../app/station-host.js';
 import { startBridge } from '../bridge/bridge-server.js';
 import { serveChannels } from '../main/ipc.js';
-import { EVENT_MESSAGE, createPreloadApi } from '../preload/expose.js';
+import { createPreloadApi, EVENT_MESSAGE } from '../preload/expose.js';
 import { ChannelError } from './channel-error.js';
-import { CHANNELS, CHANNEL_NAMES, EVENT_NAMES, type MostradorApi } from './channels.js';
+import { CHANNEL_NAMES, CHANNELS, EVENT_NAMES, type MostradorApi } from './channels.js';
 import type { StationChannels } from './station-channels.js';
 
 let folder: string;
@@ -96,14 +96,17 @@ describe('the Electron side', () => {
     expect(heard).toEqual([{ online: true }]);
     stop();
     expect(listeners.has(EVENT_MESSAGE)).toBe(false);
-    expect(() => (api as unknown as { on(e: string, l: () => void): void }).on('shell:open', () => {})).toThrow(/No event/);
+    expect(() => (api as unknown as { on(e: string, l: () => void): void }).on('shell:open', () => {})).toThrow(
+      /No event/,
+    );
     expect(EVENT_NAMES).toContain('app:state');
   });
 
   it('the main process handles exactly the map and only for its own window', async () => {
     const handlers = new Map<string, (event: { sender: unknown }, request: unknown) => Promise<unknown>>();
     const ipcMain = {
-      handle: (channel: string, handler: (event: { sender: unknown }, request: unknown) => Promise<unknown>) => handlers.set(channel, handler),
+      handle: (channel: string, handler: (event: { sender: unknown }, request: unknown) => Promise<unknown>) =>
+        handlers.set(channel, handler),
       removeHandler: (channel: string) => handlers.delete(channel),
     };
     const webContents = { send() {} };
@@ -135,7 +138,11 @@ describe('the browser bridge', () => {
         expect(response.status, channel).not.toBe(404);
         if (!CHANNELS[channel].public) expect(response.status, channel).toBe(401);
       }
-      const unknown = await fetch(`${bridge.url}api/shell:open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const unknown = await fetch(`${bridge.url}api/shell:open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(unknown.status).toBe(404);
       const get = await fetch(`${bridge.url}api/app:state`);
       expect(get.status).toBe(405);
@@ -145,7 +152,11 @@ describe('the browser bridge', () => {
   });
 
   it('the renderer type accepts both implementations', () => {
-    const preload: MostradorApi = createPreloadApi({ invoke: async () => ({ ok: true, value: null }), on() {}, removeListener() {} });
+    const preload: MostradorApi = createPreloadApi({
+      invoke: async () => ({ ok: true, value: null }),
+      on() {},
+      removeListener() {},
+    });
     expect(typeof preload.invoke).toBe('function');
   });
 });

@@ -5,8 +5,9 @@
  * schemas because they cross a trust boundary and are checked on arrival; responses come
  * from our own code and are typed only.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
 import type { AnyRow, Row, SessionUser, StationView, TableName } from '@mostrador/common';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 const Table = Type.String({ minLength: 1, maxLength: 64 });

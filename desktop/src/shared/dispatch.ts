@@ -4,11 +4,12 @@
  * request must match its schema, all before any handler sees it. Failures come back as
  * catalogue codes with their HTTP status, so both transports report them the same way.
  */
+
+import { ERRORS, isErrorCode, MostradorError, type SessionUser } from '@mostrador/common';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { ERRORS, MostradorError, type SessionUser, isErrorCode } from '@mostrador/common';
 import {
-  CHANNELS,
   CHANNEL_NAMES,
+  CHANNELS,
   type ChannelFailure,
   type ChannelName,
   type ChannelRequest,
@@ -25,9 +26,7 @@ export type ChannelHandlers = {
   [C in ChannelName]: (request: ChannelRequest<C>, session: Session) => Promise<ChannelResponse<C>>;
 };
 
-export type DispatchResult =
-  | { ok: true; value: unknown }
-  | { ok: false; status: number; error: ChannelFailure };
+export type DispatchResult = { ok: true; value: unknown } | { ok: false; status: number; error: ChannelFailure };
 
 const checkers = new Map(CHANNEL_NAMES.map((name) => [name, TypeCompiler.Compile(CHANNELS[name].request)]));
 

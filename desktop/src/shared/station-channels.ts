@@ -1,5 +1,5 @@
-import type { ChannelHandlers } from './dispatch.js';
 import type { EventName, EventPayloads } from './channels.js';
+import type { ChannelHandlers } from './dispatch.js';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
 

@@ -4,7 +4,14 @@
  * reconnects with backoff. Same interface as the Electron preload's `window.mostrador`.
  */
 import { ChannelError } from '../../shared/channel-error.js';
-import type { ChannelName, ChannelRequest, ChannelResponse, EventName, EventPayloads, MostradorApi } from '../../shared/channels.js';
+import type {
+  ChannelName,
+  ChannelRequest,
+  ChannelResponse,
+  EventName,
+  EventPayloads,
+  MostradorApi,
+} from '../../shared/channels.js';
 
 type AnyListener = (payload: unknown) => void;
 

@@ -11,17 +11,27 @@ interface ConfirmDialogProps {
 }
 
 /** A modal question; Escape or the cancel button backs out, focus starts on cancel so Enter is safe. */
-export function ConfirmDialog({ title, body, confirmLabel, cancelLabel, danger, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  body,
+  confirmLabel,
+  cancelLabel,
+  danger,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     dialog.current?.showModal();
+    cancel.current?.focus();
   }, []);
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onCancel={onCancel} onClose={onCancel}>
       <h2 id="confirm-title">{title}</h2>
       <p>{body}</p>
       <div className="actions">
-        <button type="button" autoFocus onClick={onCancel}>
+        <button type="button" ref={cancel} onClick={onCancel}>
           {cancelLabel}
         </button>
         <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm}>

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { LANGUAGES, type Language, changeLanguage } from '../i18n/index.js';
+import { changeLanguage, LANGUAGES, type Language } from '../i18n/index.js';
 
 export function LanguageSwitch() {
   const { t, i18n } = useTranslation();

@@ -34,7 +34,9 @@ export function StatusBar() {
       <span title={current.lastSyncAt ? formatTime(current.lastSyncAt) : undefined}>
         {t('status.lastSync', { when: timeAgo(current.lastSyncAt, now, t) })}
       </span>
-      <span data-testid="status-pending">{current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}</span>
+      <span data-testid="status-pending">
+        {current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}
+      </span>
       {current.problem && NEEDS_A_PERSON.has(current.problem.code) ? (
         <span className="pill bad" role="alert" data-testid="status-problem">
           {t(`errors.${current.problem.code}`, { message: current.problem.message })}
@@ -45,7 +47,11 @@ export function StatusBar() {
           {t('status.refused', { count: current.refused })}
         </button>
       ) : null}
-      <button type="button" className="link push-right" onClick={() => void api.invoke('sync:now', {}).then(setStatus, () => {})}>
+      <button
+        type="button"
+        className="link push-right"
+        onClick={() => void api.invoke('sync:now', {}).then(setStatus, () => {})}
+      >
         {t('status.syncNow')}
       </button>
       {refused ? (

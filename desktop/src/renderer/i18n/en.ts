@@ -57,7 +57,8 @@ export const en: Messages = {
     refused_one: '{{count}} row refused',
     refused_other: '{{count}} rows refused',
     refusedTitle: 'Rows refused by the server',
-    refusedIntro: 'The server did not accept these changes. They are still kept on this station; review and correct them.',
+    refusedIntro:
+      'The server did not accept these changes. They are still kept on this station; review and correct them.',
     syncNow: 'Sync now',
     close: 'Close',
   },
@@ -129,7 +130,7 @@ export const en: Messages = {
   },
   stations: {
     title: 'Stations',
-    intro: "Every station of the shop. The list updates by itself.",
+    intro: 'Every station of the shop. The list updates by itself.',
     name: 'Station',
     state: 'State',
     online: 'Online',
@@ -148,7 +149,12 @@ export const en: Messages = {
     unavailable: 'The stations list needs a connection to the server.',
     thisStation: '(this one)',
   },
-  time: { justNow: 'just now', secondsAgo: '{{count}} s ago', minutesAgo: '{{count}} min ago', hoursAgo: '{{count}} h ago' },
+  time: {
+    justNow: 'just now',
+    secondsAgo: '{{count}} s ago',
+    minutesAgo: '{{count}} min ago',
+    hoursAgo: '{{count}} h ago',
+  },
   errors: {
     generic: 'Something went wrong: {{message}}',
     SERVER_UNREACHABLE: 'The server cannot be reached. Check the address and the network.',

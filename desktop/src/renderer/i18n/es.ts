@@ -4,7 +4,8 @@ export const es = {
   language: { label: 'Idioma', es: 'Español', en: 'English' },
   firstRun: {
     title: 'Bienvenido a Mostrador',
-    intro: 'Esta estación todavía no está dada de alta. Indique el servidor de la tienda y los datos de un administrador.',
+    intro:
+      'Esta estación todavía no está dada de alta. Indique el servidor de la tienda y los datos de un administrador.',
     serverUrl: 'Dirección del servidor',
     serverUrlHint: 'Por ejemplo http://192.168.1.10:3000',
     stationName: 'Nombre de esta estación',
@@ -147,7 +148,12 @@ export const es = {
     unavailable: 'La lista de estaciones necesita conexión con el servidor.',
     thisStation: '(esta)',
   },
-  time: { justNow: 'hace un momento', secondsAgo: 'hace {{count}} s', minutesAgo: 'hace {{count}} min', hoursAgo: 'hace {{count}} h' },
+  time: {
+    justNow: 'hace un momento',
+    secondsAgo: 'hace {{count}} s',
+    minutesAgo: 'hace {{count}} min',
+    hoursAgo: 'hace {{count}} h',
+  },
   errors: {
     generic: 'Algo ha fallado: {{message}}',
     SERVER_UNREACHABLE: 'No se puede contactar con el servidor. Compruebe la dirección y la red.',
@@ -157,7 +163,8 @@ export const es = {
     UNIQUE_VIOLATION: 'Ya existe otro registro con ese valor.',
     NOT_LOGGED_IN: 'La sesión ha terminado. Vuelva a entrar.',
     RATE_LIMITED: 'Demasiados intentos. Espere un momento.',
-    UNAUTHORIZED: 'El servidor no reconoce esta estación o la sesión: vuelva a entrar o dé de alta la estación de nuevo.',
+    UNAUTHORIZED:
+      'El servidor no reconoce esta estación o la sesión: vuelva a entrar o dé de alta la estación de nuevo.',
     CLOCK_AHEAD: 'El reloj de este equipo va adelantado: corrija la hora para poder sincronizar.',
     RESYNC_REQUIRED: 'Esta estación estuvo demasiado tiempo sin conexión: hay que volver a descargar los datos.',
     STATION_REVOKED: 'Esta estación fue dada de baja por un administrador.',

@@ -18,13 +18,15 @@ describe('translations', () => {
   });
 
   it('have no empty strings', () => {
-    for (const text of [...leaves(es), ...leaves(en)]) expect(typeof text === 'string' && text.trim().length > 0).toBe(true);
+    for (const text of [...leaves(es), ...leaves(en)])
+      expect(typeof text === 'string' && text.trim().length > 0).toBe(true);
   });
 
   it('use the same placeholders in both languages', () => {
     const placeholders = (text: unknown) => [...String(text).matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
     const esKeys = keys(es);
-    const get = (root: unknown, path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], root);
+    const get = (root: unknown, path: string) =>
+      path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], root);
     for (const key of esKeys) expect(placeholders(get(en, key)), key).toEqual(placeholders(get(es, key)));
   });
 });

@@ -11,7 +11,12 @@ export function BootstrapScreen({ state }: { state: AppState }) {
       <section className="card narrow" aria-labelledby="bootstrap-title">
         <h1 id="bootstrap-title">{t('bootstrap.title')}</h1>
         <p className="muted">{t('bootstrap.intro')}</p>
-        <progress className="bootstrap-progress" max={Math.max(total, 1)} value={done} aria-label={t('bootstrap.title')} />
+        <progress
+          className="bootstrap-progress"
+          max={Math.max(total, 1)}
+          value={done}
+          aria-label={t('bootstrap.title')}
+        />
         <p className="progress-label" data-testid="bootstrap-count">
           {total > 0 ? t('bootstrap.progress', { done, total }) : t('bootstrap.starting')}
         </p>

@@ -30,6 +30,8 @@ export function CounterScreen() {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const search = useRef<HTMLInputElement>(null);
+  // The counter opens ready to scan: the cursor is in the search box.
+  useEffect(() => search.current?.focus(), []);
   const customers = useChannel('rows:list', { table: 'customers', limit: 500 });
   useEvent('data:changed', ({ tables }) => {
     if (tables.includes('customers')) customers.reload();
@@ -126,7 +128,6 @@ export function CounterScreen() {
           value={query}
           onChange={(event) => setQuery(event.target.value)}
           onKeyDown={onSearchKey}
-          autoFocus
           autoComplete="off"
           role="combobox"
           aria-expanded={results.length > 0}
@@ -134,18 +135,25 @@ export function CounterScreen() {
         />
         <small className="hint">{t('counter.searchHint')}</small>
         {query.trim() && results.length === 0 ? <p className="empty">{t('counter.noResults', { query })}</p> : null}
-        <ul id="counter-results" className="results" role="listbox">
+        {/* The keyboard stays in the search box (arrows and Enter); the options take clicks. */}
+        <div id="counter-results" className="results" role="listbox">
           {results.map((product, index) => (
-            <li key={product.id} role="option" aria-selected={index === highlight}>
-              <button type="button" className={index === highlight ? 'result active' : 'result'} onClick={() => add(product)}>
-                <span className="result-name">{product.name}</span>
-                <span className="muted">{product.sku}</span>
-                <span className="muted">{t('counter.inStock', { count: product.stock })}</span>
-                <span className="amount">{money(product.price)}</span>
-              </button>
-            </li>
+            <div
+              key={product.id}
+              role="option"
+              tabIndex={-1}
+              aria-selected={index === highlight}
+              className={index === highlight ? 'result active' : 'result'}
+              onClick={() => add(product)}
+              onKeyDown={(event) => event.key === 'Enter' && add(product)}
+            >
+              <span className="result-name">{product.name}</span>
+              <span className="muted">{product.sku}</span>
+              <span className="muted">{t('counter.inStock', { count: product.stock })}</span>
+              <span className="amount">{money(product.price)}</span>
+            </div>
           ))}
-        </ul>
+        </div>
         {message ? (
           <p className={message.kind === 'ok' ? 'alert ok' : 'alert error'} role="status">
             {message.text}
@@ -200,7 +208,13 @@ export function CounterScreen() {
           <legend>{t('counter.payment')}</legend>
           {(['cash', 'card', 'other'] as const).map((method) => (
             <label key={method} className={payment === method ? 'choice active' : 'choice'}>
-              <input type="radio" name="payment" value={method} checked={payment === method} onChange={() => setPayment(method)} />
+              <input
+                type="radio"
+                name="payment"
+                value={method}
+                checked={payment === method}
+                onChange={() => setPayment(method)}
+              />
               {t(`payment.${method}`)}
             </label>
           ))}
@@ -220,7 +234,12 @@ export function CounterScreen() {
           <button type="button" onClick={() => setCart([])} disabled={cart.length === 0}>
             {t('counter.clear')}
           </button>
-          <button type="button" className="primary big" onClick={() => void complete()} disabled={cart.length === 0 || busy}>
+          <button
+            type="button"
+            className="primary big"
+            onClick={() => void complete()}
+            disabled={cart.length === 0 || busy}
+          >
             {busy ? t('counter.completing') : t('counter.complete')}
           </button>
         </div>

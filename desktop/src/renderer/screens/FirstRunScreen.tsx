@@ -34,7 +34,13 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
     setBusy(true);
     setError(null);
     try {
-      onState(await api.invoke('station:enroll', { ...form, serverUrl: form.serverUrl.trim(), stationName: form.stationName.trim() }));
+      onState(
+        await api.invoke('station:enroll', {
+          ...form,
+          serverUrl: form.serverUrl.trim(),
+          stationName: form.stationName.trim(),
+        }),
+      );
     } catch (failure) {
       setError(describeError(failure, t));
     } finally {
@@ -42,7 +48,9 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
     }
   }
 
-  const shownError = error ?? (state.lastError ? describeError(Object.assign(new Error(state.lastError.message), state.lastError), t) : null);
+  const shownError =
+    error ??
+    (state.lastError ? describeError(Object.assign(new Error(state.lastError.message), state.lastError), t) : null);
   return (
     <main className="centered-page">
       <form className="card narrow" onSubmit={submit} aria-labelledby="first-run-title">
@@ -51,10 +59,43 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
           <LanguageSwitch />
         </header>
         <p className="muted">{t('firstRun.intro')}</p>
-        <Field label={t('firstRun.serverUrl')} hint={t('firstRun.serverUrlHint')} name="serverUrl" value={form.serverUrl} onChange={set('serverUrl')} required autoComplete="url" inputMode="url" />
-        <Field label={t('firstRun.stationName')} hint={t('firstRun.stationNameHint')} name="stationName" value={form.stationName} onChange={set('stationName')} required maxLength={100} autoFocus />
-        <Field label={t('firstRun.username')} name="username" value={form.username} onChange={set('username')} required autoComplete="username" />
-        <Field label={t('firstRun.password')} name="password" type="password" value={form.password} onChange={set('password')} required autoComplete="current-password" />
+        <Field
+          label={t('firstRun.serverUrl')}
+          hint={t('firstRun.serverUrlHint')}
+          name="serverUrl"
+          value={form.serverUrl}
+          onChange={set('serverUrl')}
+          required
+          autoComplete="url"
+          inputMode="url"
+        />
+        <Field
+          label={t('firstRun.stationName')}
+          hint={t('firstRun.stationNameHint')}
+          name="stationName"
+          value={form.stationName}
+          onChange={set('stationName')}
+          required
+          maxLength={100}
+          autoFocus
+        />
+        <Field
+          label={t('firstRun.username')}
+          name="username"
+          value={form.username}
+          onChange={set('username')}
+          required
+          autoComplete="username"
+        />
+        <Field
+          label={t('firstRun.password')}
+          name="password"
+          type="password"
+          value={form.password}
+          onChange={set('password')}
+          required
+          autoComplete="current-password"
+        />
         {shownError ? (
           <p className="alert error" role="alert">
             {shownError}

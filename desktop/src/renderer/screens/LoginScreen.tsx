@@ -1,6 +1,6 @@
+import type { SessionUser } from '@mostrador/common';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SessionUser } from '@mostrador/common';
 import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { Field } from '../components/Field.js';
@@ -37,8 +37,24 @@ export function LoginScreen({ state, onLogin }: { state: AppState; onLogin: (use
           <LanguageSwitch />
         </header>
         {state.station ? <p className="muted">{t('login.station', { name: state.station.name })}</p> : null}
-        <Field label={t('login.username')} name="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus autoComplete="username" />
-        <Field label={t('login.password')} name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} required autoComplete="current-password" />
+        <Field
+          label={t('login.username')}
+          name="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          required
+          autoFocus
+          autoComplete="username"
+        />
+        <Field
+          label={t('login.password')}
+          name="password"
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+          autoComplete="current-password"
+        />
         {error ? (
           <p className="alert error" role="alert">
             {error}

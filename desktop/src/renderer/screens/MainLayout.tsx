@@ -1,6 +1,6 @@
+import type { Role, SessionUser } from '@mostrador/common';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Role, SessionUser } from '@mostrador/common';
 import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';

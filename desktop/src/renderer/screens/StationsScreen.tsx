@@ -1,6 +1,6 @@
+import type { StationView } from '@mostrador/common';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { StationView } from '@mostrador/common';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { describeError } from '../errors.js';

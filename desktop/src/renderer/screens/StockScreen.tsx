@@ -23,7 +23,13 @@ export function StockScreen({ canAdjust }: { canAdjust: boolean }) {
     <div className="table-screen">
       <header className="section-header">
         <h1>{t('stock.title')}</h1>
-        <input type="search" placeholder={t('table.search')} aria-label={t('table.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          placeholder={t('table.search')}
+          aria-label={t('table.search')}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
       </header>
       {message ? (
         <p className={message.kind === 'ok' ? 'alert ok' : 'alert error'} role="status">
@@ -84,9 +90,15 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
   async function submit(event: FormEvent) {
     event.preventDefault();
     const amount = Number(quantity);
-    if (!Number.isInteger(amount) || amount === 0) return setError(t('errors.VALIDATION', { message: t('stock.quantity') }));
+    if (!Number.isInteger(amount) || amount === 0)
+      return setError(t('errors.VALIDATION', { message: t('stock.quantity') }));
     try {
-      await api.invoke('stock:adjust', { productId: product.id, quantity: amount, kind, reason: reason.trim() || undefined });
+      await api.invoke('stock:adjust', {
+        productId: product.id,
+        quantity: amount,
+        kind,
+        reason: reason.trim() || undefined,
+      });
       onDone(t('stock.recorded'));
     } catch (failure) {
       setError(describeError(failure, t));
@@ -101,7 +113,15 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
         </h2>
         <div className="field">
           <label htmlFor="adjust-quantity">{t('stock.quantity')}</label>
-          <input id="adjust-quantity" type="number" step={1} value={quantity} onChange={(e) => setQuantity(e.target.value)} required autoFocus />
+          <input
+            id="adjust-quantity"
+            type="number"
+            step={1}
+            value={quantity}
+            onChange={(e) => setQuantity(e.target.value)}
+            required
+            autoFocus
+          />
         </div>
         <div className="field">
           <label htmlFor="adjust-kind">{t('stock.kind')}</label>

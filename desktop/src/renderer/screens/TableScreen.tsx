@@ -1,6 +1,6 @@
+import type { AnyRow } from '@mostrador/common';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { AnyRow } from '@mostrador/common';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { describeError } from '../errors.js';
@@ -106,7 +106,13 @@ export function TableScreen({ table }: { table: EditableTable }) {
     <div className="table-screen">
       <header className="section-header">
         <h1>{t(`nav.${table}`)}</h1>
-        <input type="search" placeholder={t('table.search')} aria-label={t('table.search')} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input
+          type="search"
+          placeholder={t('table.search')}
+          aria-label={t('table.search')}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <button type="button" className="primary" onClick={() => open(null)}>
           {t('table.new')}
         </button>
@@ -161,7 +167,13 @@ export function TableScreen({ table }: { table: EditableTable }) {
             <h2 id="edit-title">{editing.id ? t('table.edit') : t('table.new')}</h2>
             <div className="form-grid">
               {fields.map((field) => (
-                <DraftField key={field.name} field={field} editing={Boolean(editing.id)} value={editing.draft[field.name]} onChange={(value) => setEditing({ ...editing, draft: { ...editing.draft, [field.name]: value } })} />
+                <DraftField
+                  key={field.name}
+                  field={field}
+                  editing={Boolean(editing.id)}
+                  value={editing.draft[field.name]}
+                  onChange={(value) => setEditing({ ...editing, draft: { ...editing.draft, [field.name]: value } })}
+                />
               ))}
             </div>
             {error ? (
@@ -195,14 +207,30 @@ export function TableScreen({ table }: { table: EditableTable }) {
   );
 }
 
-function DraftField({ field, value, editing, onChange }: { field: FieldView; value: string | boolean | undefined; editing: boolean; onChange: (value: string | boolean) => void }) {
+function DraftField({
+  field,
+  value,
+  editing,
+  onChange,
+}: {
+  field: FieldView;
+  value: string | boolean | undefined;
+  editing: boolean;
+  onChange: (value: string | boolean) => void;
+}) {
   const { t } = useTranslation();
   const id = `draft-${field.name}`;
   const label = t(`fields.${field.name}`);
   if (field.kind === 'boolean') {
     return (
       <label className="check">
-        <input type="checkbox" name={field.name} checked={value === true} onChange={(e) => onChange(e.target.checked)} /> {label}
+        <input
+          type="checkbox"
+          name={field.name}
+          checked={value === true}
+          onChange={(e) => onChange(e.target.checked)}
+        />{' '}
+        {label}
       </label>
     );
   }
