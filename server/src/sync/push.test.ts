@@ -235,13 +235,26 @@ describe('push and pull', () => {
     const item = admin.row('sale_items');
     await push(server.url, station, [{ table: 'sale_items', row: item }]);
     const { body } = await push(server.url, station, [
-      { table: 'stock_movements', row: admin.edit(movement, { quantity: -200 }) },
-      { table: 'sale_items', row: admin.edit(item, { deletedAt: new Date().toISOString() }) },
+      { table: 'stock_movements', row: admin.edit(movement, { quantity: -200 }), baseVersion: movement.version },
+      { table: 'sale_items', row: admin.edit(item, { deletedAt: new Date().toISOString() }), baseVersion: item.version },
     ]);
     expect(body.rejected.map((r: { code: string }) => r.code)).toEqual(['IMMUTABLE', 'IMMUTABLE']);
     const pulled = await pullAll(server.url, station);
     expect(pulled.tables.get('stock_movements')?.get(movement.id)?.quantity).toBe(-2);
     expect(pulled.tables.get('sale_items')?.get(item.id)?.deletedAt).toBeNull();
+  });
+
+  it('answers an insert-only row created twice with the stored one, and logs the other', async () => {
+    const atA = new RowMaker(adminId).row('stock_movements', { reason: 'return at A' });
+    const atB = { ...new RowMaker(adminId).edit(atA, { reason: 'return at B' }) };
+    await push(server.url, station, [{ table: 'stock_movements', row: atA }]);
+    const before = (await conflicts()).length;
+    const { body } = await push(server.url, station, [{ table: 'stock_movements', row: atB }]);
+    expect(body.rejected).toEqual([]);
+    expect(body.superseded).toEqual([
+      { table: 'stock_movements', id: atA.id, row: expect.objectContaining({ reason: 'return at A' }) },
+    ]);
+    expect((await conflicts()).slice(before)).toMatchObject([{ lost: { reason: 'return at B' }, won: { reason: 'return at A' } }]);
   });
 
   it('lets only a manager or admin void a completed sale, and nothing else change it', async () => {
@@ -265,13 +278,18 @@ describe('push and pull', () => {
 
     const voided = byManager.edit(sale, { status: 'voided', voidReason: 'customer returned it' });
     expect((await push(server.url, station, [{ table: 'sales', row: voided }])).body.applied).toHaveLength(1);
-    const reopen = byManager.edit(voided, { status: 'completed' });
+    // Voided again elsewhere (two stations voiding offline): last writer wins on the void's fields.
+    const otherDesk = new RowMaker(manager.id);
+    otherDesk.clock.receive(voided.version);
+    const voidedElsewhere = otherDesk.edit(voided, { voidReason: 'voided at the other desk' });
+    expect((await push(server.url, station, [{ table: 'sales', row: voidedElsewhere }])).body.applied).toHaveLength(1);
+    const reopen = byManager.edit(voidedElsewhere, { status: 'completed' });
     expect((await push(server.url, station, [{ table: 'sales', row: reopen }])).body.rejected[0].code).toBe(
       'IMMUTABLE',
     );
 
     const stored = (await pullAll(server.url, station)).tables.get('sales')?.get(sale.id);
-    expect(stored).toMatchObject({ status: 'voided', voidReason: 'customer returned it', total: 2500 });
+    expect(stored).toMatchObject({ status: 'voided', voidReason: 'voided at the other desk', total: 2500 });
   });
 
   it('refuses rows that break the schema or name an unknown table, one by one', async () => {

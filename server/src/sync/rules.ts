@@ -89,8 +89,12 @@ function checkChange(table: TableName, stored: AnyRow, next: AnyRow, acting: Act
   if (mode === 'mutable') return null;
   if (mode === 'insertOnly') return { code: 'IMMUTABLE', message: `${table} rows cannot change once written.` };
   const frozen = columnsOf(table).filter((c) => !(VOID_FIELDS as readonly string[]).includes(c));
+  // Voided → voided is two stations voiding the same sale offline: last writer wins on
+  // the void's own fields (the loser goes to the conflict log), nothing else may differ.
   const isVoid =
-    stored.status === 'completed' && next.status === 'voided' && frozen.every((c) => stored[c] === next[c]);
+    (stored.status === 'completed' || stored.status === 'voided') &&
+    next.status === 'voided' &&
+    frozen.every((c) => stored[c] === next[c]);
   if (!isVoid)
     return { code: 'IMMUTABLE', message: `A stored ${table} row can only be voided (status completed → voided).` };
   if (!mayVoid(table, acting))
@@ -121,6 +125,13 @@ export function decide(
     return { kind: 'write', row: next, lost: null };
   }
   if (next.version === current.version) return { kind: 'unchanged' };
+  if (tableSpec(table).mode === 'insertOnly' && baseVersion == null) {
+    // Two stations created the same insert-only row (ids derived from the same source,
+    // e.g. the return movements of a sale voided on both): the stored one stands and the
+    // station adopts it, instead of keeping a refused row it can never fix.
+    const concurrent = versionNode(current.version) !== versionNode(next.version);
+    return { kind: 'superseded', winner: current, lost: concurrent ? next : null };
+  }
   if (next.version < current.version) {
     const concurrent = versionNode(current.version) !== versionNode(next.version);
     return { kind: 'superseded', winner: current, lost: concurrent ? next : null };
