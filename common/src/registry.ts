@@ -54,12 +54,22 @@ export const BASE_FIELDS = {
   updatedBy: { type: 'uuid', required: true },
 } as const satisfies Record<string, FieldSpec>;
 
-const str = <R extends boolean = false>(maxLength: number, required?: R) =>
-  ({ type: 'string', required: (required ?? false) as R, maxLength }) as const;
-const cents = <R extends boolean = true>(required?: R) =>
-  ({ type: 'integer', required: (required ?? true) as R, minimum: 0 }) as const;
-const ref = <R extends boolean = true>(table: TableName, required?: R) =>
-  ({ type: 'uuid', required: (required ?? true) as R, references: table }) as const;
+// `required` is a literal type in each helper so that Row<T> knows which fields are required.
+function str(maxLength: number): { type: 'string'; required: false; maxLength: number };
+function str(maxLength: number, required: true): { type: 'string'; required: true; maxLength: number };
+function str(maxLength: number, required = false) {
+  return { type: 'string', required, maxLength } as const;
+}
+function cents(): { type: 'integer'; required: true; minimum: 0 };
+function cents(required: false): { type: 'integer'; required: false; minimum: 0 };
+function cents(required = true) {
+  return { type: 'integer', required, minimum: 0 } as const;
+}
+function ref(table: TableName): { type: 'uuid'; required: true; references: TableName };
+function ref(table: TableName, required: false): { type: 'uuid'; required: false; references: TableName };
+function ref(table: TableName, required = true) {
+  return { type: 'uuid', required, references: table } as const;
+}
 
 const ALL_ROLES = ROLES;
 
