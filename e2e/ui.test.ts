@@ -204,8 +204,14 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     const table = page1.getByTestId('stations-table');
     await table.waitFor({ timeout: 30_000 });
     await page1.locator('tr[data-station="Caja 1"]').waitFor();
+    const row1 = page1.locator('tr[data-station="Caja 1"]');
     const row2 = page1.locator('tr[data-station="Caja 2"]');
-    await row2.waitFor();
+    // Both stations are back online after the server's restart, and nothing is left over
+    // from the time they could not reach it.
+    for (const row of [row1, row2]) {
+      await row.getByText('Conectada', { exact: true }).waitFor({ timeout: 30_000 });
+      await expect.poll(() => row.locator('.error-text').textContent(), { timeout: 15_000 }).toBe('');
+    }
     await shot(page1, '08-stations-monitor');
     await row2.getByRole('button', { name: 'Dar de baja' }).click();
     const dialog = page1.getByRole('dialog');
