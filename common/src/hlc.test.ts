@@ -55,14 +55,22 @@ describe('HybridLogicalClock', () => {
   it('string order equals causal order for any interleaving of ticks and receives', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ station: fc.integer({ min: 0, max: 2 }), skew: fc.integer({ min: -5000, max: 5000 }), receive: fc.boolean() }), { maxLength: 200 }),
+        fc.array(
+          fc.record({
+            station: fc.integer({ min: 0, max: 2 }),
+            skew: fc.integer({ min: -5000, max: 5000 }),
+            receive: fc.boolean(),
+          }),
+          { maxLength: 200 },
+        ),
         (steps) => {
           let base = 1_800_000_000_000;
           const clocks = [0, 1, 2].map((i) => new HybridLogicalClock(`000000000000000${i}`, () => base));
           let newest = '';
           for (const step of steps) {
             base += step.skew;
-            const clock = clocks[step.station]!;
+            const clock = clocks[step.station];
+            if (!clock) throw new Error(`no clock ${step.station}`);
             if (step.receive && newest) clock.receive(newest);
             const version = clock.tick();
             if (step.receive && newest) expect(version > newest).toBe(true);

@@ -14,6 +14,9 @@ const SCHEMA_HASHES: Record<number, string> = {
 describe('wire protocol', () => {
   it('bumps PROTOCOL_VERSION whenever a wire schema changes', () => {
     const hash = createHash('sha256').update(JSON.stringify(WIRE_SCHEMAS)).digest('hex').slice(0, 16);
-    expect({ version: PROTOCOL_VERSION, hash }).toEqual({ version: PROTOCOL_VERSION, hash: SCHEMA_HASHES[PROTOCOL_VERSION] });
+    expect({ version: PROTOCOL_VERSION, hash }).toEqual({
+      version: PROTOCOL_VERSION,
+      hash: SCHEMA_HASHES[PROTOCOL_VERSION],
+    });
   });
 });

@@ -7,7 +7,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ERRORS, type ErrorCode } from './errors.js';
 import { VERSION_PATTERN } from './hlc.js';
-import { type FieldSpec, ROLES, TABLE_NAMES, type TableName, fieldsOf } from './registry.js';
+import { type FieldSpec, fieldsOf, ROLES, TABLE_NAMES, type TableName } from './registry.js';
 
 /** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
 export const PROTOCOL_VERSION = 1;

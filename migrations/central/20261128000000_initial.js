@@ -131,7 +131,18 @@ export async function up(knex) {
 
 /** @param {import('knex').Knex} knex */
 export async function down(knex) {
-  for (const table of ['conflicts', 'stations', 'sync_state', 'sale_items', 'sales', 'stock_movements', 'products', 'customers', 'providers', 'users']) {
+  for (const table of [
+    'conflicts',
+    'stations',
+    'sync_state',
+    'sale_items',
+    'sales',
+    'stock_movements',
+    'products',
+    'customers',
+    'providers',
+    'users',
+  ]) {
     await knex.schema.dropTableIfExists(table);
   }
 }

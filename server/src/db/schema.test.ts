@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { columnsOf, TABLE_NAMES } from '@mostrador/common';
 import pg from 'pg';
-import { TABLE_NAMES, columnsOf } from '@mostrador/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/pg.js';
 
 /** The central migrations and the table registry must describe the same columns. */

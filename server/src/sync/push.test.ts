@@ -236,7 +236,11 @@ describe('push and pull', () => {
     await push(server.url, station, [{ table: 'sale_items', row: item }]);
     const { body } = await push(server.url, station, [
       { table: 'stock_movements', row: admin.edit(movement, { quantity: -200 }), baseVersion: movement.version },
-      { table: 'sale_items', row: admin.edit(item, { deletedAt: new Date().toISOString() }), baseVersion: item.version },
+      {
+        table: 'sale_items',
+        row: admin.edit(item, { deletedAt: new Date().toISOString() }),
+        baseVersion: item.version,
+      },
     ]);
     expect(body.rejected.map((r: { code: string }) => r.code)).toEqual(['IMMUTABLE', 'IMMUTABLE']);
     const pulled = await pullAll(server.url, station);
@@ -254,7 +258,9 @@ describe('push and pull', () => {
     expect(body.superseded).toEqual([
       { table: 'stock_movements', id: atA.id, row: expect.objectContaining({ reason: 'return at A' }) },
     ]);
-    expect((await conflicts()).slice(before)).toMatchObject([{ lost: { reason: 'return at B' }, won: { reason: 'return at A' } }]);
+    expect((await conflicts()).slice(before)).toMatchObject([
+      { lost: { reason: 'return at B' }, won: { reason: 'return at A' } },
+    ]);
   });
 
   it('lets only a manager or admin void a completed sale, and nothing else change it', async () => {

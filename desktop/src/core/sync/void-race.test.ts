@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from '../../../../test/support/server.js';
+import { startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
