@@ -9,6 +9,8 @@ import { PROTOCOL_VERSION, WIRE_SCHEMAS } from './schemas.js';
  */
 const SCHEMA_HASHES: Record<number, string> = {
   1: '83d358a5ee57d7a8',
+  // 2: `changes` notices may carry `from` and `page` (the changes since the previous notice).
+  2: 'ba9c4e1415adf458',
 };
 
 describe('wire protocol', () => {

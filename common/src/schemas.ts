@@ -10,7 +10,7 @@ import { VERSION_PATTERN } from './hlc.js';
 import { type FieldSpec, fieldsOf, ROLES, TABLE_NAMES, type TableName } from './registry.js';
 
 /** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
@@ -107,16 +107,19 @@ export const PullResponse = Type.Object({
 });
 export type PullResponse = Static<typeof PullResponse>;
 
+/** Per table, its column names once and each row as an array of values in that order. */
+const ColumnarTables = Type.Record(
+  Type.String(),
+  Type.Object({ columns: Type.Array(Type.String()), rows: Type.Array(Type.Array(Type.Unknown())) }),
+);
+
 /**
  * The columnar pull page: per table, the column names once and each row as an array
  * of values in that order. Same rows and cursor semantics as `PullResponse`; smaller
  * and much cheaper to parse, which is what makes a bootstrap fast.
  */
 export const ColumnarPullResponse = Type.Object({
-  tables: Type.Record(
-    Type.String(),
-    Type.Object({ columns: Type.Array(Type.String()), rows: Type.Array(Type.Array(Type.Unknown())) }),
-  ),
+  tables: ColumnarTables,
   count: Type.Integer({ minimum: 0 }),
   cursor: Cursor,
   head: Cursor,
@@ -184,7 +187,17 @@ export type ConflictsResponse = Static<typeof ConflictsResponse>;
 export const HelloMessage = Type.Object({ type: Type.Literal('hello'), head: Cursor, serverTime: Type.String() });
 export type HelloMessage = Static<typeof HelloMessage>;
 
-export const ChangesMessage = Type.Object({ type: Type.Literal('changes'), cursor: Cursor });
+/**
+ * `from` and `page` (protocol 2) come together, when the notice carries the changes in
+ * (from, cursor] as a columnar page: a station whose cursor is `from` applies it as if it
+ * had pulled it, one whose cursor is anything else pulls as before.
+ */
+export const ChangesMessage = Type.Object({
+  type: Type.Literal('changes'),
+  cursor: Cursor,
+  from: Type.Optional(Cursor),
+  page: Type.Optional(Type.Object({ tables: ColumnarTables, count: Type.Integer({ minimum: 0 }) })),
+});
 export type ChangesMessage = Static<typeof ChangesMessage>;
 
 export const ServerMessage = Type.Union([HelloMessage, ChangesMessage]);
