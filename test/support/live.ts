@@ -67,6 +67,40 @@ export async function commitHead(url: string, head: number, commit = true): Prom
   }
 }
 
+/**
+ * Commit `count` new customers in one transaction as a push does (seq after the locked
+ * head, the head moved, NOTIFY before COMMIT), but in one statement: fast enough to fill a
+ * socket's buffers with notices. With `notify: false`, no notice tells anyone (as if it had
+ * been lost). Answers the new head and the customers' ids.
+ */
+export async function commitCustomers(
+  url: string,
+  count: number,
+  { notify = true } = {},
+): Promise<{ head: number; ids: string[] }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ head: string }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
+    const head = Number(rows[0]?.head ?? 0);
+    const now = new Date().toISOString();
+    const ids = Array.from({ length: count }, () => newId());
+    await client.query(
+      `INSERT INTO customers (id, "createdAt", "updatedAt", version, "updatedBy", seq, name)
+       SELECT id, $2, $2, $3, $4, $5 + n, 'Cliente ' || n
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      [ids, now, `${now}-0000-0000000000000000`, newId(), head],
+    );
+    await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [head + count]);
+    if (notify) await client.query(`SELECT pg_notify('mostrador_changes', $1)`, [String(head + count)]);
+    await client.query('COMMIT');
+    return { head: head + count, ids };
+  } finally {
+    await client.end();
+  }
+}
+
 export async function addUser(url: string, role: 'admin' | 'cashier'): Promise<{ id: string; token: string }> {
   const id = newId();
   const now = new Date().toISOString();

@@ -27,7 +27,10 @@ describe('station hub fan-out', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startLiveApp(db.url);
+    // These are about fanning out plain notices and holding them back for a slow socket, one
+    // frame per NOTIFY; notices carrying pages (and coalesced around their builds) are
+    // tested in notice-pages.test.ts.
+    api = await startLiveApp(db.url, { pageRows: 0 });
   });
   afterAll(async () => {
     await api?.close();

@@ -46,13 +46,18 @@ export class StationHub {
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  /** Tell every socket the head moved. Repeats of an already announced cursor are dropped. */
-  broadcast(cursor: number, force = false): void {
+  /**
+   * Tell every socket the head moved. Repeats of an already announced cursor are dropped.
+   * `withPage` is the same notice carrying the changes since the previous announcement
+   * (from the Announcer); a socket that missed that announcement gets the plain one.
+   */
+  broadcast(cursor: number, withPage: string | null = null, force = false): void {
     if (cursor <= this.lastCursor && !force) return;
     this.lastCursor = Math.max(this.lastCursor, cursor);
     const message: ChangesMessage = { type: 'changes', cursor };
-    const frame = Buffer.from(JSON.stringify(message));
-    for (const { sender } of this.sockets.values()) sender.send(frame);
+    const plain = Buffer.from(JSON.stringify(message));
+    const frame = withPage === null ? plain : Buffer.from(withPage);
+    for (const { sender } of this.sockets.values()) sender.send(frame, plain);
   }
 
   closeStation(stationId: string, code: number, reason: string): number {

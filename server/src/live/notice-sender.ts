@@ -3,6 +3,8 @@
  * socket has not flushed yet. A notice is only a hint ("the head is at N"), so when a
  * socket is slow only the newest one matters: it replaces any older one waiting. A stuck
  * station therefore costs at most one frame of memory, and never delays the others.
+ * A notice carrying a page of changes is only sent whole if every notice before it went
+ * out: once one was dropped, the socket gets the plain notice and its station pulls.
  */
 import type { WebSocket } from 'ws';
 
@@ -15,10 +17,12 @@ export class NoticeSender {
   /**
    * `frame` is the notice already serialized and encoded as UTF-8, once for every socket
    * (a string would be encoded again for each); it still goes out as a text frame.
+   * `plain` is the same notice without a page: what goes out instead when an older notice
+   * was dropped for it, since the page starts where that dropped notice ended.
    */
-  send(frame: Buffer): void {
+  send(frame: Buffer, plain: Buffer = frame): void {
     if (this.inFlight) {
-      this.waiting = frame;
+      this.waiting = this.waiting === null ? frame : plain;
       return;
     }
     this.write(frame);

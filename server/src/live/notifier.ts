@@ -10,8 +10,14 @@ import pgListen, { type Subscriber } from 'pg-listen';
 import { CHANGES_CHANNEL, PRESENCE_CHANNEL, REVOCATIONS_CHANNEL } from './channels.js';
 
 export interface NotifierEvents {
-  /** The head moved to `head` (or may have, after a reconnect). */
-  changes: [head: number];
+  /**
+   * The head moved to `head` (or may have, after a reconnect). `previous` is the head of
+   * the NOTIFY just before it on the same LISTEN session, or null when there is none or
+   * notices may have been missed in between (first notice, reconnect): only then do the
+   * two bound exactly the rows this commit added (pushes take seq under the head's lock,
+   * so commits, and their NOTIFYs, come in head order).
+   */
+  changes: [head: number, previous: number | null];
   revoked: [stationId: string];
   presence: [stationId: string];
   /** The LISTEN session is up (first time or after a reconnect). */
@@ -29,6 +35,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   private readonly subscriber: Subscriber;
   private listening = false;
   private closed = false;
+  /** The last head NOTIFYed on this LISTEN session; null when unknown (see `changes`). */
+  private lastNotified: number | null = null;
 
   constructor(
     databaseUrl: string,
@@ -78,10 +86,16 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   private onChangesPayload(payload: string): void {
     const head = Number(payload);
-    if (Number.isSafeInteger(head) && head >= 0) this.emit('changes', head);
+    if (!Number.isSafeInteger(head) || head < 0) return;
+    const previous = this.lastNotified;
+    // A head that went back (a restored backup) breaks the sequence too.
+    this.lastNotified = previous === null || head > previous ? head : null;
+    this.emit('changes', head, previous !== null && head > previous ? previous : null);
   }
 
   private markLost(error: Error | null): void {
+    // Whatever was NOTIFYed while the session was down is lost: the sequence starts afresh.
+    this.lastNotified = null;
     if (!this.listening || this.closed) return;
     this.listening = false;
     this.emit('lost', error);
@@ -96,7 +110,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     try {
       const { rows } = await this.db.query<{ head: string | number }>('SELECT head FROM sync_state WHERE id = 1');
       const head = Number(rows[0]?.head ?? 0);
-      this.emit('changes', head);
+      this.emit('changes', head, null);
     } catch {
       // The database is unreachable right now; the next push's NOTIFY will carry the head.
     }

@@ -6,6 +6,9 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { changesNoticeWithPage } from '../sync/pull-body.js';
+import { readPullPage } from '../sync/pull-page.js';
+import { Announcer } from './announcer.js';
 import { CLOSE_REVOKED, StationHub } from './hub.js';
 import { Notifier } from './notifier.js';
 import { DEFAULT_PRESENCE_TIMING, Presence, type PresenceTiming } from './presence.js';
@@ -17,7 +20,19 @@ export interface LiveOptions {
   /** How often sockets are pinged; one missed pong drops the socket. */
   pingIntervalMs?: number;
   presence?: Partial<PresenceTiming>;
+  /** Most rows a `changes` notice carries as a page (0: never a page, stations always pull). */
+  pageRows?: number;
+  /** How long building a notice's page may take before the notice goes out plain. */
+  pageBudgetMs?: number;
 }
+
+/**
+ * A page of up to 500 rows is a few tens of KB: cheap to send to every socket, and it saves
+ * each station a pull. Larger bursts are left to pulls, which page and share their bodies.
+ */
+const DEFAULT_PAGE_ROWS = 500;
+/** Building a page takes a millisecond or two; past this the database is struggling. */
+const DEFAULT_PAGE_BUDGET_MS = 25;
 
 export interface Live {
   readonly notifier: Notifier;
@@ -45,7 +60,23 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   app.decorate('live', { notifier, hub, presence, tokens });
   app.readiness.set('listen', () => notifier.ready);
 
-  notifier.on('changes', (head) => hub.broadcast(head));
+  const pageRows = options.pageRows ?? DEFAULT_PAGE_ROWS;
+  const announcer = new Announcer(
+    hub,
+    pageRows <= 0
+      ? null
+      : async (from, to) => {
+          // One more than allowed tells a page that is too large from one that fits exactly.
+          const page = await readPullPage(app.db, from, pageRows + 1, 'columns', to);
+          // No rows (a head moved by hand) or not the whole range: stations pull instead.
+          if (page.count === 0 || page.count > pageRows || page.cursor !== to) return null;
+          return changesNoticeWithPage(page, from);
+        },
+    { budgetMs: options.pageBudgetMs ?? DEFAULT_PAGE_BUDGET_MS },
+    app.log,
+  );
+  notifier.on('changes', (head, previous) => announcer.notice(head, previous));
+  notifier.on('lost', () => announcer.lost());
   notifier.on('revoked', (stationId) => {
     tokens.forgetStation(stationId);
     hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked');

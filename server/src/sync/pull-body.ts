@@ -15,10 +15,23 @@ export function changesBody(page: PullPage): string {
   return `{"changes":[${page.parts.map((p) => p.json).join(',')}],${tail(page)}}`;
 }
 
-/** `{tables:{<t>:{columns,rows}}, count, cursor, head, hasMore}` (ColumnarPullResponse). */
-export function columnsBody(page: PullPage): string {
+/** `"tables":{<t>:{columns,rows}},"count":n` of a columnar page. */
+function columnarTables(page: PullPage): string {
   const tables = page.parts.flatMap(({ table, json }) =>
     table === null ? [] : [`"${table}":{"columns":${JSON.stringify(columnsOf(table))},"rows":[${json}]}`],
   );
-  return `{"tables":{${tables.join(',')}},"count":${page.count},${tail(page)}}`;
+  return `"tables":{${tables.join(',')}},"count":${page.count}`;
+}
+
+/** `{tables:{<t>:{columns,rows}}, count, cursor, head, hasMore}` (ColumnarPullResponse). */
+export function columnsBody(page: PullPage): string {
+  return `{${columnarTables(page)},${tail(page)}}`;
+}
+
+/**
+ * A live `changes` notice carrying the columnar page of the changes in (from, page.cursor]
+ * (ChangesMessage with `from` and `page`): a station at `from` applies it without pulling.
+ */
+export function changesNoticeWithPage(page: PullPage, from: number): string {
+  return `{"type":"changes","cursor":${page.cursor},"from":${from},"page":{${columnarTables(page)}}}`;
 }

@@ -62,18 +62,26 @@ const BEGIN_PULL =
  * the head together, so every row up to that head is visible and the cursor handed back
  * never skips a commit.
  */
-export function readPullPage(db: pg.Pool, cursor: number, limit: number, format: PullFormat): Promise<PullPage> {
+export function readPullPage(
+  db: pg.Pool,
+  cursor: number,
+  limit: number,
+  format: PullFormat,
+  /** Stop at this seq even if the head is further on (the live page of one notice). */
+  upTo?: number,
+): Promise<PullPage> {
   return inTransaction(db, BEGIN_PULL, async (client) => {
     const { rows: heads } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1');
     const head = Number(heads[0]?.head ?? 0);
+    const bound = upTo === undefined ? head : Math.min(head, upTo);
     const { rows } = await client.query<{ t: TableName | null; n: number; last: number | string; rows: string }>(
       PAGE_SQL[format],
-      [cursor, head, limit],
+      [cursor, bound, limit],
     );
     const parts = rows.map((r) => ({ table: r.t, count: r.n, json: r.rows }));
     const count = rows.reduce((sum, r) => sum + r.n, 0);
     const last = Math.max(0, ...rows.map((r) => Number(r.last)));
-    const next = count === limit ? last : Math.max(head, cursor);
+    const next = count === limit ? last : Math.max(bound, cursor);
     return { parts, count, cursor: next, head, hasMore: next < head };
   });
 }

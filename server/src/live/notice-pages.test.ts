@@ -1,0 +1,113 @@
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addStation,
+  commitCustomers,
+  commitHead,
+  Listener,
+  type LiveApp,
+  startLiveApp,
+} from '../../../test/support/live.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/pg.js';
+
+type Message = Listener['messages'][number];
+interface Page {
+  tables: Record<string, { columns: string[]; rows: unknown[][] }>;
+  count: number;
+}
+
+const underlying = (listener: Listener) => (listener.socket as unknown as { _socket: Socket })._socket;
+const notices = (listener: Listener) => listener.messages.filter((m) => m.type === 'changes');
+const noticeOf = (listener: Listener, cursor: number) => notices(listener).find((m) => m.cursor === cursor);
+
+function pageIds(message: Message): string[] {
+  const page = message.page as Page;
+  const customers = page.tables.customers;
+  if (!customers) return [];
+  const idAt = customers.columns.indexOf('id');
+  return customers.rows.map((row) => row[idAt] as string);
+}
+
+/** Every notice with a page starts where the notice (or hello) before it, as received, ended. */
+function expectChained(listener: Listener): void {
+  let previous = listener.lastOf('hello')?.head;
+  for (const notice of notices(listener)) {
+    if (notice.page !== undefined) expect(notice.from).toBe(previous);
+    previous = notice.cursor as number;
+  }
+}
+
+describe('changes notices carrying their page', () => {
+  let db: TestDatabase;
+  let api: LiveApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // No budget to miss on a busy test machine: whether a page goes out must not depend on timing.
+    api = await startLiveApp(db.url, { pageBudgetMs: 60_000 });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.drop();
+  });
+
+  it('carries the rows committed since the previous notice, from its head', async () => {
+    const station = await addStation(db.url, 'Caja');
+    const listener = await Listener.open(`${api.ws}/sync/ws`, station.token);
+    await listener.until((l) => l.lastOf('hello'));
+    const first = await commitCustomers(db.url, 1);
+    await listener.until((l) => noticeOf(l, first.head));
+    const second = await commitCustomers(db.url, 3);
+    const notice = await listener.until((l) => noticeOf(l, second.head));
+    expect(notice).toMatchObject({ type: 'changes', cursor: second.head, from: first.head, page: { count: 3 } });
+    expect(pageIds(notice).sort()).toEqual([...second.ids].sort());
+    listener.close();
+  });
+
+  it('sends the plain notice when the page would be large or has no rows', async () => {
+    const station = await addStation(db.url, 'Caja grande');
+    const listener = await Listener.open(`${api.ws}/sync/ws`, station.token);
+    await listener.until((l) => l.lastOf('hello'));
+    const large = await commitCustomers(db.url, 501);
+    expect(await listener.until((l) => noticeOf(l, large.head))).toEqual({ type: 'changes', cursor: large.head });
+    // A head moved with no rows behind it is out of the ordinary: stations had better pull.
+    await commitHead(db.url, large.head + 1);
+    expect(await listener.until((l) => noticeOf(l, large.head + 1))).toEqual({
+      type: 'changes',
+      cursor: large.head + 1,
+    });
+    listener.close();
+  });
+
+  it('never sends a slow socket a page starting at a notice it skipped', async () => {
+    const [stuckStation, healthyStation] = [await addStation(db.url, 'Lenta'), await addStation(db.url, 'Ágil')];
+    const stuck = await Listener.open(`${api.ws}/sync/ws`, stuckStation.token);
+    const healthy = await Listener.open(`${api.ws}/sync/ws`, healthyStation.token);
+    await Promise.all([stuck.until((l) => l.lastOf('hello')), healthy.until((l) => l.lastOf('hello'))]);
+    underlying(stuck).pause();
+
+    // Pages of 500 rows until the kernel's buffers for the stuck socket are full and a frame
+    // waits, then a few more: those replace each other while it waits.
+    const backlog = () => api.app.live.hub.backlogOf(stuckStation.id)[0];
+    let last = 0;
+    for (let i = 0; i < 1_000 && backlog()?.stalled !== true; i++) {
+      last = (await commitCustomers(db.url, 500)).head;
+      await healthy.until((l) => noticeOf(l, last), 30_000);
+    }
+    expect(backlog()?.stalled).toBe(true);
+    for (let i = 0; i < 3; i++) last = (await commitCustomers(db.url, 2)).head;
+    await healthy.until((l) => noticeOf(l, last), 30_000);
+    expect(backlog()?.held).toBe(1);
+
+    underlying(stuck).resume();
+    const final = await stuck.until((l) => noticeOf(l, last), 30_000);
+    // The stuck socket skipped notices, so the newest came plain; every page it did get
+    // started where its previous notice ended, as did every page the healthy one got.
+    expect(final.page).toBeUndefined();
+    expectChained(stuck);
+    expectChained(healthy);
+    expect(notices(healthy).filter((m) => m.page !== undefined).length).toBeGreaterThan(0);
+    stuck.close();
+    healthy.close();
+  });
+});
