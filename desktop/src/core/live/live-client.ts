@@ -3,7 +3,9 @@
  * - on every (re)connect it pushes what is waiting and pulls at once, so notices missed
  *   while away cost nothing;
  * - on a `changes` notice it pulls, unless its cursor is already there; one pull runs at a
- *   time with at most one more queued, however many notices arrive meanwhile;
+ *   time with at most one more queued, however many notices arrive meanwhile. A notice
+ *   that carries its page of changes starting at this station's cursor is applied instead,
+ *   with no request at all (anything else, or any doubt, and it pulls);
  * - a local write is pushed as soon as it commits; writes landing during a push go in the
  *   next one (SyncManager folds them), with no fixed delay that would add to every change;
  * - it reports its status (cursor, outbox size, last error) when connecting and whenever
@@ -133,7 +135,29 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
 
   private onChanges(notice: ChangesMessage): void {
     this.noticed = Math.max(this.noticed, notice.cursor);
-    if (notice.cursor > this.station.sync.cursor) this.pullSoon(false);
+    if (notice.cursor <= this.station.sync.cursor) return;
+    const { from, page } = notice;
+    if (from !== undefined && page && from === this.station.sync.cursor && !this.pulling)
+      this.applyPage(from, notice, page);
+    else this.pullSoon(false);
+  }
+
+  // The notice carries every change after this station's cursor: apply it instead of pulling.
+  // It holds the pull slot meanwhile, so notices arriving before it is done queue a pull; if
+  // it could not apply (the cursor moved, a bad page), the station pulls.
+  private applyPage(from: number, notice: ChangesMessage, page: NonNullable<ChangesMessage['page']>): void {
+    this.pulling = true;
+    this.pullAgain = false;
+    void this.station.sync
+      .applyNoticePage(from, notice.cursor, page)
+      .then(
+        (applied) => applied !== null,
+        () => false,
+      )
+      .then((applied) => {
+        this.pulling = false;
+        if (!applied || this.pullAgain || this.noticed > this.station.sync.cursor) this.pullSoon(!applied);
+      });
   }
 
   /** One pull at a time, at most one more queued; a queued pull is dropped if the cursor got there. */

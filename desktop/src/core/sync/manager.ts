@@ -3,7 +3,7 @@ import { MostradorError } from '@mostrador/common';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
 import type { LocalStore } from '../store/store.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
-import { type PullProgress, pullAll } from './pull.js';
+import { applyPulledPage, type PullPage, type PullProgress, pullAll } from './pull.js';
 import { pushOutbox } from './push.js';
 import { CoalescedRun, Mutex } from './serial.js';
 
@@ -94,6 +94,31 @@ export class SyncManager extends EventEmitter<SyncEvents> {
   /** Pull until up to date; a call during a pull runs once more after it (a newer notice). */
   pullChanges(): Promise<PulledEvent> {
     return this.pulls.run();
+  }
+
+  /**
+   * Apply the changes a live notice carried (those in (from, cursor]) exactly as a pulled
+   * page: one transaction with the new cursor, the same guards, then `pulled`. It waits its
+   * turn like a pull, and applies nothing (answering null) unless the station is still at
+   * `from` by then: the caller pulls instead, so no change is ever skipped.
+   */
+  applyNoticePage(from: number, cursor: number, page: Pick<PullPage, 'tables' | 'count'>): Promise<PulledEvent | null> {
+    return this.mutex.lock(() =>
+      this.tracked(async () => {
+        if (this.cursor !== from || cursor <= from) return null;
+        const head = Math.max(cursor, this.store.meta.getNumber('head'));
+        const applied = applyPulledPage(this.store, {
+          tables: page.tables,
+          count: page.count,
+          cursor,
+          head,
+          hasMore: false,
+        });
+        const event = { count: applied.count, cursor: applied.cursor, ids: applied.ids };
+        if (event.count > 0) this.emit('pulled', event);
+        return event;
+      }),
+    );
   }
 
   /** One push then one pull; a second call joins the one in flight. */
