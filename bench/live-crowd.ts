@@ -2,7 +2,8 @@
  * The "other stations" of bench/live.bench.ts, in their own process as they would be on
  * their own machines: plain WebSocket clients on /sync/ws that pull when
  * notified, one pull in flight and at most one queued each, with the very request a station
- * makes (columnar pages of 5,000), like the station live client.
+ * makes (columnar pages of 5,000), like the station live client; and, like it, that take a
+ * notice's page instead when it starts at their cursor (protocol 2).
  *
  * Env: CROWD_URL (http://host:port), CROWD_TOKENS (comma-separated station tokens),
  * CROWD_SOCKETS (optional, how many sockets to open over those tokens).
@@ -21,6 +22,8 @@ interface Member {
 
 /** Per notice and member: milliseconds from the notice to the pull that reached it. */
 const noticeToPulled: number[] = [];
+/** Notices whose page a member applied instead of pulling (not in noticeToPulled). */
+let pagesApplied = 0;
 
 const base = process.env.CROWD_URL ?? '';
 const distinct = (process.env.CROWD_TOKENS ?? '').split(',').filter(Boolean);
@@ -65,12 +68,30 @@ function join(token: string): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; head?: number; cursor?: number };
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        head?: number;
+        cursor?: number;
+        from?: number;
+        page?: unknown;
+      };
       if (message.type === 'hello') {
         // A station that is up to date when it joins.
         member.cursor = message.head ?? 0;
         member.noticed = member.cursor;
         resolve();
+      } else if (
+        message.type === 'changes' &&
+        message.page !== undefined &&
+        message.from === member.cursor &&
+        !member.pulling &&
+        (message.cursor ?? 0) > member.cursor
+      ) {
+        // Like a station: a notice carrying the page from its cursor is applied, not pulled.
+        member.cursor = message.cursor ?? 0;
+        member.noticed = Math.max(member.noticed, member.cursor);
+        pagesApplied++;
+        socket.send(JSON.stringify({ type: 'status', cursor: member.cursor, pending: 0, appVersion: 'crowd' }));
       } else if (message.type === 'changes' && (message.cursor ?? 0) > member.noticed) {
         member.noticed = message.cursor ?? 0;
         member.noticedAt = performance.now();
@@ -86,7 +107,7 @@ process.on('SIGTERM', () => {
   const sorted = noticeToPulled.sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
   process.stdout.write(
-    `${JSON.stringify({ noticeToPulled: { p50: at(0.5), p99: at(0.99), count: sorted.length } })}\n`,
+    `${JSON.stringify({ noticeToPulled: { p50: at(0.5), p99: at(0.99), count: sorted.length }, pagesApplied })}\n`,
     () => process.exit(0),
   );
 });

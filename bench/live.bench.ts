@@ -85,10 +85,14 @@ async function startCrowd(url: string, tokens: string[]): Promise<Crowd> {
   return {
     child,
     async stop() {
-      const summary = new Promise<{ p50: number; p99: number }>((resolve) =>
-        lines.once('line', (line) =>
-          resolve((JSON.parse(line) as { noticeToPulled: { p50: number; p99: number } }).noticeToPulled),
-        ),
+      const summary = new Promise<{ p50: number; p99: number; pulls: number; pages: number }>((resolve) =>
+        lines.once('line', (line) => {
+          const { noticeToPulled, pagesApplied } = JSON.parse(line) as {
+            noticeToPulled: { p50: number; p99: number; count: number };
+            pagesApplied: number;
+          };
+          resolve({ ...noticeToPulled, pulls: noticeToPulled.count, pages: pagesApplied });
+        }),
       );
       child.kill('SIGTERM');
       return summary;
@@ -253,6 +257,12 @@ async function main(): Promise<void> {
       const others = await crowd.stop();
       report(`live: others' notice → pulled p50 (${size} others)`, others.p50, 'ms');
       report(`live: others' notice → pulled p99 (${size} others)`, others.p99, 'ms');
+      // The rest of the notices carried their page (protocol 2): applied with no request.
+      report(
+        `live: others' notices pulled (${size} others)`,
+        (100 * others.pulls) / (others.pulls + others.pages),
+        '%',
+      );
     }
     for (const station of stations) await station.stop();
 
