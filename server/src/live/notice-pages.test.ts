@@ -9,6 +9,7 @@ import {
   startLiveApp,
 } from '../../../test/support/live.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/pg.js';
+import { readPullPage, readPullPageAtOnce } from '../sync/pull-page.js';
 
 type Message = Listener['messages'][number];
 interface Page {
@@ -62,6 +63,20 @@ describe('changes notices carrying their page', () => {
     expect(notice).toMatchObject({ type: 'changes', cursor: second.head, from: first.head, page: { count: 3 } });
     expect(pageIds(notice).sort()).toEqual([...second.ids].sort());
     listener.close();
+  });
+
+  it('reads the page of a notice in one round trip exactly as a pull reads it', async () => {
+    const from = (await commitCustomers(db.url, 4)).head;
+    const to = (await commitCustomers(db.url, 6)).head;
+    await commitCustomers(db.url, 2);
+    const atOnce = await readPullPageAtOnce(api.app.db, from, 501, to);
+    expect(atOnce).toEqual(await readPullPage(api.app.db, from, 501, 'columns', to));
+    expect(atOnce).toMatchObject({ count: 6, cursor: to });
+    // Cut at the limit like a pull; bounds it could not inline safely are refused.
+    expect(await readPullPageAtOnce(api.app.db, from, 5, to)).toEqual(
+      await readPullPage(api.app.db, from, 5, 'columns', to),
+    );
+    await expect(readPullPageAtOnce(api.app.db, from, 501, Number.NaN)).rejects.toThrow();
   });
 
   it('sends the plain notice when the page would be large or has no rows', async () => {

@@ -7,7 +7,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { changesNoticeWithPage } from '../sync/pull-body.js';
-import { readPullPage } from '../sync/pull-page.js';
+import { readPullPageAtOnce } from '../sync/pull-page.js';
 import { Announcer } from './announcer.js';
 import { CLOSE_REVOKED, StationHub } from './hub.js';
 import { Notifier } from './notifier.js';
@@ -67,7 +67,7 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
       ? null
       : async (from, to) => {
           // One more than allowed tells a page that is too large from one that fits exactly.
-          const page = await readPullPage(app.db, from, pageRows + 1, 'columns', to);
+          const page = await readPullPageAtOnce(app.db, from, pageRows + 1, to);
           // No rows (a head moved by hand) or not the whole range: stations pull instead.
           if (page.count === 0 || page.count > pageRows || page.cursor !== to) return null;
           return changesNoticeWithPage(page, from);
