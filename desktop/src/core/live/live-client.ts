@@ -112,6 +112,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
   }
 
   private onMessage(data: WebSocket.RawData): void {
+    // A closing socket may still deliver frames after stop(); the station may be closed by then.
+    if (this.stopped) return;
     this.heardFromServer();
     const message = parseServerMessage(data);
     if (message?.type === 'hello') this.onHello(message);
