@@ -94,6 +94,36 @@ describe('changes notices carrying their page', () => {
     listener.close();
   });
 
+  it('sends the plain notice at once while the database cannot build the page', async () => {
+    const slow = await startLiveApp(db.url, { pageBudgetMs: 50 });
+    const station = await addStation(db.url, 'Caja paciente');
+    const listener = await Listener.open(`${slow.ws}/sync/ws`, station.token);
+    await listener.until((l) => l.lastOf('hello'));
+    const first = await commitCustomers(db.url, 1);
+    await listener.until((l) => noticeOf(l, first.head));
+    // Every session of the API's pool taken: no page can be read until they are back.
+    const held = await Promise.all(Array.from({ length: 4 }, () => slow.app.db.connect()));
+    try {
+      const stuck = await commitCustomers(db.url, 1);
+      expect(await listener.until((l) => noticeOf(l, stuck.head))).toEqual({ type: 'changes', cursor: stuck.head });
+      // The page still being read, the next notice does not wait for another one.
+      const next = await commitCustomers(db.url, 1);
+      expect(await listener.until((l) => noticeOf(l, next.head))).toEqual({ type: 'changes', cursor: next.head });
+    } finally {
+      for (const client of held) client.release();
+    }
+    // Once the database answers again, pages resume (a notice or two later).
+    let paged: Message | undefined;
+    for (let i = 0; i < 20 && !paged; i++) {
+      const head = (await commitCustomers(db.url, 1)).head;
+      paged = await listener.until((l) => noticeOf(l, head));
+      if (paged.page === undefined) paged = undefined;
+    }
+    expect(paged).toMatchObject({ page: { count: 1 } });
+    listener.close();
+    await slow.close();
+  });
+
   it('never sends a slow socket a page starting at a notice it skipped', async () => {
     const [stuckStation, healthyStation] = [await addStation(db.url, 'Lenta'), await addStation(db.url, 'Ágil')];
     const stuck = await Listener.open(`${api.ws}/sync/ws`, stuckStation.token);
