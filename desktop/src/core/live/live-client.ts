@@ -158,6 +158,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
       )
       .then((applied) => {
         this.pulling = false;
+        // Stopped meanwhile: the station may be closed, nothing more is asked of it.
+        if (this.stopped) return;
         if (!applied || this.pullAgain || this.noticed > this.station.sync.cursor) this.pullSoon(!applied);
       });
   }
