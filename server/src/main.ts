@@ -14,7 +14,7 @@ import { liveOptionsFromEnv } from './live/settings.js';
  * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
  * TRUST_PROXY (default: true when PORT is set, as on Railway), and the live channel's
- * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS (see live/settings.ts).
+ * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS and LIVE_PAGE_ROWS (see live/settings.ts).
  */
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
