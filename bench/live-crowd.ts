@@ -14,6 +14,9 @@ import WebSocket from 'ws';
 
 interface Member {
   cursor: number;
+  /** Status reports: one at once, then at most one per STATUS_INTERVAL_MS (as a station). */
+  statusTimer: NodeJS.Timeout | null;
+  statusDue: boolean;
   noticed: number;
   pulling: boolean;
   again: boolean;
@@ -32,6 +35,24 @@ const tokens = Array.from(
   { length: Number(process.env.CROWD_SOCKETS ?? distinct.length) },
   (_, i) => distinct[i % distinct.length] as string,
 );
+
+/** The station live client's STATUS_INTERVAL_MS. */
+const STATUS_INTERVAL_MS = 250;
+
+/** Like a station: report the new cursor, at once and then at most once per interval. */
+function report(member: Member, socket: WebSocket): void {
+  if (member.statusTimer) {
+    member.statusDue = true;
+    return;
+  }
+  socket.send(JSON.stringify({ type: 'status', cursor: member.cursor, pending: 0, appVersion: 'crowd' }));
+  member.statusTimer = setTimeout(() => {
+    member.statusTimer = null;
+    if (!member.statusDue) return;
+    member.statusDue = false;
+    report(member, socket);
+  }, STATUS_INTERVAL_MS);
+}
 
 async function pull(member: Member, token: string, socket: WebSocket): Promise<void> {
   if (member.pulling) {
@@ -53,7 +74,7 @@ async function pull(member: Member, token: string, socket: WebSocket): Promise<v
       }
       if (member.cursor >= member.noticed) noticeToPulled.push(performance.now() - member.noticedAt);
       // Like a station: report the new cursor (its status report after a pull).
-      socket.send(JSON.stringify({ type: 'status', cursor: member.cursor, pending: 0, appVersion: 'crowd' }));
+      report(member, socket);
     } while (member.again);
   } finally {
     member.pulling = false;
@@ -64,7 +85,15 @@ function join(token: string): Promise<void> {
   const socket = new WebSocket(`${base.replace(/^http/, 'ws')}/sync/ws`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  const member: Member = { cursor: 0, noticed: 0, pulling: false, again: false, noticedAt: 0 };
+  const member: Member = {
+    cursor: 0,
+    noticed: 0,
+    pulling: false,
+    again: false,
+    noticedAt: 0,
+    statusTimer: null,
+    statusDue: false,
+  };
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.on('message', (data) => {
@@ -91,7 +120,7 @@ function join(token: string): Promise<void> {
         member.cursor = message.cursor ?? 0;
         member.noticed = Math.max(member.noticed, member.cursor);
         pagesApplied++;
-        socket.send(JSON.stringify({ type: 'status', cursor: member.cursor, pending: 0, appVersion: 'crowd' }));
+        report(member, socket);
       } else if (message.type === 'changes' && (message.cursor ?? 0) > member.noticed) {
         member.noticed = message.cursor ?? 0;
         member.noticedAt = performance.now();

@@ -6,6 +6,7 @@
  * - fan-out: one `changes` notice, from the COMMIT that sends it until it reached the first
  *   and the last of 1,000 and 5,000 sockets (clients in this process).
  * The API is `node server/dist/main.js` (run `npm run build` first). Figures only.
+ * LIVE_PAGE_ROWS=0 in the environment turns notice pages off (every notice pulled, protocol 1).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -255,8 +256,10 @@ async function main(): Promise<void> {
       report(`live: put at A → pulled at B p99 (${size} others)`, percentile(toPulled, 99), 'ms');
       report(`live: put at A → pushed at A p50 (${size} others)`, percentile(toPushed, 50), 'ms');
       const others = await crowd.stop();
-      report(`live: others' notice → pulled p50 (${size} others)`, others.p50, 'ms');
-      report(`live: others' notice → pulled p99 (${size} others)`, others.p99, 'ms');
+      if (others.pulls > 0) {
+        report(`live: others' notice → pulled p50 (${size} others)`, others.p50, 'ms');
+        report(`live: others' notice → pulled p99 (${size} others)`, others.p99, 'ms');
+      }
       // The rest of the notices carried their page (protocol 2): applied with no request.
       report(
         `live: others' notices pulled (${size} others)`,
