@@ -57,6 +57,20 @@ const PAGE_SQL: Record<PullFormat, string> = { rows: pageSql('rows'), columns: p
 const BEGIN_PULL =
   'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off';
 
+const HEAD_SQL = 'SELECT head FROM sync_state WHERE id = 1';
+type HeadRow = { head: number | string };
+type PageRow = { t: TableName | null; n: number; last: number | string; rows: string };
+
+/** The page the query's rows make; `bound` is the last seq the page could reach (head, or less). */
+function toPullPage(heads: HeadRow[], rows: PageRow[], cursor: number, limit: number, bound: number): PullPage {
+  const head = Number(heads[0]?.head ?? 0);
+  const parts = rows.map((r) => ({ table: r.t, count: r.n, json: r.rows }));
+  const count = rows.reduce((sum, r) => sum + r.n, 0);
+  const last = Math.max(0, ...rows.map((r) => Number(r.last)));
+  const next = count === limit ? last : Math.max(bound, cursor);
+  return { parts, count, cursor: next, head, hasMore: next < head };
+}
+
 /**
  * Head and page are read in one REPEATABLE READ snapshot: pushes commit their rows and
  * the head together, so every row up to that head is visible and the cursor handed back
@@ -71,18 +85,11 @@ export function readPullPage(
   upTo?: number,
 ): Promise<PullPage> {
   return inTransaction(db, BEGIN_PULL, async (client) => {
-    const { rows: heads } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1');
+    const { rows: heads } = await client.query<HeadRow>(HEAD_SQL);
     const head = Number(heads[0]?.head ?? 0);
     const bound = upTo === undefined ? head : Math.min(head, upTo);
-    const { rows } = await client.query<{ t: TableName | null; n: number; last: number | string; rows: string }>(
-      PAGE_SQL[format],
-      [cursor, bound, limit],
-    );
-    const parts = rows.map((r) => ({ table: r.t, count: r.n, json: r.rows }));
-    const count = rows.reduce((sum, r) => sum + r.n, 0);
-    const last = Math.max(0, ...rows.map((r) => Number(r.last)));
-    const next = count === limit ? last : Math.max(bound, cursor);
-    return { parts, count, cursor: next, head, hasMore: next < head };
+    const { rows } = await client.query<PageRow>(PAGE_SQL[format], [cursor, bound, limit]);
+    return toPullPage(heads, rows, cursor, limit, bound);
   });
 }
 
@@ -100,18 +107,11 @@ export async function readPullPageAtOnce(db: pg.Pool, cursor: number, limit: num
   const client = await db.connect();
   let broken = false;
   try {
-    const results = (await client.query(
-      `${BEGIN_PULL}; SELECT head FROM sync_state WHERE id = 1; ${page}; COMMIT`,
-    )) as unknown as pg.QueryResult[];
-    const heads = results.at(-3)?.rows as Array<{ head: number | string }>;
-    const rows = results.at(-2)?.rows as Array<{ t: TableName | null; n: number; last: number | string; rows: string }>;
-    const head = Number(heads[0]?.head ?? 0);
-    const parts = rows.map((r) => ({ table: r.t, count: r.n, json: r.rows }));
-    const count = rows.reduce((sum, r) => sum + r.n, 0);
-    const last = Math.max(0, ...rows.map((r) => Number(r.last)));
+    const results = (await client.query(`${BEGIN_PULL}; ${HEAD_SQL}; ${page}; COMMIT`)) as unknown as pg.QueryResult[];
+    const heads = (results.at(-3)?.rows ?? []) as HeadRow[];
+    const rows = (results.at(-2)?.rows ?? []) as PageRow[];
     // A snapshot whose head is short of upTo cannot hold the whole range: the cursor says so.
-    const next = count === limit ? last : Math.max(Math.min(head, upTo), cursor);
-    return { parts, count, cursor: next, head, hasMore: next < head };
+    return toPullPage(heads, rows, cursor, limit, Math.min(Number(heads[0]?.head ?? 0), upTo));
   } catch (error) {
     // A failed statement leaves the session in an aborted transaction: end it, or drop it.
     await client.query('ROLLBACK').catch(() => {
