@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
+import { ErrorAlert } from '../components/ErrorAlert.js';
 import { Field } from '../components/Field.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { describeError } from '../errors.js';
@@ -96,11 +97,7 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
           required
           autoComplete="current-password"
         />
-        {shownError ? (
-          <p className="alert error" role="alert">
-            {shownError}
-          </p>
-        ) : null}
+        <ErrorAlert message={shownError} />
         <button type="submit" className="primary wide" disabled={busy}>
           {busy ? t('firstRun.submitting') : t('firstRun.submit')}
         </button>

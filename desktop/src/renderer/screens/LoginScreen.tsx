@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
+import { ErrorAlert } from '../components/ErrorAlert.js';
 import { Field } from '../components/Field.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { describeError } from '../errors.js';
@@ -55,11 +56,7 @@ export function LoginScreen({ state, onLogin }: { state: AppState; onLogin: (use
           required
           autoComplete="current-password"
         />
-        {error ? (
-          <p className="alert error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert message={error} />
         <button type="submit" className="primary wide" disabled={busy}>
           {busy ? t('login.submitting') : t('login.submit')}
         </button>

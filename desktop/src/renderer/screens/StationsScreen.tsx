@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorAlert } from '../components/ErrorAlert.js';
 import { describeError } from '../errors.js';
 import { timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
@@ -34,11 +35,7 @@ export function StationsScreen() {
         <h1>{t('stations.title')}</h1>
         <p className="muted">{t('stations.intro')}</p>
       </header>
-      {error ? (
-        <p className="alert error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert message={error} />
       {initial.error && !stations ? (
         <p className="alert warning" role="status">
           {t('stations.unavailable')} ({describeError(initial.error, t)})

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ProductWithStock } from '../../shared/channels.js';
 import { api } from '../api/index.js';
+import { ErrorAlert } from '../components/ErrorAlert.js';
 import { describeError } from '../errors.js';
 import { useChannel, useEvent } from '../hooks.js';
 
@@ -137,11 +138,7 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
           <label htmlFor="adjust-reason">{t('stock.reason')}</label>
           <input id="adjust-reason" value={reason} maxLength={300} onChange={(e) => setReason(e.target.value)} />
         </div>
-        {error ? (
-          <p className="alert error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert message={error} />
         <div className="actions">
           <button type="button" onClick={() => onDone(null)}>
             {t('table.cancel')}

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorAlert } from '../components/ErrorAlert.js';
 import { describeError } from '../errors.js';
 import { formatMoney, parseMoney } from '../format.js';
 import { useChannel, useEvent } from '../hooks.js';
@@ -117,11 +118,7 @@ export function TableScreen({ table }: { table: EditableTable }) {
           {t('table.new')}
         </button>
       </header>
-      {error && !editing ? (
-        <p className="alert error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert message={editing ? null : error} />
       {list.error ? (
         <p className="alert error" role="alert">
           {describeError(list.error, t)}
@@ -176,11 +173,7 @@ export function TableScreen({ table }: { table: EditableTable }) {
                 />
               ))}
             </div>
-            {error ? (
-              <p className="alert error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <ErrorAlert message={error} />
             <div className="actions">
               <button type="button" onClick={() => setEditing(null)}>
                 {t('table.cancel')}
