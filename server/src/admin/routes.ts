@@ -54,7 +54,6 @@ export function registerAdminRoutes(app: FastifyInstance): void {
         return rows[0];
       });
       if (!revoked) throw new MostradorError('NOT_FOUND', `No station ${id}.`);
-      app.live.tokens.forgetStation(id);
       app.live.hub.closeStation(id, CLOSE_REVOKED, 'station revoked');
       request.log.info({ stationId: id, by: request.user?.username }, 'station revoked');
       return { stationId: id, revokedAt: revoked.revokedAt.toISOString() };

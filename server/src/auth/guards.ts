@@ -27,22 +27,8 @@ export async function findStation(db: pg.Pool, token: string | null): Promise<St
   return { id: station.id, name: station.name };
 }
 
-/**
- * The live channel keeps recently checked tokens while it hears every revocation (see
- * live/station-tokens.ts): the pulls that follow each notice then skip the lookup.
- */
 export async function requireStation(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-  const token = bearerToken(request.headers.authorization);
-  const tokens = request.server.hasDecorator('live') ? request.server.live.tokens : null;
-  const hash = token && tokens ? stationTokenHash(token) : null;
-  const known = hash ? tokens?.lookup(hash) : undefined;
-  if (known) {
-    request.station = known;
-    return;
-  }
-  const epoch = tokens?.epoch ?? 0;
-  request.station = await findStation(request.server.db, token);
-  if (hash) tokens?.remember(hash, request.station, epoch);
+  request.station = await findStation(request.server.db, bearerToken(request.headers.authorization));
 }
 
 export function requireUser(...roles: Role[]) {

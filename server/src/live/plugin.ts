@@ -13,7 +13,6 @@ import { CLOSE_REVOKED, StationHub } from './hub.js';
 import { Notifier } from './notifier.js';
 import { DEFAULT_PRESENCE_TIMING, Presence, type PresenceTiming } from './presence.js';
 import { registerStationSocket } from './station-socket.js';
-import { StationTokens } from './station-tokens.js';
 
 export interface LiveOptions {
   databaseUrl: string;
@@ -38,8 +37,6 @@ export interface Live {
   readonly notifier: Notifier;
   readonly hub: StationHub;
   readonly presence: Presence;
-  /** Recently checked station tokens (requireStation uses it while the notifier listens). */
-  readonly tokens: StationTokens;
 }
 
 declare module 'fastify' {
@@ -56,8 +53,7 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   const notifier = new Notifier(options.databaseUrl, app.db);
   const hub = new StationHub(options.pingIntervalMs ?? 15_000);
   const presence = new Presence(app.db, { ...DEFAULT_PRESENCE_TIMING, ...options.presence });
-  const tokens = new StationTokens();
-  app.decorate('live', { notifier, hub, presence, tokens });
+  app.decorate('live', { notifier, hub, presence });
   app.readiness.set('listen', () => notifier.ready);
 
   const pageRows = options.pageRows ?? DEFAULT_PAGE_ROWS;
@@ -77,13 +73,7 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   );
   notifier.on('changes', (head, previous) => announcer.notice(head, previous));
   notifier.on('lost', () => announcer.lost());
-  notifier.on('revoked', (stationId) => {
-    tokens.forgetStation(stationId);
-    hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked');
-  });
-  // Cached tokens are only safe while revocations arrive: off while the LISTEN session is down.
-  notifier.on('ready', () => tokens.enable(true));
-  notifier.on('lost', () => tokens.enable(false));
+  notifier.on('revoked', (stationId) => hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked'));
   notifier.on('lost', (err) => app.log.warn({ err }, 'live: LISTEN connection lost, reconnecting'));
   notifier.on('ready', () => app.log.info({ instanceId: presence.instanceId }, 'live: listening'));
   registerStationSocket(app, hub, presence);
@@ -94,7 +84,6 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
     hub.start();
   });
   app.addHook('preClose', async () => {
-    tokens.enable(false);
     hub.stop();
     await presence.stop();
     await notifier.stop();

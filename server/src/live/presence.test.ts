@@ -98,7 +98,7 @@ describe('presence across API instances', () => {
     const pull = (api: LiveApp) =>
       fetch(`${api.base}/sync/pull?cursor=0&limit=1`, { headers: { authorization: `Bearer ${station.token}` } });
     expect((await pull(two)).status).toBe(200);
-    expect((await pull(two)).status).toBe(200); // now answered from the instance's token cache
+    expect((await pull(two)).status).toBe(200);
     const revoked = await fetch(`${one.base}/admin/stations/${station.id}/revoke`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.token}` },
