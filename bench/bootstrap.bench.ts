@@ -9,19 +9,17 @@
  * applying them, a station process that starts and does nothing, and product search
  * latency on the 50,000-product catalogue. Figures only; never fails on time.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Station } from '../desktop/src/core/index.js';
 import { buildApp } from '../server/src/app.js';
+import { maxRssMb, pageTimes, runChild } from './station-child.js';
 import { benchDatabase, report } from './support.js';
 
-const STATION_BIN = fileURLToPath(new URL('../desktop/bin/station.js', import.meta.url));
 const COUNTS = { providers: 10_000, products: 50_000, sales: 40_000, sale_items: 40_000 };
 
 /**
@@ -89,41 +87,6 @@ async function seed(databaseUrl: string): Promise<number> {
   }
 }
 
-interface ChildRun {
-  ms: number;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(args: string[], env: Record<string, string> = {}): Promise<ChildRun> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [STATION_BIN, ...args], {
-    env: { ...process.env, MOSTRADOR_REPORT_RESOURCES: '1', MOSTRADOR_TRACE: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr })),
-  );
-}
-
-/** Sum of the station's own per-page figures (MOSTRADOR_TRACE lines): apply, and waiting for downloads. */
-function pageTimes(stderr: string): { apply: number; wait: number; pages: number } {
-  const pages = stderr
-    .split('\n')
-    .filter((l) => l.includes('"trace":"pulled"'))
-    .map((l) => JSON.parse(l) as { applyMs: number; waitMs: number });
-  return {
-    apply: pages.reduce((sum, p) => sum + p.applyMs, 0),
-    wait: pages.reduce((sum, p) => sum + p.waitMs, 0),
-    pages: pages.length,
-  };
-}
-
 async function bootstrapOnce(url: string, adminPassword: string, dataDir: string, pageRows: number): Promise<void> {
   const enroll = await runChild(
     ['enroll', '--server', url, '--name', 'bench', '--user', 'admin', '--password', adminPassword, '--data', dataDir],
@@ -140,11 +103,6 @@ async function bootstrapOnce(url: string, adminPassword: string, dataDir: string
   report(`${label}: station peak RSS`, maxRssMb(enroll.stderr), 'MB');
   report(`${label}: SQLite apply, sum of ${times.pages} pages`, times.apply, 'ms');
   report(`${label}: waiting for pages (not hidden by overlap)`, times.wait, 'ms');
-}
-
-function maxRssMb(stderr: string): number {
-  const line = stderr.split('\n').find((l) => l.includes('"resources"'));
-  return line ? JSON.parse(line).resources.maxRssKb / 1024 : Number.NaN;
 }
 
 async function fetchOnly(url: string, token: string): Promise<{ ms: number; rows: number }> {

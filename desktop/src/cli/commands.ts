@@ -25,6 +25,7 @@ function traceTo(station: Station): void {
     line('pulled', { count, cursor, applyMs, waitMs, rssMb: mb(rss), heapMb: mb(heapUsed), externalMb: mb(external) });
   });
   station.sync.on('pushed', ({ count, cursor }) => line('pushed', { count, cursor }));
+  station.sync.on('bootstrapped', ({ ms }) => line('bootstrap-finish', { ms: Math.round(ms) }));
 }
 
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MostradorError } from '@mostrador/common';
 import Database from 'better-sqlite3';
+import { finishStaging } from './bootstrap-staging.js';
 import { restoreIndexes } from './deferred-indexes.js';
+import { remoteGuard } from './repository.js';
 
 export type Db = Database.Database;
 
@@ -39,6 +41,8 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     assertOurs(db, path);
+    // A bootstrap that died midway: its staged rows join their tables, then the indexes return.
+    finishStaging(db, remoteGuard);
     restoreIndexes(db);
     migrate(db);
     return db;

@@ -1,5 +1,6 @@
 import { type AnyRow, columnsOf, TABLE_NAMES, type TableName } from '@mostrador/common';
 import type Database from 'better-sqlite3';
+import { stagingInserts } from './bootstrap-staging.js';
 import type { Db } from './database.js';
 import { fromSqlRow, toSqlValues } from './rows.js';
 
@@ -20,6 +21,7 @@ interface TableStatements {
  */
 export class Repository {
   private readonly statements: Map<TableName, TableStatements>;
+  private staging: Map<TableName, Database.Statement<unknown[]>> | null = null;
 
   constructor(readonly db: Db) {
     this.statements = new Map(TABLE_NAMES.map((table) => [table, prepareTable(db, table)]));
@@ -43,12 +45,32 @@ export class Repository {
     return this.of(table).applyRemote.run(...values).changes > 0;
   }
 
+  /** Append a pulled row to the table's bootstrap staging table (see bootstrap-staging.ts). */
+  stageRemoteValues(table: TableName, values: unknown[]): void {
+    this.staging ??= stagingInserts(this.db);
+    this.staging.get(table)?.run(...values);
+  }
+
+  /** Forget the staging statements once staging has ended (their tables are gone). */
+  endStaging(): void {
+    this.staging = null;
+  }
+
   /** Every row of a table sorted by id, deleted ones included. */
   all(table: TableName): AnyRow[] {
     return this.of(table)
       .all.all()
       .map((stored) => fromSqlRow(table, stored));
   }
+}
+
+/**
+ * When a pulled row (`excluded`) may replace the stored one: it is newer, and no local edit
+ * of it waits in the outbox. Shared by the pull and the bootstrap's staging merge.
+ */
+export function remoteGuard(table: TableName): string {
+  return `excluded.version > "${table}".version
+    AND NOT EXISTS (SELECT 1 FROM outbox WHERE tableName = '${table}' AND rowId = excluded.id)`;
 }
 
 function prepareTable(db: Db, table: TableName): TableStatements {
@@ -63,10 +85,7 @@ function prepareTable(db: Db, table: TableName): TableStatements {
   return {
     get: db.prepare(`SELECT ${quoted} FROM "${table}" WHERE id = ?`),
     put: db.prepare(upsert),
-    applyRemote: db.prepare(
-      `${upsert} WHERE excluded.version > "${table}".version
-         AND NOT EXISTS (SELECT 1 FROM outbox WHERE tableName = '${table}' AND rowId = excluded.id)`,
-    ),
+    applyRemote: db.prepare(`${upsert} WHERE ${remoteGuard(table)}`),
     all: db.prepare(`SELECT ${quoted} FROM "${table}" ORDER BY id`),
   };
 }

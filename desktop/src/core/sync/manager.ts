@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { MostradorError } from '@mostrador/common';
+import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
+import { remoteGuard } from '../store/repository.js';
 import type { LocalStore } from '../store/store.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
 import { applyPulledPage, type PullPage, type PullProgress, pullAll } from './pull.js';
@@ -52,6 +55,8 @@ export interface SyncEvents {
   progress: [PullProgress];
   error: [MostradorError];
   status: [SyncStatus];
+  /** A bootstrap's staged rows joined their tables and the indexes were rebuilt, in `ms`. */
+  bootstrapped: [{ ms: number }];
 }
 
 /**
@@ -192,7 +197,10 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       const limit = empty ? (this.options.bootstrapLimit ?? BOOTSTRAP_PAGE) : (this.options.pullLimit ?? 5_000);
       // A bootstrap's ids are the whole database: nobody needs them all in one list.
       const ids: string[] = [];
-      if (empty) deferIndexes(this.store.db);
+      if (empty) {
+        deferIndexes(this.store.db);
+        beginStaging(this.store.db);
+      }
       try {
         const result = await pullAll(
           this.store,
@@ -204,10 +212,17 @@ export class SyncManager extends EventEmitter<SyncEvents> {
             if (!empty) ids.push(...page.ids);
           },
           empty ? FIRST_BOOTSTRAP_PAGE : limit,
+          empty,
         );
         return { count: result.count, cursor: result.cursor, ids };
       } finally {
-        if (empty) restoreIndexes(this.store.db);
+        if (empty) {
+          const started = performance.now();
+          finishStaging(this.store.db, remoteGuard);
+          this.store.rows.endStaging();
+          restoreIndexes(this.store.db);
+          this.emit('bootstrapped', { ms: performance.now() - started });
+        }
       }
     });
   }

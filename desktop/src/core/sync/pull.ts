@@ -35,7 +35,7 @@ export function fetchPullPage(client: ServerClient, cursor: number, limit: numbe
  * Repository.applyRemoteValues). Columns the station does not know are ignored; columns the
  * server did not send are stored as null.
  */
-export function applyPulledPage(store: LocalStore, page: PullPage): AppliedPage {
+export function applyPulledPage(store: LocalStore, page: PullPage, staged = false): AppliedPage {
   const ids: string[] = [];
   let newest = '';
   store.transaction(() => {
@@ -48,7 +48,8 @@ export function applyPulledPage(store: LocalStore, page: PullPage): AppliedPage 
         throw new MostradorError('INTERNAL', `Pulled ${name} rows carry no id or version.`);
       for (const row of block.rows) {
         const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
-        store.rows.applyRemoteValues(name, values);
+        if (staged) store.rows.stageRemoteValues(name, values);
+        else store.rows.applyRemoteValues(name, values);
         ids.push(row[idAt] as string);
         const version = row[versionAt] as string;
         if (version > newest) newest = version;
@@ -87,6 +88,7 @@ export async function pullAll(
   limit: number,
   onPage: (page: AppliedPage, progress: PullProgress) => void,
   firstLimit = limit,
+  staged = false,
 ): Promise<{ count: number; cursor: number }> {
   const start = store.meta.getNumber('cursor');
   // A small first page starts the apply early; the large ones after it overlap with it.
@@ -103,7 +105,7 @@ export async function pullAll(
     next?.catch(() => {});
     if (total === 0) total = Math.max(page.head - start, page.count);
     const applyStarted = performance.now();
-    const applied = { ...applyPulledPage(store, page), waitMs };
+    const applied = { ...applyPulledPage(store, page, staged), waitMs };
     applied.applyMs = performance.now() - applyStarted;
     done += applied.count;
     total = Math.max(total, done);
