@@ -135,23 +135,24 @@ try {
   const finish = enroll.stderr.split('\n').find((l) => l.includes('"trace":"bootstrap-finish"'));
   if (finish) report('million: staging merge + index build', JSON.parse(finish).ms, 'ms');
 
-  // Steady state: 100 remote changes, then one sync inside an open station.
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('BEGIN');
-  const now = Number((await client.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE')).rows[0].head);
-  await client.query(
-    `UPDATE products SET price = price + 1, seq = $1 + sub.k,
+  const station = Station.open({ dataDir });
+  try {
+    await station.sync.sync();
+    // Steady state: a running station (warmed by a sync with nothing new), 100 remote changes, one sync.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('BEGIN');
+    const now = Number((await client.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE')).rows[0].head);
+    await client.query(
+      `UPDATE products SET price = price + 1, seq = $1 + sub.k,
        version = '2026-11-30T12:00:00.000Z-' || lpad(to_hex(sub.k), 4, '0') || '-00000000000000b1'
      FROM (SELECT id, row_number() OVER (ORDER BY id) AS k FROM products ORDER BY id LIMIT 100) sub
      WHERE products.id = sub.id`,
-    [now],
-  );
-  await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [now + 100]);
-  await client.query('COMMIT');
-  await client.end();
-  const station = Station.open({ dataDir });
-  try {
+      [now],
+    );
+    await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [now + 100]);
+    await client.query('COMMIT');
+    await client.end();
     const started = performance.now();
     const synced = await station.sync.sync();
     report(
