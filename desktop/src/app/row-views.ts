@@ -4,7 +4,9 @@
  * list), and never a password hash.
  */
 import { type AnyRow, fieldsOf, type TableName } from '@mostrador/common';
+import type Database from 'better-sqlite3';
 import type { Station } from '../core/index.js';
+import { fromSqlRow } from '../core/store/rows.js';
 
 const HIDDEN_FIELDS = new Set(['passwordHash']);
 
@@ -18,18 +20,49 @@ function textFields(table: TableName): string[] {
     .map(([name]) => name);
 }
 
-export function listRows(station: Station, table: TableName, search = '', limit = 500): AnyRow[] {
-  const wanted = search.trim().toLocaleLowerCase();
-  const fields = textFields(table);
-  const matches = (row: AnyRow) =>
-    !wanted ||
-    fields.some(
-      (field) => typeof row[field] === 'string' && (row[field] as string).toLocaleLowerCase().includes(wanted),
+const byTable = new WeakMap<
+  Database.Database,
+  Map<string, Database.Statement<[Record<string, unknown>], Record<string, unknown>>>
+>();
+
+/** Lower case without accents, in any script: "CAFÉ" and "cafe" both find "Café molido". */
+export function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase();
+}
+
+/** SQLite's lower() and LIKE fold ASCII only, so searches call `fold` inside SQLite. */
+function statementFor(db: Database.Database, table: TableName, searching: boolean) {
+  let statements = byTable.get(db);
+  if (!statements) {
+    db.function('mostrador_fold', { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? fold(value) : null,
     );
-  return station.store.rows
-    .all(table)
-    .filter((row) => !row.deletedAt && matches(row))
-    .sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)) || a.id.localeCompare(b.id))
-    .slice(0, limit)
-    .map(withoutSecrets);
+    statements = new Map();
+    byTable.set(db, statements);
+  }
+  const key = `${table}|${searching}`;
+  let statement = statements.get(key);
+  if (!statement) {
+    const match = textFields(table)
+      .map((field) => `instr(mostrador_fold("${field}"), @q) > 0`)
+      .join(' OR ');
+    statement = db.prepare(
+      `SELECT * FROM "${table}" WHERE deletedAt IS NULL ${searching ? `AND (${match})` : ''}
+       ORDER BY updatedAt DESC, id DESC LIMIT @limit`,
+    );
+    statements.set(key, statement);
+  }
+  return statement;
+}
+
+/**
+ * The newest `limit` live rows matching `search`, read by SQLite with the limit applied
+ * there (an index on updatedAt serves the unfiltered list), so a screen over 50,000 rows
+ * reads 500 of them, not all.
+ */
+export function listRows(station: Station, table: TableName, search = '', limit = 500): AnyRow[] {
+  const wanted = fold(search.trim());
+  const statement = statementFor(station.store.db, table, wanted !== '');
+  const params = wanted === '' ? { limit } : { q: wanted, limit };
+  return statement.all(params).map((row) => withoutSecrets(fromSqlRow(table, row)));
 }

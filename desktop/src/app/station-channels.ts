@@ -93,7 +93,8 @@ export function createStationChannels(host: StationHost, options: StationChannel
       emit('data:changed', { tables });
       publishStatus();
     };
-    const onPulled = () => emit('data:changed', { tables: [...TABLE_NAMES] });
+    const onPulled = ({ tables }: { tables?: TableName[] }) =>
+      emit('data:changed', { tables: tables ?? [...TABLE_NAMES] });
     attachLive();
     station.sync.on('status', onStatus);
     station.store.on('written', onWritten);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { MostradorError } from '@mostrador/common';
+import { MostradorError, type TableName } from '@mostrador/common';
 import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
 import { remoteGuard } from '../store/repository.js';
@@ -29,6 +29,8 @@ export interface PulledEvent {
   count: number;
   cursor: number;
   ids: string[];
+  /** Tables that had rows among them (absent: any table may have changed). */
+  tables?: TableName[];
   /** On page events: ms spent applying the page and waiting for its download. */
   applyMs?: number;
   waitMs?: number;
@@ -119,7 +121,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
           head,
           hasMore: false,
         });
-        const event = { count: applied.count, cursor: applied.cursor, ids: applied.ids };
+        const event = { count: applied.count, cursor: applied.cursor, ids: applied.ids, tables: applied.tables };
         if (event.count > 0) this.emit('pulled', event);
         return event;
       }),

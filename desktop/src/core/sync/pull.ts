@@ -19,6 +19,8 @@ export interface AppliedPage {
   cursor: number;
   head: number;
   ids: string[];
+  /** Tables that had rows in the page, so screens re-read only what changed. */
+  tables: TableName[];
   /** Time spent writing the page, and waiting for it beforehand (for tracing). */
   applyMs?: number;
   waitMs?: number;
@@ -37,10 +39,12 @@ export function fetchPullPage(client: ServerClient, cursor: number, limit: numbe
  */
 export function applyPulledPage(store: LocalStore, page: PullPage, staged = false): AppliedPage {
   const ids: string[] = [];
+  const tables: TableName[] = [];
   let newest = '';
   store.transaction(() => {
     for (const [name, block] of Object.entries(page.tables)) {
       if (!isTableName(name)) continue;
+      if (block.rows.length > 0) tables.push(name);
       const positions = columnPositions(name, block.columns);
       const idAt = block.columns.indexOf('id');
       const versionAt = block.columns.indexOf('version');
@@ -64,7 +68,7 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
     store.meta.set('cursor', page.cursor);
     store.meta.set('head', page.head);
   });
-  return { count: ids.length, cursor: page.cursor, head: page.head, ids };
+  return { count: ids.length, cursor: page.cursor, head: page.head, ids, tables };
 }
 
 function columnPositions(table: TableName, sent: string[]): number[] {
