@@ -5,8 +5,8 @@
  *
  *   openTestStation(server, name, options?) → Station enrolled, bootstrapped, logged in as admin
  *   offlineStation(users?)                  → Station never online: a data folder set up as if
- *                                              enrolled, holding the given users (password = username + '-pass'),
- *                                              logged in as the first one
+ *                                              enrolled, holding the given users (password = username + '-pass',
+ *                                              each with a signing key sealed with it), logged in as the first one
  *   serverState(url, stationToken)           → { tables } shaped like `station dump`
  *   runStation(args, env?)                  → { code, stdout, stderr, json, error }
  *   spawnStation(args, env?)                → the ChildProcess (to kill it mid-flight)
@@ -20,6 +20,7 @@ import {
   type AnyRow,
   type ColumnarPullResponse,
   columnsOf,
+  createUserKey,
   HybridLogicalClock,
   hashPassword,
   newId,
@@ -68,6 +69,7 @@ export async function offlineStation(
   const now = new Date().toISOString();
   for (const { username, role } of users) {
     const passwordHash = await hashPassword(`${username}-pass`, TEST_COST);
+    const { publicKey, sealedKey } = await createUserKey(`${username}-pass`);
     const id = newId();
     store.rows.put('users', {
       id,
@@ -81,6 +83,8 @@ export async function offlineStation(
       role,
       passwordHash,
       active: true,
+      publicKey,
+      sealedKey,
     });
   }
   store.meta.set('stationId', newId());

@@ -9,8 +9,9 @@ interface TableStatements {
   get: Statement;
   /** Write a row whatever is stored (local writes, adopted winners). */
   put: Statement;
-  /** Write a pulled row only if it is newer than the stored one and no local edit of it is queued. */
+  /** Write a pulled row only if it is newer than the stored one and no pending group holds it. */
   applyRemote: Statement;
+  remove: Statement;
   all: Statement;
 }
 
@@ -43,6 +44,11 @@ export class Repository {
     return this.of(table).applyRemote.run(...values).changes > 0;
   }
 
+  /** Forget a row entirely (a group the server rejected, for a row the server never had). */
+  remove(table: TableName, id: string): void {
+    this.of(table).remove.run(id);
+  }
+
   /** Every row of a table sorted by id, deleted ones included. */
   all(table: TableName): AnyRow[] {
     return this.of(table)
@@ -63,10 +69,14 @@ function prepareTable(db: Db, table: TableName): TableStatements {
   return {
     get: db.prepare(`SELECT ${quoted} FROM "${table}" WHERE id = ?`),
     put: db.prepare(upsert),
+    // Only a PENDING (or not yet signed) group protects its rows: a held or rejected local
+    // version never blocks a newer one from the server (the pull keeps it in `conflicts`).
     applyRemote: db.prepare(
       `${upsert} WHERE excluded.version > "${table}".version
-         AND NOT EXISTS (SELECT 1 FROM outbox WHERE tableName = '${table}' AND rowId = excluded.id)`,
+         AND NOT EXISTS (SELECT 1 FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+           WHERE r.tableName = '${table}' AND r.rowId = excluded.id AND g.state IN ('pending', 'unsigned'))`,
     ),
+    remove: db.prepare(`DELETE FROM "${table}" WHERE id = ?`),
     all: db.prepare(`SELECT ${quoted} FROM "${table}" ORDER BY id`),
   };
 }

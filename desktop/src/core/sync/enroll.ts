@@ -39,7 +39,7 @@ export async function enrollStation(
   store.transaction(() => {
     store.meta.set('serverUrl', serverUrl);
     store.meta.set('stationId', enrolled.stationId);
-    store.meta.set('stationToken', enrolled.stationToken);
+    store.setStationToken(enrolled.stationToken);
     store.meta.set('stationName', request.name);
     // Receipt numbers read `<code>-<n>`; the id's random tail keeps codes apart between stations.
     store.meta.set('stationCode', enrolled.stationId.slice(-6).toUpperCase());

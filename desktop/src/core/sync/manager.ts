@@ -161,7 +161,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
 
   private client(): ServerClient {
     const baseUrl = this.store.meta.get('serverUrl');
-    const token = this.store.meta.get('stationToken');
+    const token = this.store.stationToken();
     if (!baseUrl || !token) throw new MostradorError('NOT_ENROLLED');
     return new ServerClient({
       baseUrl,
