@@ -7,6 +7,7 @@
  *   offlineStation(users?)                  → Station never online: a data folder set up as if
  *                                              enrolled, holding the given users (password = username + '-pass',
  *                                              each with a signing key sealed with it), logged in as the first one
+ *   userFields(username, role, password)    → a users row's fields with a real hash and signing key
  *   serverState(url, stationToken)           → { tables } shaped like `station dump`
  *   runStation(args, env?)                  → { code, stdout, stderr, json, error }
  *   spawnStation(args, env?)                → the ChildProcess (to kill it mid-flight)
@@ -58,6 +59,13 @@ export async function openTestStation(
 
 /** Cheap scrypt cost: tests log in often and the machine is shared. */
 const TEST_COST = { N: 1024, r: 8, p: 1 };
+
+/** The fields of a users row whose password works: its hash and its key sealed with it. */
+export async function userFields(username: string, role: Role, password: string) {
+  const { publicKey, sealedKey } = await createUserKey(password);
+  const passwordHash = await hashPassword(password, TEST_COST);
+  return { username, displayName: username, role, passwordHash, active: true, publicKey, sealedKey };
+}
 
 export async function offlineStation(
   users: { username: string; role: Role }[] = [{ username: 'admin', role: 'admin' }],

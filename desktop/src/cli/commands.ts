@@ -27,6 +27,13 @@ function traceTo(station: Station): void {
   station.sync.on('pushed', ({ count, cursor }) => line('pushed', { count, cursor }));
 }
 
+/** The password of `MOSTRADOR_PASSWORD`, for commands whose `--password` is left out (kept out of `ps`). */
+export function passwordFromEnv(): string {
+  const password = process.env.MOSTRADOR_PASSWORD;
+  if (!password) throw new MostradorError('BAD_COMMAND', 'Missing --password (or MOSTRADOR_PASSWORD).');
+  return password;
+}
+
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
 export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
   const station = await Station.enroll({
@@ -34,7 +41,7 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
     serverUrl: required(flags, 'server'),
     name: required(flags, 'name'),
     username: required(flags, 'user'),
-    password: required(flags, 'password'),
+    password: flags.password ?? passwordFromEnv(),
   });
   traceTo(station);
   try {
