@@ -73,7 +73,8 @@ export function applyPushAnswer(
           const winner = winners.get(`${table}\u0000${row.id}`);
           if (!winner || !isTableName(table)) continue;
           if (isVersion(winner.version)) store.clock.receive(winner.version);
-          if (winner.version > row.version && stillAt(table, row.id, row.version)) {
+          // The server's row stands, even an older one (an insert-only row is written once).
+          if (stillAt(table, row.id, row.version)) {
             store.rows.put(table, winner as AnyRow);
           }
         }
