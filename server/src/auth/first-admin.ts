@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { type Change, type HybridLogicalClock, hashPassword, newId, type Row } from '@mostrador/common';
+import { createUserKey, type HybridLogicalClock, hashPassword, newId, type Row } from '@mostrador/common';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
-import { applyChanges } from '../sync/apply.js';
+import { applyAsServer } from '../sync/apply.js';
 
 /**
  * A fresh database gets one `admin` user. It is written through the same apply path as
  * pushed rows (stamped by the server's own clock), so it has a sequence number and
- * reaches every station like any other row. Returns the password when it created the
+ * reaches every station like any other row. It gets a signing key sealed with its password
+ * and a first entry in the users' history, so it can write from a station. Returns the password when it created the
  * user (generated unless given), or null when users already existed.
  */
 export async function ensureFirstAdmin(
@@ -19,6 +20,7 @@ export async function ensureFirstAdmin(
   if (existing.rowCount) return null;
   const chosen = password ?? randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(chosen);
+  const key = await createUserKey(chosen);
   return inTransaction(db, 'BEGIN', async (client) => {
     // Taken before the check, so two instances starting together create one admin.
     await client.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
@@ -38,15 +40,12 @@ export async function ensureFirstAdmin(
       role: 'admin',
       passwordHash,
       active: true,
+      publicKey: key.publicKey,
+      sealedKey: key.sealedKey,
     };
-    const admin: Change = { table: 'users', row };
-    const result = await applyChanges(client, [admin], {
-      nowMs: clock.physicalNow(),
-      clockAheadMs: 60_000,
-      stationId: null,
-      asServer: true,
-    });
-    if (result.rejected.length) throw new Error(`could not create the admin user: ${result.rejected[0]?.message}`);
+    const group = { id: newId(), userId: id, version: row.version, changes: [{ table: 'users', row }], signature: '' };
+    const result = await applyAsServer(client, group, null, { nowMs: clock.physicalNow(), clockAheadMs: 60_000 });
+    if ('refusal' in result) throw new Error(`could not create the admin user: ${result.refusal.message}`);
     return chosen;
   });
 }
