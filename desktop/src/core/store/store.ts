@@ -106,7 +106,9 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
    */
   transaction<T>(work: () => T): T {
     const outermost = this.depth === 0;
-    const before = this.group ? { ...this.group, rows: new Map(this.group.rows) } : null;
+    // Rows only ever join the group at its end, so undoing a savepoint is forgetting the last ones.
+    const groupBefore = this.group;
+    const rowsBefore = this.group?.rows.size ?? 0;
     this.depth += 1;
     let committed = false;
     try {
@@ -119,7 +121,8 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
       return result;
     } catch (error) {
       // A nested savepoint rolled back: so do the rows it added to the group.
-      this.group = outermost ? null : before;
+      if (outermost || !groupBefore) this.group = null;
+      else forgetAfter(groupBefore.rows, rowsBefore);
       throw error;
     } finally {
       this.depth -= 1;
@@ -205,5 +208,14 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Drop the entries of a map past its first `keep` (in insertion order). */
+function forgetAfter<K, V>(map: Map<K, V>, keep: number): void {
+  let index = 0;
+  for (const key of [...map.keys()]) {
+    if (index >= keep) map.delete(key);
+    index += 1;
   }
 }
