@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { MostradorError } from '@mostrador/common';
+import { type Ceiling, MostradorError, ROLES } from '@mostrador/common';
 import { Station } from '../core/index.js';
 import { stationOptionsFromEnv } from './options.js';
 
@@ -34,6 +34,14 @@ export function passwordFromEnv(): string {
   return password;
 }
 
+function ceilingOf(text: string | undefined): Ceiling | undefined {
+  if (text === undefined) return undefined;
+  if (!(ROLES as readonly string[]).includes(text)) {
+    throw new MostradorError('BAD_COMMAND', `--ceiling is one of ${ROLES.join(', ')}, not "${text}".`);
+  }
+  return text as Ceiling;
+}
+
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
 export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
   const station = await Station.enroll({
@@ -42,6 +50,7 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
     name: required(flags, 'name'),
     username: required(flags, 'user'),
     password: flags.password ?? passwordFromEnv(),
+    ceiling: ceilingOf(flags.ceiling),
   });
   traceTo(station);
   try {

@@ -1,4 +1,4 @@
-import { EnrollResponse, LoginResponse, MostradorError, type SessionUser } from '@mostrador/common';
+import { type Ceiling, EnrollResponse, LoginResponse, MostradorError, type SessionUser } from '@mostrador/common';
 import type { LocalStore } from '../store/store.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
 
@@ -7,6 +7,8 @@ export interface EnrollRequest {
   name: string;
   username: string;
   password: string;
+  /** The highest role whose writes this station may carry (a counter: cashier or manager); admin by default. */
+  ceiling?: Ceiling;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function enrollStation(
     EnrollResponse,
     'POST',
     '/stations/enroll',
-    { name: request.name },
+    request.ceiling ? { name: request.name, ceiling: request.ceiling } : { name: request.name },
     login.token,
   );
   store.transaction(() => {
