@@ -150,7 +150,7 @@ export function createStationChannels(host: StationHost, options: StationChannel
       rows: host
         .requireStation()
         .flagged()
-        .map(({ table, id, code, message }) => ({ table, id, code, message })),
+        .map(({ table, id, code, message, groupId, state }) => ({ table, id, code, message, groupId, state })),
     }),
     'sync:now': async () => {
       await host

@@ -49,6 +49,9 @@ export interface RefusedRow {
   id: string;
   code: string;
   message: string;
+  /** Issue 8: the write group the row belongs to, and what became of it. */
+  groupId?: string;
+  state?: 'held' | 'rejected' | 'unsigned';
 }
 
 /** A user as the renderer sees it: never the password hash. */

@@ -61,6 +61,12 @@ export const en: Messages = {
       'The server did not accept these changes. They are still kept on this station; review and correct them.',
     syncNow: 'Sync now',
     close: 'Close',
+    // Issue 8 (trusted writes): what became of each refused write group.
+    groupState: {
+      held: 'Held for review: an admin must accept or reject it; the station keeps selling.',
+      rejected: 'Rejected by an admin: it has been undone, whole, on this station.',
+      unsigned: 'Waiting for its user to log in at this station to sign and send it.',
+    },
   },
   counter: {
     search: 'Search by SKU, barcode or name',
@@ -171,5 +177,8 @@ export const en: Messages = {
     NOT_FOUND: 'Not found.',
     CONFLICT: 'Not possible in the current state: {{message}}',
     BAD_URL: 'The server address is not valid (it must start with http:// or https://).',
+    // Issue 8 (trusted writes)
+    UPGRADE_REQUIRED:
+      "The server no longer accepts changes from this version of the app: update this station's app. Its changes are still kept here.",
   },
 };
