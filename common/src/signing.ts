@@ -117,10 +117,21 @@ export async function unsealUserKey(sealedKey: string, publicKey: string, passwo
   return privateKey;
 }
 
+/** Sorted key lists by a row's key order: rows of one table share one, so the sort runs once. */
+const sortedKeys = new Map<string, string[]>();
+
 function sortedRow(row: Record<string, unknown>): Record<string, unknown> {
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(row).sort()) sorted[key] = row[key];
-  return sorted;
+  const keys = Object.keys(row);
+  const order = JSON.stringify(keys); // unambiguous, whatever the keys hold
+  let sorted = sortedKeys.get(order);
+  if (!sorted) {
+    sorted = [...keys].sort();
+    if (sortedKeys.size > 1000) sortedKeys.clear();
+    sortedKeys.set(order, sorted);
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of sorted) copy[key] = row[key];
+  return copy;
 }
 
 /**

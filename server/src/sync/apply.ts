@@ -14,7 +14,7 @@ import { type Acting, type Decision, decide, precheck, type Refusal } from './ru
 import { tableSql } from './table-sql.js';
 import { claimUnique, loadUniqueOwners, type UniqueOwners } from './unique-keys.js';
 import { type HistoryEntry, UserHistory } from './user-history.js';
-import { verifyAll } from './verify.js';
+import { verifyAll, verifyAllAsync } from './verify.js';
 
 /**
  * Apply write groups inside the caller's transaction: every write to synced tables goes
@@ -187,14 +187,10 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
   if ('held' in who) return { kind: 'held', refusal: who.held };
   const { group, stationId } = candidate;
   const tentative = new Map<RowKey, Planned>();
-  const ownersClaimed: (() => void)[] = [];
   const applied: PushResponse['applied'] = [];
   const superseded: PushResponse['superseded'] = [];
   const conflicts: Conflict[] = [];
-  const hold = (reason: Refusal): GroupPlan => {
-    for (const undo of ownersClaimed.reverse()) undo();
-    return { kind: 'held', refusal: reason };
-  };
+  const hold = (reason: Refusal): GroupPlan => ({ kind: 'held', refusal: reason });
   for (const change of group.changes) {
     const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
     if ('code' in checked) return hold(checked);
@@ -224,18 +220,11 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         }
         break;
       case 'write': {
-        if (state.owners) {
-          const owners = state.owners.get(table);
-          if (owners) {
-            const snapshot = new Map([...owners].map(([field, map]) => [field, new Map(map)]));
-            const clash = claimUnique(table, owners, decision.row, current);
-            if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
-            ownersClaimed.push(() => {
-              owners.clear();
-              for (const [field, map] of snapshot) owners.set(field, map);
-            });
-          }
-        }
+        // Unique keys are looked up only in passes of one group (the fallback, the server's
+        // own writes), whose state is dropped when the group is refused: no claim to undo.
+        const owners = state.owners?.get(table);
+        const clash = owners && claimUnique(table, owners, decision.row, current);
+        if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
         // Every overwrite of a version written by another station or another user is a
         // conflict, whatever baseVersion claims; so is a concurrent edit (see rules.ts).
         const byOther = current && (currentPushedBy !== stationId || current.updatedBy !== group.userId);
@@ -415,14 +404,19 @@ async function applyCandidates(
   client: pg.ClientBase,
   candidates: readonly Candidate[],
   baseHistory: UserHistory,
-  verified: PassState['verified'],
+  verifying: Promise<PassState['verified']>,
   context: ApplyContext,
   pusher: Pusher | null,
   firstSeq: number,
-  timings: { planMs: number; writeMs: number },
+  timings: { verifyMs: number; planMs: number; writeMs: number },
 ): Promise<{ plans: Map<number, GroupPlan>; written: number }> {
   let started = performance.now();
+  const verified = new Map<number, { publicKey: string; ok: boolean }>();
   const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
+  // The signatures were checked on the thread pool meanwhile; waiting for the rest is verification time.
+  const waitStarted = performance.now();
+  for (const [index, result] of await verifying) verified.set(index, result);
+  timings.verifyMs += performance.now() - waitStarted;
   const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context, pusher)] as const));
   timings.planMs += performance.now() - started;
   started = performance.now();
@@ -486,29 +480,28 @@ export async function applyGroups(
 ): Promise<GroupsResult> {
   const head = await lockHead(client);
   const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
-  let started = performance.now();
+  const started = performance.now();
   const candidates: Candidate[] = groups.map((group, index) => ({
     index,
     group,
     trust: 'verify',
     stationId: pusher.stationId,
   }));
-  const verified: PassState['verified'] = new Map();
   const toVerify = candidates.flatMap((c) => {
     const publicKey = history.at(c.group.userId, c.group.version)?.publicKey;
     return publicKey ? [{ index: c.index, publicKey, group: c.group, stationId: pusher.stationId }] : [];
   });
-  const results = verifyAll(toVerify);
-  toVerify.forEach((item, i) => {
-    verified.set(item.index, { publicKey: item.publicKey, ok: results[i] === true });
-  });
+  const verifying = verifyAllAsync(toVerify).then(
+    (results) =>
+      new Map(toVerify.map((item, i) => [item.index, { publicKey: item.publicKey, ok: results[i] === true }])),
+  );
+  // Starting the checks (canonical bytes are built on this thread) counts as verification too.
   const timings = { verifyMs: performance.now() - started, planMs: 0, writeMs: 0 };
-  started = performance.now();
   const { plans, written } = await applyCandidates(
     client,
     candidates,
     history,
-    verified,
+    verifying,
     context,
     pusher,
     head + 1,
