@@ -352,6 +352,23 @@ export async function appendHistory(client: pg.ClientBase, entries: readonly His
   );
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text PostgreSQL stores: no NUL, no lone surrogate (U+FFFD instead). */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * JSON that PostgreSQL's jsonb takes: it refuses the NUL character and lone surrogates,
+ * which a refused row may carry (often why it was refused). The stored copy shows U+FFFD.
+ */
+export function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!/\\u0000|\\ud[89a-f]/i.test(json)) return json;
+  return JSON.stringify(value, (_key, v) => (typeof v === 'string' ? storableText(v) : v));
+}
+
 async function logConflicts(client: pg.ClientBase, conflicts: readonly Conflict[]): Promise<void> {
   if (conflicts.length === 0) return;
   await client.query(
@@ -360,8 +377,8 @@ async function logConflicts(client: pg.ClientBase, conflicts: readonly Conflict[
     [
       conflicts.map((c) => c.table),
       conflicts.map((c) => c.id),
-      conflicts.map((c) => JSON.stringify(c.lost)),
-      conflicts.map((c) => JSON.stringify(c.won)),
+      conflicts.map((c) => storableJson(c.lost)),
+      conflicts.map((c) => storableJson(c.won)),
       conflicts.map((c) => c.stationId),
       conflicts.map((c) => c.userId),
     ],

@@ -458,6 +458,26 @@ describe('write groups', () => {
     }
   });
 
+  it('holds groups carrying a NUL, and keeps lone surrogates for review, without a 5xx', async () => {
+    const nul = adminMaker.row('customers', { name: 'A\u0000B' });
+    // Held for its negative price; its lone surrogate must not keep it out of the review list.
+    const surrogate = adminMaker.row('products', { name: 'half \ud800 a pair', price: -1 });
+    const fine = adminMaker.row('customers');
+    const groups = [
+      group(counter, admin, [{ table: 'customers', row: nul }]),
+      group(counter, admin, [{ table: 'products', row: surrogate }]),
+      group(counter, admin, [{ table: 'customers', row: fine }]),
+    ];
+    const { status, body } = await pushGroups(counter, groups);
+    expect(status).toBe(200);
+    expect(body.groups.map((g) => g.status)).toEqual(['held', 'held', 'applied']);
+    expect(await count('customers', [nul.id, fine.id])).toBe(1);
+    expect(await count('products', [surrogate.id])).toBe(0);
+    const review = await adminGet<ReviewResponse>('/admin/review?status=pending');
+    const held = review.groups.filter((g) => g.id === groups[0]?.id || g.id === groups[1]?.id);
+    expect(held.map((g) => g.changes[0]?.row.name).sort()).toEqual(['A\uFFFDB', 'half \uFFFD a pair']);
+  });
+
   it('lets only admins see the review list, decide on it and set ceilings', async () => {
     const { row } = await userWithKey(adminMaker, { role: 'manager', passwordHash: await hashPassword('gerente') });
     await pushOne(counter, group(counter, admin, [{ table: 'users', row }]));

@@ -9,7 +9,16 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
-import { type ApplyContext, applyAsServer, loadStored, lockHead, notifyChanges, rowsRefused } from './apply.js';
+import {
+  type ApplyContext,
+  applyAsServer,
+  loadStored,
+  lockHead,
+  notifyChanges,
+  rowsRefused,
+  storableJson,
+  storableText,
+} from './apply.js';
 import type { Refusal } from './rules.js';
 
 /**
@@ -61,21 +70,11 @@ export async function holdGroups(
       held.map((h) => h.group.userId),
       held.map((h) => h.group.version),
       held.map((h) => storableJson(h.group.changes)),
-      held.map((h) => h.group.signature.replaceAll('\u0000', '\uFFFD')),
+      held.map((h) => storableText(h.group.signature)),
       held.map((h) => h.refusal.code),
       held.map((h) => h.refusal.message),
     ],
   );
-}
-
-/**
- * JSON that PostgreSQL's jsonb takes: it refuses the NUL character, which a held group
- * may carry (that is often why the database refused it). The review copy shows U+FFFD.
- */
-function storableJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (!json.includes('\\u0000')) return json;
-  return JSON.stringify(value, (_key, v) => (typeof v === 'string' ? v.replaceAll('\u0000', '\uFFFD') : v));
 }
 
 /** The server's current version of each row of a group (null where it has none). */
