@@ -49,7 +49,8 @@ export interface StationDump {
  *   `searchProducts(q)`; `recordSale({items, paymentMethod, customerId})`; `voidSale(id, reason)`;
  *   `recordPurchase`, `adjustStock`, `stockOf(productId)`.
  * - Generic rows for any registry table: `put(table, row)`, `delete(table, id)`, `get(table, id)`.
- * - `flagged()`: rows of groups the server holds or rejected, with code and reason (never dropped);
+ * - `flagged()`: rows of groups the server holds or rejected, with code and reason (kept until
+ *   a person dismisses a rejected one: `dismissRejected(groupId)`);
  *   `conflicts()`: held/rejected local versions that a newer server version replaced.
  * - `sync` (SyncManager): `pushOutbox()`, `pullChanges()`, `sync()`; `pending`, `cursor`,
  *   `head`, `status()`; `adoptServerTime()`; events `pushed {count,cursor}`,
@@ -156,7 +157,13 @@ export class Station {
     return { tables: tables as StationDump['tables'], cursor: this.sync.cursor, pending: this.sync.pending };
   }
 
+  /** Forget a group the server rejected for good (it was undone here, or was never a verified fact). */
+  dismissRejected(groupId: string): boolean {
+    return this.store.outbox.dismissRejected(groupId);
+  }
+
   close(): void {
+    this.store.keyring.clear();
     this.store.close();
   }
 }

@@ -57,6 +57,7 @@ export class Outbox {
   private readonly insertRow;
   private readonly sendable;
   private readonly bySeq;
+  private readonly byIdStatement;
   private readonly deleteGroup;
   private readonly deleteRows;
   private readonly setStateStatement;
@@ -78,6 +79,7 @@ export class Outbox {
       `SELECT * FROM outbox_groups WHERE seq > ? AND state IN ('pending', 'held') ORDER BY seq LIMIT ?`,
     );
     this.bySeq = db.prepare<[number], StoredGroup>('SELECT * FROM outbox_groups WHERE seq = ?');
+    this.byIdStatement = db.prepare<[string], StoredGroup>('SELECT * FROM outbox_groups WHERE id = ?');
     this.deleteGroup = db.prepare<[number]>('DELETE FROM outbox_groups WHERE seq = ?');
     this.deleteRows = db.prepare<[number]>('DELETE FROM outbox_rows WHERE groupSeq = ?');
     this.setStateStatement = db.prepare<[GroupState, string | null, string | null, string | null, number]>(
@@ -133,6 +135,14 @@ export class Outbox {
       rows += group.changes.length;
     }
     return page;
+  }
+
+  /** Drop a rejected group (only a rejected one: held and pending groups are facts still travelling). */
+  dismissRejected(groupId: string): boolean {
+    const stored = this.byIdStatement.get(groupId);
+    if (stored?.state !== 'rejected') return false;
+    this.remove(stored.seq);
+    return true;
   }
 
   get(seq: number): OutboxGroup | null {

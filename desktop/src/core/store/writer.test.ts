@@ -170,6 +170,11 @@ describe('local writes', () => {
         .sort(),
     ).toEqual(['admin', 'cash']);
     expect(stolen.sync.pending).toBe(0);
+    // A user from before signed writes (no key) is told what to do.
+    stolen.store.db.prepare("UPDATE users SET sealedKey = NULL WHERE username = 'admin'").run();
+    expect(() => writer.put('customers', { name: 'X' }, { id: admin.id, role: 'admin' })).toThrow(
+      /no signing key yet: an admin must set this user's password/,
+    );
     // The cashier's own password opens the cashier's key only.
     await stolen.login('cash', 'cash-pass');
     expect(stolen.put('customers', { name: 'Dora' }).updatedBy).not.toBe(admin.id);

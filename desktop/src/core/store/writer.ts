@@ -51,9 +51,7 @@ export class LocalWriter {
 
   /** For callers composing several writes in their own transaction (a sale and its items). */
   putInTransaction(table: TableName, input: Record<string, unknown>, actor: Actor): AnyRow {
-    if (!this.store.keyring.has(actor.id)) {
-      throw new MostradorError('NOT_LOGGED_IN', "Log in first: a write is signed with its user's key.");
-    }
+    if (!this.store.keyring.has(actor.id)) throw notLoggedIn(this.store, actor);
     rejectUnknownFields(table, input);
     const id = typeof input.id === 'string' ? input.id : newId();
     const existing = this.store.rows.get(table, id);
@@ -100,6 +98,18 @@ export class LocalWriter {
     }
     return statement;
   }
+}
+
+/** Why a user cannot sign here: not logged in, or (a user from before signed writes) no key yet. */
+function notLoggedIn(store: LocalStore, actor: Actor): MostradorError {
+  const user = store.rows.get('users', actor.id);
+  if (user && !user.sealedKey) {
+    return new MostradorError(
+      'NOT_LOGGED_IN',
+      `${String(user.username)} has no signing key yet: an admin must set this user's password before they can write.`,
+    );
+  }
+  return new MostradorError('NOT_LOGGED_IN', "Log in first: a write is signed with its user's key.");
 }
 
 function rejectUnknownFields(table: TableName, input: Record<string, unknown>): void {

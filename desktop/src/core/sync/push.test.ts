@@ -124,6 +124,13 @@ describe('settling write groups from a push answer', () => {
     // Told, not lost: the rejection stays listed, and is never sent again.
     expect(s.flagged().map((f) => f.state)).toEqual(Array(4).fill('rejected'));
     expect(sendable(s)).toEqual([]);
+    // A person who has seen it may dismiss a rejected group; a pending one cannot be dismissed.
+    const pending = s.put('customers', { name: 'Pending' });
+    const pendingGroup = sendable(s)[0]?.id as string;
+    expect(s.dismissRejected(pendingGroup)).toBe(false);
+    for (const group of sent) expect(s.dismissRejected(group.id)).toBe(true);
+    expect(s.flagged()).toEqual([]);
+    expect(sendable(s).map((g) => g.changes[0]?.row.id)).toEqual([pending.id]);
   });
 
   it('keeps a group refused as unverified (no rows) flagged, and sends it no more', async () => {
