@@ -117,20 +117,33 @@ export async function unsealUserKey(sealedKey: string, publicKey: string, passwo
   return privateKey;
 }
 
-/** Sorted key lists by a row's key order: rows of one table share one, so the sort runs once. */
-const sortedKeys = new Map<string, string[]>();
+/**
+ * Recently seen key orders and their sorted lists: rows of one table share one, so the
+ * sort runs once per table rather than per row. Compared key by key (no key string to build).
+ */
+const recentOrders: { keys: string[]; sorted: string[] }[] = [];
+
+function sortedKeysOf(keys: string[]): string[] {
+  for (const entry of recentOrders) {
+    if (entry.keys.length !== keys.length) continue;
+    let same = true;
+    for (let i = 0; i < keys.length; i++) {
+      if (entry.keys[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return entry.sorted;
+  }
+  const sorted = [...keys].sort();
+  if (recentOrders.length >= 16) recentOrders.pop();
+  recentOrders.unshift({ keys, sorted });
+  return sorted;
+}
 
 function sortedRow(row: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(row);
-  const order = JSON.stringify(keys); // unambiguous, whatever the keys hold
-  let sorted = sortedKeys.get(order);
-  if (!sorted) {
-    sorted = [...keys].sort();
-    if (sortedKeys.size > 1000) sortedKeys.clear();
-    sortedKeys.set(order, sorted);
-  }
   const copy: Record<string, unknown> = {};
-  for (const key of sorted) copy[key] = row[key];
+  for (const key of sortedKeysOf(Object.keys(row))) copy[key] = row[key];
   return copy;
 }
 
