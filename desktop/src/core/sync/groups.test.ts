@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAdmin, startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken, tempDataDir } from '../../../../test/support/station.js';
 import { Station } from '../station.js';
+import { ServerClient } from './client.js';
+import { pushOutbox } from './push.js';
 
 let server: TestServer;
 let adminToken: string;
@@ -144,6 +146,26 @@ describe('write groups through the server', () => {
     expect(a.dump().tables).toEqual(state);
     expect(b.flagged().map((f) => f.state)).toEqual(Array(3).fill('rejected'));
     expect(b.sync.pending).toBe(0);
+  });
+
+  it('keeps a group stamped by a clock that ran ahead until the corrected time reaches it', async () => {
+    const skewed = await openTestStation(server, 'skewed', { wallClock: () => Date.now() + 3_000 });
+    stations.push(skewed);
+    const corrected = skewed.store.clock.offset;
+    expect(corrected).toBeLessThan(-1_500);
+    // The clock runs ahead before the station hears from the server again…
+    skewed.store.clock.setOffset(0);
+    const row = skewed.shop.save('customers', { name: 'From the future' });
+    // …and the push comes after the correction: the group waits instead of being refused.
+    skewed.store.clock.setOffset(corrected);
+    const client = new ServerClient({ baseUrl: server.url, token: stationToken(skewed) });
+    expect(await pushOutbox(skewed.store, client, 100, 0)).toMatchObject({ count: 0, rejected: 0 });
+    expect(skewed.sync.pending).toBe(1);
+    expect(skewed.flagged()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect(await pushOutbox(skewed.store, client, 100, 0)).toMatchObject({ count: 1, rejected: 0 });
+    const state = await serverState(server.url, stationToken(skewed));
+    expect(state.customers.map((c) => c.id)).toContain(row.id);
   });
 
   it("holds an admin's write carried by a counter station (manager ceiling)", async () => {

@@ -3,6 +3,14 @@ import type { OutboxGroup } from '../store/outbox.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
 
+/** How far ahead of the corrected clock a group may be and still be sent (the server refuses 60 s). */
+export const FUTURE_MARGIN_MS = 30_000;
+
+function versionTime(version: string): number {
+  const ms = Date.parse(version.slice(0, 24));
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
 export interface PushResult {
   /** Rows the server acknowledged (applied, or answered with a newer winner we adopted). */
   count: number;
@@ -16,14 +24,25 @@ export interface PushResult {
  * (at most `pageSize` rows, but never splitting a group). Pending groups go, and held ones
  * too, so the server says what became of them (still held, accepted, rejected). Each group
  * is sent at most once per call, and a write landing during the push waits for the next one.
+ * A pending group stamped more than `aheadMs` ahead of the corrected clock waits its time.
  */
-export async function pushOutbox(store: LocalStore, client: ServerClient, pageSize: number): Promise<PushResult> {
+export async function pushOutbox(
+  store: LocalStore,
+  client: ServerClient,
+  pageSize: number,
+  aheadMs = FUTURE_MARGIN_MS,
+): Promise<PushResult> {
   const result: PushResult = { count: 0, rejected: 0, cursor: null };
   let afterSeq = 0;
   for (;;) {
-    const page = store.outbox.nextPage(afterSeq, pageSize);
-    if (page.length === 0) break;
-    afterSeq = page.at(-1)?.seq ?? afterSeq;
+    const next = store.outbox.nextPage(afterSeq, pageSize);
+    if (next.length === 0) break;
+    afterSeq = next.at(-1)?.seq ?? afterSeq;
+    // A group stamped by a clock that ran ahead waits until the (server-corrected) time reaches
+    // it: sent now it would be refused as CLOCK_AHEAD, a fact held for review for nothing.
+    const now = store.clock.physicalNow();
+    const page = next.filter((group) => group.state !== 'pending' || versionTime(group.version) <= now + aheadMs);
+    if (page.length === 0) continue;
     const groups: WriteGroup[] = page.map(({ id, userId, version, changes, signature }) => ({
       id,
       userId,
