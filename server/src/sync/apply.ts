@@ -155,7 +155,22 @@ function authorize(
     early && early.publicKey === entry.publicKey
       ? early.ok
       : verifyAll([{ publicKey: entry.publicKey, group, stationId: candidate.stationId ?? '' }])[0];
-  if (!ok) return { rejected: refusal('FORBIDDEN', 'The group is not signed by its user (bad or missing signature).') };
+  if (!ok) {
+    // Signed with a key the user had before (say, a password reset while the station was
+    // offline): it is the user's, so the fact is kept, but an admin decides.
+    const replaced = state.history
+      .otherKeys(group.userId, entry.publicKey)
+      .some((publicKey) => verifyAll([{ publicKey, group, stationId: candidate.stationId ?? '' }])[0]);
+    if (replaced) {
+      return {
+        held: refusal(
+          'FORBIDDEN',
+          `The group is signed with a key the user ${group.userId} had before it was replaced (a new password); an admin must accept it.`,
+        ),
+      };
+    }
+    return { rejected: refusal('FORBIDDEN', 'The group is not signed by its user (bad or missing signature).') };
+  }
   // From here on the group is a verified fact: any refusal holds it for review.
   const stranger = group.changes.find((change) => (change.row as AnyRow).updatedBy !== group.userId);
   if (stranger) {

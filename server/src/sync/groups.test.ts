@@ -295,6 +295,31 @@ describe('write groups', () => {
     expect(decided.groups.map((g) => [g.id, g.decisionNote])).toContainEqual([toReject.id, 'not a real sale']);
   });
 
+  it('keeps for review a group signed with the key a password reset replaced, and applies one signed before', async () => {
+    const { row: cashierRow, signer: oldKey } = await createUser('cashier');
+    const maker = new RowMaker(oldKey.userId, adminMaker.clock);
+    const before = group(counter, oldKey, [{ table: 'customers', row: maker.row('customers') }]);
+    // The admin sets a new password: the user gets a new key pair.
+    const { row: withNewKey, key: newKey } = await userWithKey(adminMaker, {});
+    const reset = adminMaker.edit(cashierRow, { publicKey: withNewKey.publicKey, sealedKey: withNewKey.sealedKey });
+    await pushOne(counter, group(counter, admin, [{ table: 'users', row: reset }]));
+    // The station, offline meanwhile, went on signing with the old key.
+    const after = group(counter, oldKey, [{ table: 'customers', row: maker.row('customers') }]);
+    expect((await pushOne(counter, before)).groups[0]?.status).toBe('applied');
+    const held = await pushOne(counter, after);
+    expect(held.groups[0]).toMatchObject({
+      status: 'held',
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('replaced'),
+    });
+    const fresh = group(counter, { userId: oldKey.userId, key: newKey }, [
+      { table: 'customers', row: maker.row('customers') },
+    ]);
+    expect((await pushOne(counter, fresh)).groups[0]?.status).toBe('applied');
+    expect((await adminPost(`/admin/review/${after.id}/accept`)).status).toBe(200);
+    expect(await count('customers', [after.changes[0]?.row.id as string])).toBe(1);
+  });
+
   it('applies a void by a manager demoted meanwhile all or nothing, by the role when it was written', async () => {
     const product = await productWithStock(10);
     const { row: managerRow, signer: manager } = await createUser('manager');

@@ -53,6 +53,12 @@ export class UserHistory {
     return undefined;
   }
 
+  /** Every key the user has had, but `except`. */
+  otherKeys(userId: string, except: string): string[] {
+    const keys = (this.byUser.get(userId) ?? []).map((entry) => entry.publicKey);
+    return [...new Set(keys)].filter((key): key is string => key !== null && key !== except);
+  }
+
   clone(): UserHistory {
     const copy = new UserHistory();
     for (const [userId, entries] of this.byUser) copy.byUser.set(userId, [...entries]);
