@@ -73,6 +73,8 @@ export const CHANNELS = {
         stationName: Text(100),
         username: Text(64),
         password: Text(200),
+        /** Issue 8: the highest role whose writes the station may carry (a counter: cashier or manager). */
+        ceiling: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('cashier')])),
       },
       { additionalProperties: false },
     ),

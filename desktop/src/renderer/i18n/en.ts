@@ -14,6 +14,12 @@ export const en: Messages = {
     password: 'Password',
     submit: 'Enroll this station',
     submitting: 'Enrolling…',
+    // Issue 8 (trusted writes): the station's ceiling.
+    ceiling: 'What this station is for',
+    ceilingAdmin: 'Back office: any user',
+    ceilingManager: 'Counter: up to managers',
+    ceilingCashier: 'Counter: cashiers only',
+    ceilingHint: 'Changes made here by a higher role are held for an admin to review.',
   },
   bootstrap: {
     title: "Downloading the shop's data",

@@ -14,6 +14,12 @@ export const es = {
     password: 'Contraseña',
     submit: 'Dar de alta la estación',
     submitting: 'Dando de alta…',
+    // Issue 8 (trusted writes): the station's ceiling.
+    ceiling: 'Uso de esta estación',
+    ceilingAdmin: 'Oficina: cualquier usuario',
+    ceilingManager: 'Caja: hasta encargados',
+    ceilingCashier: 'Caja: solo cajeros',
+    ceilingHint: 'Los cambios de un rol más alto hechos aquí quedan retenidos para que un administrador los revise.',
   },
   bootstrap: {
     title: 'Descargando los datos de la tienda',
