@@ -87,6 +87,11 @@ export const CHANNELS = {
   'session:logout': { public: true, request: Empty },
   'sync:status': { public: false, request: Empty },
   'sync:refused': { public: false, request: Empty },
+  /** Issue 8: forget a write group the server rejected for good (a held or pending one stays). */
+  'sync:dismiss': {
+    public: false,
+    request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  },
   'sync:now': { public: false, request: Empty },
   'rows:list': {
     public: false,
@@ -159,6 +164,7 @@ export interface ChannelResponses {
   'session:logout': { user: null };
   'sync:status': SyncStatus;
   'sync:refused': { rows: RefusedRow[] };
+  'sync:dismiss': { rows: RefusedRow[] };
   'sync:now': SyncStatus;
   'rows:list': { rows: AnyRow[] };
   'rows:save': { row: AnyRow };

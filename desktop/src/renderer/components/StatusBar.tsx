@@ -69,6 +69,20 @@ export function StatusBar() {
               <li key={`${row.groupId ?? ''}:${row.table}:${row.id}`} data-state={row.state}>
                 <strong>{row.table}</strong> <code>{row.id}</code> — {row.code}: {row.message}
                 {row.state ? <div className="muted">{t(`status.groupState.${row.state}`)}</div> : null}
+                {row.state === 'rejected' && row.groupId ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() =>
+                      void api.invoke('sync:dismiss', { groupId: row.groupId as string }).then(
+                        ({ rows }) => setRefused(rows),
+                        () => {},
+                      )
+                    }
+                  >
+                    {t('status.dismiss')}
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -73,6 +73,7 @@ export const en: Messages = {
       rejected: 'Rejected by an admin: it has been undone, whole, on this station.',
       unsigned: 'Waiting for its user to log in at this station to sign and send it.',
     },
+    dismiss: 'Dismiss',
   },
   counter: {
     search: 'Search by SKU, barcode or name',

@@ -72,6 +72,7 @@ export const es = {
       rejected: 'Rechazado por un administrador: se ha deshecho entero en esta estación.',
       unsigned: 'Espera a que su usuario entre en esta estación para firmarlo y enviarlo.',
     },
+    dismiss: 'Descartar',
   },
   counter: {
     search: 'Buscar por código, código de barras o nombre',
