@@ -104,8 +104,41 @@ interface PassState {
   readonly written: Map<RowKey, Planned>;
   readonly owners: Map<TableName, UniqueOwners> | null;
   readonly history: UserHistory;
-  /** Signature checks made before planning, per candidate, with the key they used. */
-  readonly verified: Map<number, { publicKey: string; ok: boolean }>;
+  /** Signature checks made before planning, per group, with the key they used. */
+  readonly verified: Verified;
+}
+
+/** Signature checks made ahead, per group: the key each was checked with and the answer. */
+export type Verified = Map<WriteGroup, { readonly publicKey: string; readonly ok: boolean }>;
+
+/** Signatures being checked on the thread pool, and the time it took to start them. */
+export interface Verification {
+  readonly verifying: Promise<Verified>;
+  readonly startMs: number;
+}
+
+/**
+ * Start checking a push's signatures, each against its user's key as of its version. Run
+ * before the sequence lock is taken, so a push's verification never holds the other pushes
+ * up: planning later reuses an answer only where the key it used is still the key as of
+ * the group's version under the lock (else it checks again).
+ */
+export async function startVerification(
+  client: pg.ClientBase,
+  groups: readonly WriteGroup[],
+  stationId: string,
+): Promise<Verification> {
+  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
+  const started = performance.now();
+  const toVerify = groups.flatMap((group) => {
+    const publicKey = history.at(group.userId, group.version)?.publicKey;
+    return publicKey ? [{ publicKey, group, stationId }] : [];
+  });
+  const verifying = verifyAllAsync(toVerify).then(
+    (results): Verified =>
+      new Map(toVerify.map((item, i) => [item.group, { publicKey: item.publicKey, ok: results[i] === true }])),
+  );
+  return { verifying, startMs: performance.now() - started };
 }
 
 export async function lockHead(client: pg.ClientBase): Promise<number> {
@@ -150,7 +183,7 @@ function authorize(
       rejected: refusal('FORBIDDEN', `The user ${group.userId} has no signing key; set their password to create one.`),
     };
   }
-  const early = state.verified.get(candidate.index);
+  const early = state.verified.get(group);
   const ok =
     early && early.publicKey === entry.publicKey
       ? early.ok
@@ -436,18 +469,18 @@ async function applyCandidates(
   client: pg.ClientBase,
   candidates: readonly Candidate[],
   baseHistory: UserHistory,
-  verifying: Promise<PassState['verified']>,
+  verifying: Promise<Verified>,
   context: ApplyContext,
   pusher: Pusher | null,
   firstSeq: number,
   timings: { verifyMs: number; planMs: number; writeMs: number },
 ): Promise<{ plans: Map<number, GroupPlan>; written: number }> {
   let started = performance.now();
-  const verified = new Map<number, { publicKey: string; ok: boolean }>();
+  const verified: Verified = new Map();
   const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
   // The signatures were checked on the thread pool meanwhile; waiting for the rest is verification time.
   const waitStarted = performance.now();
-  for (const [index, result] of await verifying) verified.set(index, result);
+  for (const [group, result] of await verifying) verified.set(group, result);
   timings.verifyMs += performance.now() - waitStarted;
   const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context, pusher)] as const));
   timings.planMs += performance.now() - started;
@@ -509,26 +542,20 @@ export async function applyGroups(
   groups: readonly WriteGroup[],
   pusher: Pusher,
   context: ApplyContext,
+  verification?: Verification,
 ): Promise<GroupsResult> {
+  const { verifying, startMs } = verification ?? (await startVerification(client, groups, pusher.stationId));
   const head = await lockHead(client);
+  // Under the lock, the history that decides (a users write may have committed meanwhile).
   const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
-  const started = performance.now();
   const candidates: Candidate[] = groups.map((group, index) => ({
     index,
     group,
     trust: 'verify',
     stationId: pusher.stationId,
   }));
-  const toVerify = candidates.flatMap((c) => {
-    const publicKey = history.at(c.group.userId, c.group.version)?.publicKey;
-    return publicKey ? [{ index: c.index, publicKey, group: c.group, stationId: pusher.stationId }] : [];
-  });
-  const verifying = verifyAllAsync(toVerify).then(
-    (results) =>
-      new Map(toVerify.map((item, i) => [item.index, { publicKey: item.publicKey, ok: results[i] === true }])),
-  );
   // Starting the checks (canonical bytes are built on this thread) counts as verification too.
-  const timings = { verifyMs: performance.now() - started, planMs: 0, writeMs: 0 };
+  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
   const { plans, written } = await applyCandidates(
     client,
     candidates,

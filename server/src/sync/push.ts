@@ -2,7 +2,7 @@ import { MAX_PUSH_CHANGES, MostradorError, PushRequest, PushResponse, type Role 
 import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
-import { applyGroups, lockHead } from './apply.js';
+import { applyGroups, lockHead, startVerification } from './apply.js';
 import { PushGate } from './push-gate.js';
 import { answerReviewed, findReviewed, holdGroups } from './review.js';
 
@@ -40,6 +40,8 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
       }
       const { result, ...response } = await gate.run(() =>
         inTransaction(app.db, 'BEGIN', async (client) => {
+          // Signatures are checked on the thread pool from here on, before the sequence lock.
+          const verification = await startVerification(client, groups, station.id);
           await lockHead(client);
           const { rows } = await client.query<{ ceiling: Role }>('SELECT ceiling FROM stations WHERE id = $1', [
             station.id,
@@ -55,6 +57,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
             fresh,
             { stationId: station.id, ceiling },
             { nowMs: app.settings.now(), clockAheadMs: app.settings.clockAheadMs },
+            verification,
           );
           await holdGroups(client, station.id, result.held);
           const outcomes = new Map(result.groups.map((o) => [o.id, o]));
