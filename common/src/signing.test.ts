@@ -46,6 +46,32 @@ describe('user keys and group signatures', () => {
     ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 
+  it('signs the documented canonical JSON: the station, the group, each row with its keys sorted', () => {
+    const version = '2026-12-01T08:00:00.000Z-0000-00000000000000aa';
+    const group = {
+      id: 'g',
+      userId: 'u',
+      version,
+      changes: [
+        { table: 'customers', row: { version, id: 'r1', name: 'Ñandú "x"' } },
+        { table: 'sales', row: { status: 'voided', id: 'r2', version }, baseVersion: version },
+      ],
+    };
+    expect(groupSigningBytes(group, 's').toString('utf8')).toBe(
+      JSON.stringify([
+        'mostrador-group-v1',
+        's',
+        'g',
+        'u',
+        version,
+        [
+          ['customers', null, { id: 'r1', name: 'Ñandú "x"', version }],
+          ['sales', version, { id: 'r2', status: 'voided', version }],
+        ],
+      ]),
+    );
+  });
+
   it('refuses a signature over any other byte, another station, or a malformed key or signature', async () => {
     const key = await createUserKey('pw');
     const group = body(newId());

@@ -118,50 +118,18 @@ export async function unsealUserKey(sealedKey: string, publicKey: string, passwo
 }
 
 /**
- * Recently seen key orders and their sorted lists: rows of one table share one, so the
- * sort runs once per table rather than per row. Compared key by key (no key string to build).
- */
-const recentOrders: { keys: string[]; sorted: string[] }[] = [];
-
-function sortedKeysOf(keys: string[]): string[] {
-  for (const entry of recentOrders) {
-    if (entry.keys.length !== keys.length) continue;
-    let same = true;
-    for (let i = 0; i < keys.length; i++) {
-      if (entry.keys[i] !== keys[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return entry.sorted;
-  }
-  const sorted = [...keys].sort();
-  if (recentOrders.length >= 16) recentOrders.pop();
-  recentOrders.unshift({ keys, sorted });
-  return sorted;
-}
-
-function sortedRow(row: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const key of sortedKeysOf(Object.keys(row))) copy[key] = row[key];
-  return copy;
-}
-
-/**
  * The bytes a group's signature covers: canonical JSON of
  * `["mostrador-group-v1", stationId, id, userId, version, [[table, baseVersion|null, row (keys sorted)], …]]`.
  * The station id is inside, so a group signed at one station cannot be replayed by another.
+ * The keys are sorted by JSON.stringify's property list (every key of the group's rows, in
+ * order), which serializes each row's keys in that order without copying the rows.
  */
 export function groupSigningBytes(group: WriteGroupBody, stationId: string): Buffer {
-  const changes = group.changes.map((change) => [
-    change.table,
-    change.baseVersion ?? null,
-    sortedRow(change.row as Record<string, unknown>),
-  ]);
-  return Buffer.from(
-    JSON.stringify(['mostrador-group-v1', stationId, group.id, group.userId, group.version, changes]),
-    'utf8',
-  );
+  const keys = new Set<string>();
+  for (const change of group.changes) for (const key of Object.keys(change.row)) keys.add(key);
+  const changes = group.changes.map((change) => [change.table, change.baseVersion ?? null, change.row]);
+  const canonical = ['mostrador-group-v1', stationId, group.id, group.userId, group.version, changes];
+  return Buffer.from(JSON.stringify(canonical, [...keys].sort()), 'utf8');
 }
 
 /** A base64url Ed25519 signature of `bytes`. */
