@@ -90,7 +90,7 @@ export class Outbox {
        WHERE g.state IN ('pending', 'unsigned')`,
     );
     this.heldCountStatement = db.prepare<[], { n: number }>(
-      `SELECT count(*) AS n FROM outbox_groups WHERE state <> 'pending'`,
+      `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq WHERE g.state <> 'pending'`,
     );
     this.flaggedStatement = db.prepare<[], StoredGroup & { tableName: TableName; rowId: string }>(
       `SELECT g.*, r.tableName, r.rowId FROM outbox_groups g JOIN outbox_rows r ON r.groupSeq = g.seq
@@ -164,8 +164,8 @@ export class Outbox {
     return this.pendingRowsStatement.get()?.n ?? 0;
   }
 
-  /** Groups that are not simply waiting: held, rejected or unsigned. */
-  get flaggedGroups(): number {
+  /** Rows of groups that are not simply waiting (held, rejected or unsigned): `flagged().length`, counted. */
+  get flaggedRows(): number {
     return this.heldCountStatement.get()?.n ?? 0;
   }
 

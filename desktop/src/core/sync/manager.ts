@@ -145,7 +145,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       cursor: this.cursor,
       head: this.head,
       pending: this.pending,
-      flagged: this.store.outbox.flagged().length,
+      flagged: this.store.outbox.flaggedRows,
       lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
     };
   }
