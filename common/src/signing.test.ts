@@ -72,6 +72,27 @@ describe('user keys and group signatures', () => {
     );
   });
 
+  it("gives the same bytes whatever order a row's keys come in (sorted already or not)", () => {
+    const group = body(newId());
+    const sortedKeys = {
+      ...group,
+      changes: group.changes.map((c) => ({
+        ...c,
+        row: Object.fromEntries(Object.entries(c.row).sort(([a], [b]) => (a < b ? -1 : 1))) as typeof c.row,
+      })),
+    };
+    const reversed = {
+      ...group,
+      changes: group.changes.map((c) => ({
+        ...c,
+        row: Object.fromEntries(Object.entries(c.row).reverse()) as typeof c.row,
+      })),
+    };
+    const bytes = groupSigningBytes(group, stationId);
+    expect(groupSigningBytes(sortedKeys, stationId).equals(bytes)).toBe(true);
+    expect(groupSigningBytes(reversed, stationId).equals(bytes)).toBe(true);
+  });
+
   it('refuses a signature over any other byte, another station, or a malformed key or signature', async () => {
     const key = await createUserKey('pw');
     const group = body(newId());
