@@ -276,6 +276,15 @@ async function main(): Promise<void> {
       micro(() => groupSigningBytes(one, stationId)),
       'µs',
     );
+    const sortedRows = {
+      ...one,
+      changes: one.changes.map((c) => ({ ...c, row: Object.fromEntries(Object.entries(c.row).sort()) as AnyRow })),
+    };
+    report(
+      '  per sale group: canonical bytes, keys sent sorted',
+      micro(() => groupSigningBytes(sortedRows, stationId)),
+      'µs',
+    );
     report(
       '  per sale group: Ed25519 verify',
       micro(() => verifyGroup(stored.publicKey, bytes, one.signature)),
