@@ -130,7 +130,7 @@ export function signedGroup(
   changes: { table: string; row: AnyRow; baseVersion?: string | null }[],
   id: string = newId(),
 ): WriteGroup {
-  const version = changes.map((c) => c.row.version).reduce((a, b) => (b < a ? b : a));
+  const version = changes.map((c) => c.row.version).sort()[0] as string;
   const body: WriteGroupBody = { id, userId, version, changes };
   return { ...body, signature: signGroup(key, groupSigningBytes(body, stationId)) };
 }
