@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { HybridLogicalClock, newId, newNodeId } from '@mostrador/common';
+import { groupSigningBytes, HybridLogicalClock, newId, newNodeId, signGroup, unsealUserKey } from '@mostrador/common';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { ServeStation } from '../test/support/serve.js';
@@ -136,7 +136,19 @@ async function propagation(a: ServeStation, b: ServeStation, puts: number) {
 }
 
 /** The two HTTP legs of a propagation on their own, no stations around: push one row, pull it. */
-async function legs(url: string, token: string, userId: string) {
+async function legs(url: string, adminToken: string, adminPassword: string, userId: string) {
+  // A station of its own, writing as the admin: its key comes with the users row it pulls.
+  const enrolled = await fetch(`${url}/stations/enroll`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ name: 'bench-legs' }),
+  });
+  const { stationToken: token, stationId } = (await enrolled.json()) as { stationToken: string; stationId: string };
+  const users = await fetch(`${url}/sync/pull?cursor=0&limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+  const { changes } = (await users.json()) as { changes: { row: Record<string, string> }[] };
+  const admin = changes.find((c) => c.row.id === userId)?.row;
+  if (!admin) throw new Error('the admin user was not pulled');
+  const key = await unsealUserKey(String(admin.sealedKey), String(admin.publicKey), adminPassword);
   const clock = new HybridLogicalClock(newNodeId());
   const push: number[] = [];
   const pull: number[] = [];
@@ -151,11 +163,14 @@ async function legs(url: string, token: string, userId: string) {
       updatedBy: userId,
       name: `Leg ${i}`,
     };
+    const group = { id: newId(), userId, version: row.version, changes: [{ table: 'customers', row }] };
+    const signed = { ...group, signature: signGroup(key, groupSigningBytes(group, stationId)) };
+    const body = JSON.stringify({ batchId: newId(), groups: [signed] });
     let started = performance.now();
     const pushed = await fetch(`${url}/sync/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ batchId: newId(), changes: [{ table: 'customers', row }] }),
+      body,
     });
     const { cursor } = (await pushed.json()) as { cursor: number };
     push.push(performance.now() - started);
@@ -234,8 +249,7 @@ async function main(): Promise<void> {
       body: JSON.stringify({ username: 'admin', password: adminPassword }),
     });
     const { token: adminToken, user } = (await login.json()) as { token: string; user: { id: string } };
-    const [legToken] = await enroll(url, adminToken, 1);
-    const { push, pull } = await legs(url, legToken as string, user.id);
+    const { push, pull } = await legs(url, adminToken, adminPassword, user.id);
     report('live: one-row push over HTTP p50 (idle)', percentile(push, 50), 'ms');
     report('live: one-row pull over HTTP p50 (idle)', percentile(pull, 50), 'ms');
     for (const name of ['A', 'B']) {

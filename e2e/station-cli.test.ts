@@ -53,6 +53,25 @@ describe('station enroll, sync and dump', () => {
     expect(dumped.json.tables.users[0]).toMatchObject({ username: 'admin', active: true });
   });
 
+  it('enrolls with the password from MOSTRADOR_PASSWORD when --password is left out', async () => {
+    const withoutPassword = (dataDir: string) => {
+      const args = enrollArgs(dataDir);
+      args.splice(args.indexOf('--password'), 2);
+      return args;
+    };
+    const enrolled = await runStation(withoutPassword(tempDataDir('envpw')), {
+      MOSTRADOR_PASSWORD: server.adminPassword,
+    });
+    expect(enrolled.error).toBeNull();
+    expect(enrolled.json).toMatchObject({ stationId: expect.any(String) });
+    const missing = await runStation(withoutPassword(tempDataDir('nopw')), { MOSTRADOR_PASSWORD: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.error).toMatchObject({
+      code: 'BAD_COMMAND',
+      message: expect.stringContaining('MOSTRADOR_PASSWORD'),
+    });
+  });
+
   it('refuses to enroll a folder twice', async () => {
     const dataDir = tempDataDir('twice');
     expect((await runStation(enrollArgs(dataDir))).code).toBe(0);

@@ -39,7 +39,7 @@ async function serverHead(): Promise<number> {
   return Number(rows[0].head);
 }
 
-/** Read the child's committed meta and outbox size, or null while its database is not there yet. */
+/** Read the child's committed cursor and pending groups, or null while its database is not there yet. */
 function peek(dataDir: string): { cursor: number; pending: number } | null {
   const path = join(dataDir, 'station.db');
   if (!existsSync(path)) return null;
@@ -47,7 +47,9 @@ function peek(dataDir: string): { cursor: number; pending: number } | null {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const cursor = db.prepare("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: string } | undefined;
-      const pending = db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number };
+      const pending = db.prepare("SELECT count(*) AS n FROM outbox_groups WHERE state = 'pending'").get() as {
+        n: number;
+      };
       return { cursor: Number(cursor?.value ?? 0), pending: pending.n };
     } finally {
       db.close();
@@ -62,9 +64,11 @@ async function killWhen(
   ready: () => Promise<boolean> | boolean,
 ): Promise<void> {
   let exited = false;
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
   child.on('exit', () => (exited = true));
   while (!exited && !(await ready())) await sleep(2);
-  if (exited) throw new Error('the station finished before it could be killed: widen the window');
+  if (exited) throw new Error(`the station finished before it could be killed: widen the window (${stderr})`);
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('close', resolve));
 }
@@ -117,28 +121,41 @@ describe('a station killed with SIGKILL', () => {
     seeder.close();
   });
 
-  it('resumes an interrupted push without duplicating or losing a row', async () => {
+  it('resumes an interrupted push without duplicating, losing or splitting a group', async () => {
     const dataDir = tempDataDir('push-crash');
     expect((await runStation(enrollArgs(dataDir, 'push-crash'))).code).toBe(0);
     const local = Station.open({ dataDir });
     await local.login('admin', server.adminPassword);
     const product = local.shop.save('products', { sku: 'PUSH-STOCK', name: 'Counted', price: 500, active: true });
-    local.store.transaction(() => {
-      local.shop.recordPurchase(product.id, 10_000);
-      for (let i = 0; i < 1_500; i += 1) {
-        local.shop.save('customers', { name: `Customer ${i}` });
-        local.shop.recordSale({ items: [{ productId: product.id, quantity: 1 }], paymentMethod: 'cash' });
-      }
-    });
-    const queued = local.sync.pending;
+    local.shop.recordPurchase(product.id, 10_000);
+    // Each sale is its own transaction, so its own group: a sale, 2 items, 2 movements.
+    for (let i = 0; i < 1_000; i += 1) {
+      if (i % 4 === 0) local.shop.save('customers', { name: `Customer ${i}` });
+      local.shop.recordSale({
+        items: [
+          { productId: product.id, quantity: 1 },
+          { productId: product.id, quantity: 2 },
+        ],
+        paymentMethod: 'cash',
+      });
+    }
+    const queued = peek(dataDir)?.pending ?? 0;
     local.close();
     const before = await serverHead();
 
-    const child = spawnStation(['sync', '--data', dataDir], { MOSTRADOR_PUSH_PAGE: '25' });
-    await killWhen(child, async () => (await serverHead()) > before + 100);
+    // Pages of at most 12 rows: two sales per push, and the kill lands between or inside pushes.
+    const child = spawnStation(['sync', '--data', dataDir], { MOSTRADOR_PUSH_PAGE: '12' });
+    await killWhen(child, async () => (await serverHead()) > before + 200);
     const atKill = peek(dataDir);
     expect(atKill?.pending).toBeGreaterThan(0);
     expect(atKill?.pending).toBeLessThan(queued);
+    // Whatever reached the server, it reached it whole: every sale with both items and both movements.
+    const halves = await central.query(
+      `SELECT s.id FROM sales s
+       WHERE (SELECT count(*) FROM sale_items i WHERE i."saleId" = s.id) <> 2
+          OR (SELECT count(*) FROM stock_movements m WHERE m."refId" = s.id) <> 2`,
+    );
+    expect(halves.rows).toEqual([]);
 
     const resumed = await runStation(['sync', '--data', dataDir]);
     expect(resumed.error).toBeNull();
@@ -147,13 +164,13 @@ describe('a station killed with SIGKILL', () => {
     const { rows } = await central.query(
       'SELECT count(*)::int AS n, count(DISTINCT number)::int AS numbers FROM sales',
     );
-    expect(rows[0]).toEqual({ n: 1_500, numbers: 1_500 });
+    expect(rows[0]).toEqual({ n: 1_000, numbers: 1_000 });
     const state = await serverState(server.url, (await peekToken(dataDir)) as string);
     expect(dump.tables).toEqual(state);
     const stock = state.stock_movements
       .filter((m) => m.productId === product.id)
       .reduce((sum, m) => sum + (m.quantity as number), 0);
-    expect(stock).toBe(10_000 - 1_500);
+    expect(stock).toBe(10_000 - 3_000);
   });
 });
 

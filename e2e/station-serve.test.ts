@@ -2,10 +2,12 @@
  * `station serve` as PROTOCOL.md describes it: JSON lines in and out, tags repeated, bad
  * commands answered without stopping, stdin closing harmless, signals and `quit` clean.
  */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ServeStation } from '../test/support/serve.js';
 import { startTestServer, type TestServer } from '../test/support/server.js';
-import { runStation, serverState, tempDataDir } from '../test/support/station.js';
+import { runStation, serverState, tempDataDir, userFields } from '../test/support/station.js';
 
 let server: TestServer;
 const running: ServeStation[] = [];
@@ -70,32 +72,77 @@ describe('station serve', () => {
     });
   });
 
-  it('writes as the user a command names', async () => {
+  it('writes as a user the command names once that user has logged in, and refuses others', async () => {
     const a = await serve('A');
     const cashier = await a.command({
       cmd: 'put',
       table: 'users',
-      row: {
-        username: 'cajera',
-        displayName: 'Cajera',
-        role: 'cashier',
-        passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
-        active: true,
-      },
+      row: await userFields('cajera', 'cashier', 'cajera-pass'),
     });
     expect(cashier).toMatchObject({ ok: true });
+    // Named but not logged in: no key to sign with, nothing written.
+    const early = await a.command({ cmd: 'put', table: 'customers', row: { name: 'Temprano' }, user: 'cajera' });
+    expect(early).toMatchObject({ ok: false, error: { code: 'NOT_LOGGED_IN' } });
+    expect(await a.command({ cmd: 'login', user: 'cajera', password: 'wrong-pass' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    });
+    expect(await a.command({ cmd: 'login', user: 'cajera', password: 'cajera-pass' })).toMatchObject({
+      ok: true,
+      user: { username: 'cajera', role: 'cashier' },
+    });
     const named = await a.command({ cmd: 'put', table: 'customers', row: { name: 'Beto' }, user: 'cajera' });
     expect((named.row as { updatedBy: string }).updatedBy).toBe((cashier.row as { id: string }).id);
     // A cashier may not edit users: the station's own rules apply to the named user.
     const refused = await a.command({
       cmd: 'put',
       table: 'users',
-      row: { ...(cashier.row as object), displayName: 'Jefa' },
+      row: { id: (cashier.row as { id: string }).id, displayName: 'Jefa' },
       user: 'cajera',
     });
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const unknown = await a.command({ cmd: 'put', table: 'customers', row: { name: 'Nadie' }, user: 'nobody' });
-    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_LOGGED_IN' } });
+    // The enrolling admin is still the default writer.
+    expect(await a.command({ cmd: 'put', table: 'customers', row: { name: 'Admin' } })).toMatchObject({ ok: true });
+    const status = await a.command({ cmd: 'status' });
+    expect(status).toMatchObject({ ok: true, pending: expect.any(Number) });
+    expect(await a.command({ cmd: 'sync' })).toMatchObject({ ok: true });
+    const state = await serverState(server.url, await stationTokenOf(a.dataDir));
+    const names = state.customers.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['Admin', 'Beto']));
+    expect(names).not.toContain('Temprano');
+    expect(names).not.toContain('Nadie');
+  });
+
+  it('without a start-up password refuses writes until a login, and reads a --password-file', async () => {
+    const a = await ServeStation.enrolled(server, 'NoPass');
+    running.push(a);
+    await a.start([], { MOSTRADOR_PASSWORD: '' });
+    const refused = await a.command({ cmd: 'put', table: 'customers', row: { name: 'Nadie' } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_LOGGED_IN', message: expect.any(String) } });
+    expect(await a.command({ cmd: 'status' })).toMatchObject({ ok: true, pending: 0 });
+    expect(await a.command({ cmd: 'login', user: 'admin', password: server.adminPassword })).toMatchObject({
+      ok: true,
+    });
+    expect(await a.command({ cmd: 'put', table: 'customers', row: { name: 'Alguien' } })).toMatchObject({ ok: true });
+    await a.stop();
+
+    const file = join(dirname(a.dataDir), 'password.txt');
+    writeFileSync(file, `${server.adminPassword}\n`, { mode: 0o600 });
+    const b = new ServeStation(a.dataDir, a.stationId);
+    running.push(b);
+    await b.start(['--password-file', file], { MOSTRADOR_PASSWORD: '' });
+    expect(await b.command({ cmd: 'put', table: 'customers', row: { name: 'Desde archivo' } })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses to start with a wrong password', async () => {
+    const a = await ServeStation.enrolled(server, 'WrongPass');
+    const run = await runStation(['serve', '--data', a.dataDir], { MOSTRADOR_PASSWORD: 'not-the-password' });
+    expect(run.code).toBe(1);
+    expect(run.error?.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('answers bad commands with ok:false and a code, changes nothing, and goes on', async () => {

@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { type AnyRow, unsealUserKey } from '@mostrador/common';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
 import { changesOf, RowMaker } from '../test/support/rows.js';
 import { login } from '../test/support/server.js';
-import { push } from '../test/support/sync-client.js';
+import { pullAll, pushAs } from '../test/support/sync-client.js';
 import { freePort, RENDERER_INDEX, ServerProcess, UiStation } from './support/ui-stations.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -74,13 +75,23 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
       headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
       body: JSON.stringify({ name: 'Almacén' }),
     });
-    const { stationToken } = (await enrolled.json()) as { stationToken: string };
+    const { stationToken, stationId } = (await enrolled.json()) as { stationToken: string; stationId: string };
+    // Writes are signed: the admin's key, opened with the admin's password as a station would.
+    const users = (await pullAll(server.url, stationToken)).tables.get('users');
+    const adminRow = users?.get(admin.user.id) as AnyRow;
+    const key = await unsealUserKey(adminRow.sealedKey as string, adminRow.publicKey as string, server.adminPassword);
     const maker = new RowMaker(admin.user.id);
     const rows = Array.from({ length: SEEDED_PRODUCTS }, (_, n) =>
       maker.row('products', { sku: `SEED-${n}`, name: `Artículo ${n}` }),
     );
-    const answer = await push(server.url, stationToken, changesOf('products', rows));
+    const answer = await pushAs(
+      { url: server.url, token: stationToken, stationId },
+      { userId: admin.user.id, key },
+      changesOf('products', rows),
+      'one',
+    );
     expect(answer.status).toBe(200);
+    expect(answer.body.groups.map((g) => g.status)).toEqual(['applied']);
   }
 
   async function firstRun(page: Page, station: UiStation, name: string, screenshots: boolean) {

@@ -24,6 +24,11 @@ export const ERRORS = {
     status: 410,
     message: 'The station was offline longer than deleted rows are kept; bootstrap it again.',
   },
+  UPGRADE_REQUIRED: {
+    status: 426,
+    message:
+      "This station's app is too old for the server (it sends changes without write groups); update this station's app.",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large; send it in smaller pages.' },
   RATE_LIMITED: { status: 429, message: 'Too many attempts; wait a moment and try again.' },
   INTERNAL: { status: 500, message: 'Unexpected server error.' },

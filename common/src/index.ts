@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './password.js';
 export * from './registry.js';
 export * from './schemas.js';
+export * from './signing.js';

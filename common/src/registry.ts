@@ -95,6 +95,10 @@ export const TABLES = {
       role: { type: 'string', required: true, enum: ROLES },
       passwordHash: str(512, true),
       active: { type: 'boolean', required: true },
+      // Issue 8 (trusted writes): the user's Ed25519 public key (base64url of the raw 32 bytes)
+      // and its private key sealed with the user's password (see signing.ts). No key: cannot write.
+      publicKey: str(64),
+      sealedKey: str(400),
     },
   },
   providers: {

@@ -10,7 +10,7 @@ import { VERSION_PATTERN } from './hlc.js';
 import { type FieldSpec, fieldsOf, ROLES, TABLE_NAMES, type TableName } from './registry.js';
 
 /** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
@@ -69,15 +69,57 @@ export type Change = Static<typeof Change>;
 
 export const MAX_PUSH_CHANGES = 20_000;
 
+/**
+ * A write group (protocol 3): the synced rows one local transaction wrote (a sale with its
+ * items and stock movements, a void with its returns, an edit), made by one user and signed
+ * with that user's key (see signing.ts). The server applies a group whole or not at all.
+ * `version` is the group's time: the first version ticked in its transaction.
+ */
+export const WriteGroup = Type.Object({
+  id: Uuid,
+  userId: Uuid,
+  version: Type.String({ pattern: VERSION_PATTERN.source }),
+  changes: Type.Array(Change, { minItems: 1, maxItems: MAX_PUSH_CHANGES }),
+  signature: Type.String({ maxLength: 200 }),
+});
+export type WriteGroup = Static<typeof WriteGroup>;
+/** A group before it is signed: what the signature covers (with the station's id). */
+export type WriteGroupBody = Omit<WriteGroup, 'signature'>;
+
+/** At most MAX_PUSH_CHANGES changes in all the groups of one push. A body with `changes` and
+ *  no `groups` (a station before protocol 3) is answered 426 UPGRADE_REQUIRED. */
 export const PushRequest = Type.Object({
   batchId: Type.String({ minLength: 1, maxLength: 100 }),
-  changes: Type.Array(Change, { maxItems: MAX_PUSH_CHANGES }),
+  groups: Type.Array(WriteGroup, { maxItems: MAX_PUSH_CHANGES }),
 });
 export type PushRequest = Static<typeof PushRequest>;
 
 const RowRef = Type.Object({ table: Type.String(), id: Type.String() });
 const ErrorCodeSchema = Type.Union((Object.keys(ERRORS) as ErrorCode[]).map((code) => Type.Literal(code)));
 
+export const GroupStatus = Type.Union([Type.Literal('applied'), Type.Literal('held'), Type.Literal('rejected')]);
+export type GroupStatus = Static<typeof GroupStatus>;
+
+/**
+ * What became of one pushed group. `held`: refused by authorization or a rule, kept whole
+ * for an admin's review (the station keeps it, flagged). `rejected`: not a verified fact
+ * (bad signature, unknown user: no `rows`), or rejected by an admin after review: then
+ * `rows` holds the server's current version of each row of the group (null where the
+ * server has none), so the station can undo the group whole.
+ */
+export const GroupOutcome = Type.Object({
+  id: Type.String(),
+  status: GroupStatus,
+  code: Type.Optional(ErrorCodeSchema),
+  message: Type.Optional(Type.String()),
+  rows: Type.Optional(
+    Type.Array(Type.Object({ table: Type.String(), id: Type.String(), row: Type.Union([AnyRowSchema, Type.Null()]) })),
+  ),
+});
+export type GroupOutcome = Static<typeof GroupOutcome>;
+
+/** `applied`/`superseded`/`rejected` keep their per-row meaning; rows of a held or rejected
+ *  group are listed in `rejected`. `groups` answers each pushed group, in order. */
 export const PushResponse = Type.Object({
   cursor: Cursor,
   applied: Type.Array(RowRef),
@@ -85,6 +127,7 @@ export const PushResponse = Type.Object({
   rejected: Type.Array(
     Type.Object({ table: Type.String(), id: Type.String(), code: ErrorCodeSchema, message: Type.String() }),
   ),
+  groups: Type.Array(GroupOutcome),
 });
 export type PushResponse = Static<typeof PushResponse>;
 
@@ -144,7 +187,14 @@ export type SessionUser = Static<typeof SessionUser>;
 export const LoginResponse = Type.Object({ token: Type.String(), user: SessionUser });
 export type LoginResponse = Static<typeof LoginResponse>;
 
-export const EnrollRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+/** The highest role whose writes a station may carry (issue 8); the default keeps enroll as it was. */
+export const Ceiling = Type.Union(ROLES.map((role) => Type.Literal(role)));
+export type Ceiling = Static<typeof Ceiling>;
+
+export const EnrollRequest = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  ceiling: Type.Optional(Ceiling),
+});
 export type EnrollRequest = Static<typeof EnrollRequest>;
 
 export const EnrollResponse = Type.Object({ stationId: Uuid, stationToken: Type.String() });
@@ -165,6 +215,7 @@ export const StationView = Type.Object({
   pending: Type.Integer({ minimum: 0 }),
   lastError: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
+  ceiling: Ceiling,
 });
 export type StationView = Static<typeof StationView>;
 
@@ -182,6 +233,40 @@ export type ConflictView = Static<typeof ConflictView>;
 
 export const ConflictsResponse = Type.Object({ conflicts: Type.Array(ConflictView) });
 export type ConflictsResponse = Static<typeof ConflictsResponse>;
+
+export const CeilingRequest = Type.Object({ ceiling: Ceiling });
+export type CeilingRequest = Static<typeof CeilingRequest>;
+
+export const ReviewStatus = Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('rejected')]);
+export type ReviewStatus = Static<typeof ReviewStatus>;
+
+/** A held group in the admins' review list: who, which station, what, when, why. */
+export const ReviewGroupView = Type.Object({
+  id: Type.String(),
+  stationId: Type.String(),
+  stationName: Type.Union([Type.String(), Type.Null()]),
+  userId: Type.String(),
+  username: Type.Union([Type.String(), Type.Null()]),
+  version: Type.String(),
+  changes: Type.Array(Change),
+  code: Type.String(),
+  message: Type.String(),
+  status: ReviewStatus,
+  createdAt: Type.String(),
+  decidedAt: Type.Union([Type.String(), Type.Null()]),
+  decidedBy: Type.Union([Type.String(), Type.Null()]),
+  decisionNote: Type.Union([Type.String(), Type.Null()]),
+});
+export type ReviewGroupView = Static<typeof ReviewGroupView>;
+
+export const ReviewQuery = Type.Object({ status: Type.Optional(ReviewStatus) });
+export type ReviewQuery = Static<typeof ReviewQuery>;
+
+export const ReviewResponse = Type.Object({ groups: Type.Array(ReviewGroupView) });
+export type ReviewResponse = Static<typeof ReviewResponse>;
+
+export const ReviewRejectRequest = Type.Object({ note: Type.Optional(Type.String({ maxLength: 1000 })) });
+export type ReviewRejectRequest = Static<typeof ReviewRejectRequest>;
 
 // WebSocket messages on /sync/ws.
 export const HelloMessage = Type.Object({ type: Type.Literal('hello'), head: Cursor, serverTime: Type.String() });
@@ -215,6 +300,7 @@ export type StatusMessage = Static<typeof StatusMessage>;
 /** Every wire schema, for the protocol-version guard. */
 export const WIRE_SCHEMAS = {
   Change,
+  WriteGroup,
   PushRequest,
   PushResponse,
   PullQuery,
@@ -227,6 +313,9 @@ export const WIRE_SCHEMAS = {
   ErrorResponse,
   StationsResponse,
   ConflictsResponse,
+  CeilingRequest,
+  ReviewResponse,
+  ReviewRejectRequest,
   HelloMessage,
   ChangesMessage,
   StatusMessage,

@@ -5,12 +5,27 @@
  *     .row(table, fields?)        a new valid row of `table` (fields override the defaults)
  *     .edit(row, fields)          the same row with `fields` changed and a newer version
  *   changesOf(rows by table)      [{table,row}…]
+ *   userWithKey(maker, fields?, password?) → { row, key }   a users row with a fresh key pair
+ *                                 (publicKey, sealedKey sealed with `password`) and its private key
+ *   signedGroup(key, userId, stationId, changes, id?)   a write group signed with `key`; its
+ *                                 version is the oldest of its rows' (the first ticked)
  *
  * References (productId, saleId, …) default to fresh ids: the server does not check
  * foreign keys (rows may arrive in any order across pushes), so tests can push any table alone.
  */
-import { randomBytes } from 'node:crypto';
-import { type AnyRow, HybridLogicalClock, newId, newNodeId, type TableName } from '@mostrador/common';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import {
+  type AnyRow,
+  createUserKey,
+  groupSigningBytes,
+  HybridLogicalClock,
+  newId,
+  newNodeId,
+  signGroup,
+  type TableName,
+  type WriteGroup,
+  type WriteGroupBody,
+} from '@mostrador/common';
 
 const DEFAULTS: Record<TableName, (n: string) => Record<string, unknown>> = {
   users: (n) => ({
@@ -106,4 +121,28 @@ export class RowMaker {
 
 export function changesOf(table: TableName, rows: AnyRow[]): { table: TableName; row: AnyRow }[] {
   return rows.map((row) => ({ table, row }));
+}
+
+export function signedGroup(
+  key: KeyObject,
+  userId: string,
+  stationId: string,
+  changes: { table: string; row: AnyRow; baseVersion?: string | null }[],
+  id: string = newId(),
+): WriteGroup {
+  const version = changes.map((c) => c.row.version).sort()[0] as string;
+  const body: WriteGroupBody = { id, userId, version, changes };
+  return { ...body, signature: signGroup(key, groupSigningBytes(body, stationId)) };
+}
+
+export async function userWithKey(
+  maker: RowMaker,
+  fields: Record<string, unknown> = {},
+  password = 'secret-pass',
+): Promise<{ row: AnyRow; key: KeyObject }> {
+  const key = await createUserKey(password);
+  return {
+    row: maker.row('users', { publicKey: key.publicKey, sealedKey: key.sealedKey, ...fields }),
+    key: key.privateKey,
+  };
 }

@@ -2,7 +2,8 @@
  * `station serve` as a child process (the built desktop/dist), spoken to in JSON lines:
  *
  *   ServeStation.enrolled(server, name) → a data folder enrolled and bootstrapped in-process
- *   station.start()            spawn `station serve --data DIR`, wait for `ready`
+ *   station.start(args?, env?) spawn `station serve --data DIR` (logged in as the enrolling admin
+ *                              through MOSTRADOR_PASSWORD unless env says otherwise), wait for `ready`
  *   station.command(cmd)       send a command with a fresh tag, resolve with its reply
  *   station.waitFor(test, ms)  the first event (or reply) matching `test`, seen before or after the call
  *   station.pulledId(id)       the `pulled` event that carried row `id`
@@ -26,6 +27,8 @@ export class ServeStation {
   constructor(
     readonly dataDir: string,
     readonly stationId: string,
+    /** The enrolling user's password, given to `serve` as MOSTRADOR_PASSWORD. */
+    readonly password: string | null = null,
   ) {}
 
   static async enrolled(server: { url: string; adminPassword: string }, name: string): Promise<ServeStation> {
@@ -39,7 +42,7 @@ export class ServeStation {
     });
     try {
       await station.sync.pullChanges();
-      return new ServeStation(dataDir, station.id);
+      return new ServeStation(dataDir, station.id, server.adminPassword);
     } finally {
       station.close();
     }
@@ -50,9 +53,11 @@ export class ServeStation {
     return this.child;
   }
 
-  async start(extraArgs: string[] = []): Promise<void> {
+  async start(extraArgs: string[] = [], env: Record<string, string | undefined> = {}): Promise<void> {
+    const password = this.password === null ? {} : { MOSTRADOR_PASSWORD: this.password };
     const child = spawn(process.execPath, [STATION_BIN, 'serve', '--data', this.dataDir, ...extraArgs], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: withoutUndefined({ ...process.env, MOSTRADOR_PASSWORD: undefined, ...password, ...env }),
     });
     this.child = child;
     createInterface({ input: child.stdout }).on('line', (text) => {
@@ -126,4 +131,8 @@ export class ServeStation {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+function withoutUndefined(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
 }

@@ -14,13 +14,16 @@
  *     (password defaults to the one startTestServer chose for that url; the token is
  *     cached per server, so calling it often costs no login attempts)
  *   login(url, username, password) → Promise<LoginResponse>
- *   enrollStation(url, name, adminToken?) → Promise<{ stationId, stationToken, adminToken }>
+ *   enrollStation(url, name, adminToken?, ceiling?) → Promise<{ stationId, stationToken, adminToken }>
+ *   adminSigner(server) → Promise<{ userId, key }>   the admin's id and private key, unsealed from
+ *     its stored sealedKey with the server's admin password (cached per server)
  *
  * Requires vitest's global setup (test/support/global-setup.ts), like createTestDatabase.
  */
-import { randomBytes } from 'node:crypto';
-import type { EnrollResponse, LoginResponse } from '@mostrador/common';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import { type EnrollResponse, type LoginResponse, type Role, unsealUserKey } from '@mostrador/common';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { type AppOptions, buildApp } from '../../server/src/app.js';
 import { createTestDatabase } from './pg.js';
 
@@ -34,6 +37,7 @@ export interface TestServer {
 
 const adminPasswords = new Map<string, string>();
 const adminTokens = new Map<string, string>();
+const adminSigners = new Map<string, Promise<{ userId: string; key: KeyObject }>>();
 
 export async function startTestServer(options: Partial<AppOptions> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
@@ -65,6 +69,7 @@ export async function startTestServer(options: Partial<AppOptions> = {}): Promis
     async close() {
       adminPasswords.delete(url);
       adminTokens.delete(url);
+      adminSigners.delete(url);
       await app.close();
       await database.drop();
     },
@@ -100,9 +105,34 @@ export async function enrollStation(
   url: string,
   name: string,
   adminToken?: string,
+  ceiling?: Role,
 ): Promise<EnrollResponse & { adminToken: string }> {
   const token = adminToken ?? (await loginAdmin(url));
-  const response = await postJson(`${url}/stations/enroll`, { name }, token);
+  const response = await postJson(`${url}/stations/enroll`, ceiling ? { name, ceiling } : { name }, token);
   if (response.status !== 201) throw new Error(`enroll ${name} failed: ${response.status} ${await response.text()}`);
   return { ...((await response.json()) as EnrollResponse), adminToken: token };
+}
+
+async function unsealAdmin(server: Pick<TestServer, 'databaseUrl' | 'adminPassword'>) {
+  const db = new pg.Client({ connectionString: server.databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string; publicKey: string; sealedKey: string }>(
+      `SELECT id, "publicKey", "sealedKey" FROM users WHERE username = 'admin'`,
+    );
+    const admin = rows[0];
+    if (!admin) throw new Error('no admin user');
+    return { userId: admin.id, key: await unsealUserKey(admin.sealedKey, admin.publicKey, server.adminPassword) };
+  } finally {
+    await db.end();
+  }
+}
+
+export function adminSigner(server: TestServer): Promise<{ userId: string; key: KeyObject }> {
+  let signer = adminSigners.get(server.url);
+  if (!signer) {
+    signer = unsealAdmin(server);
+    adminSigners.set(server.url, signer);
+  }
+  return signer;
 }

@@ -5,8 +5,9 @@
  *
  *   openTestStation(server, name, options?) → Station enrolled, bootstrapped, logged in as admin
  *   offlineStation(users?)                  → Station never online: a data folder set up as if
- *                                              enrolled, holding the given users (password = username + '-pass'),
- *                                              logged in as the first one
+ *                                              enrolled, holding the given users (password = username + '-pass',
+ *                                              each with a signing key sealed with it), logged in as the first one
+ *   userFields(username, role, password)    → a users row's fields with a real hash and signing key
  *   serverState(url, stationToken)           → { tables } shaped like `station dump`
  *   runStation(args, env?)                  → { code, stdout, stderr, json, error }
  *   spawnStation(args, env?)                → the ChildProcess (to kill it mid-flight)
@@ -20,6 +21,7 @@ import {
   type AnyRow,
   type ColumnarPullResponse,
   columnsOf,
+  createUserKey,
   HybridLogicalClock,
   hashPassword,
   newId,
@@ -58,6 +60,13 @@ export async function openTestStation(
 /** Cheap scrypt cost: tests log in often and the machine is shared. */
 const TEST_COST = { N: 1024, r: 8, p: 1 };
 
+/** The fields of a users row whose password works: its hash and its key sealed with it. */
+export async function userFields(username: string, role: Role, password: string) {
+  const { publicKey, sealedKey } = await createUserKey(password);
+  const passwordHash = await hashPassword(password, TEST_COST);
+  return { username, displayName: username, role, passwordHash, active: true, publicKey, sealedKey };
+}
+
 export async function offlineStation(
   users: { username: string; role: Role }[] = [{ username: 'admin', role: 'admin' }],
   options: Partial<StationOptions> = {},
@@ -68,6 +77,7 @@ export async function offlineStation(
   const now = new Date().toISOString();
   for (const { username, role } of users) {
     const passwordHash = await hashPassword(`${username}-pass`, TEST_COST);
+    const { publicKey, sealedKey } = await createUserKey(`${username}-pass`);
     const id = newId();
     store.rows.put('users', {
       id,
@@ -81,6 +91,8 @@ export async function offlineStation(
       role,
       passwordHash,
       active: true,
+      publicKey,
+      sealedKey,
     });
   }
   store.meta.set('stationId', newId());

@@ -1,8 +1,15 @@
 /**
  * A minimal sync client over real HTTP, for server tests:
- *   push(url, token, changes, batchId?) → { status, body }
+ *   pushGroups(station, groups, batchId?) → { status, body }   groups as given (signed or not)
+ *   pushAs(station, signer, changes, mode?) → { status, body }
+ *       signs the changes as `signer` and pushes them: one group per change ('each', the
+ *       default, so rows stand or fall alone) or all in one group ('one')
+ *   pushEach(station, keys, changes) → { status, body }   one group per change, each signed
+ *       with the key of its row's `updatedBy` in `keys` (a random key for anyone else)
+ *   pushBody(url, token, body) → { status, body }               any JSON body (old stations…)
  *   pullAll(url, token, { limit?, format? }) → { tables: Map<table, Map<id,row>>, pages, cursor }
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   type AnyRow,
   type ColumnarPullResponse,
@@ -10,23 +17,65 @@ import {
   newId,
   type PullResponse,
   type PushResponse,
+  type WriteGroup,
 } from '@mostrador/common';
+import { signedGroup } from './rows.js';
 
 /** A push answer: the PushResponse on 200, an error body otherwise. */
 export type PushReply = PushResponse & Partial<ErrorBody>;
 
-export async function push(
+/** An enrolled station, as a test pushes through it. */
+export interface StationAuth {
+  readonly url: string;
+  readonly token: string;
+  readonly stationId: string;
+}
+
+/** A user logged in at a station: whose key signs the groups. */
+export interface Signer {
+  readonly userId: string;
+  readonly key: KeyObject;
+}
+
+export async function pushBody(
   url: string,
   token: string | undefined,
-  changes: unknown[],
-  batchId: string = newId(),
+  body: unknown,
 ): Promise<{ status: number; body: PushReply }> {
   const response = await fetch(`${url}/sync/push`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ batchId, changes }),
+    body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as PushReply };
+}
+
+export function pushGroups(
+  station: Pick<StationAuth, 'url' | 'token'>,
+  groups: unknown[],
+  batchId: string = newId(),
+): Promise<{ status: number; body: PushReply }> {
+  return pushBody(station.url, station.token, { batchId, groups });
+}
+
+/** The changes as signed groups of `signer` pushed by `station`: one group per change, or one for all. */
+export function signGroups(
+  station: Pick<StationAuth, 'stationId'>,
+  signer: Signer,
+  changes: { table: string; row: AnyRow; baseVersion?: string | null }[],
+  mode: 'each' | 'one' = 'each',
+): WriteGroup[] {
+  const sets = mode === 'one' ? [changes] : changes.map((change) => [change]);
+  return sets.map((set) => signedGroup(signer.key, signer.userId, station.stationId, set));
+}
+
+export function pushAs(
+  station: StationAuth,
+  signer: Signer,
+  changes: { table: string; row: AnyRow; baseVersion?: string | null }[],
+  mode: 'each' | 'one' = 'each',
+): Promise<{ status: number; body: PushReply }> {
+  return pushGroups(station, signGroups(station, signer, changes, mode));
 }
 
 export async function pullPage(
@@ -70,4 +119,18 @@ export async function pullAll(
     cursor = page.cursor;
     if (!page.hasMore) return { tables, pages, cursor };
   }
+}
+
+/** One group per change, signed by the key of the row's `updatedBy` (a stranger's key when `keys` has none). */
+export function pushEach(
+  station: StationAuth,
+  keys: ReadonlyMap<string, KeyObject>,
+  changes: { table: string; row: AnyRow; baseVersion?: string | null }[],
+): Promise<{ status: number; body: PushReply }> {
+  const groups = changes.map((change) => {
+    const userId = String(change.row.updatedBy);
+    const key = keys.get(userId) ?? generateKeyPairSync('ed25519').privateKey;
+    return signedGroup(key, userId, station.stationId, [change]);
+  });
+  return pushGroups(station, groups);
 }

@@ -1,14 +1,14 @@
 /**
  * Rows as screens list them: live ones only, filtered by a search over their text fields,
  * most recently changed first (what someone just entered is on top, however long the
- * list), and never a password hash.
+ * list), and never a password hash or key.
  */
 import { type AnyRow, fieldsOf, type TableName } from '@mostrador/common';
 import type Database from 'better-sqlite3';
 import type { Station } from '../core/index.js';
 import { fromSqlRow } from '../core/store/rows.js';
 
-const HIDDEN_FIELDS = new Set(['passwordHash']);
+const HIDDEN_FIELDS = new Set(['passwordHash', 'sealedKey', 'publicKey']);
 
 export function withoutSecrets(row: AnyRow): AnyRow {
   return Object.fromEntries(Object.entries(row).filter(([name]) => !HIDDEN_FIELDS.has(name))) as AnyRow;

@@ -147,12 +147,15 @@ export function createStationChannels(host: StationHost, options: StationChannel
       return { user: null };
     },
     'sync:status': async () => status(),
-    'sync:refused': async () => ({
-      rows: host
-        .requireStation()
-        .flagged()
-        .map(({ table, id, code, message }) => ({ table, id, code, message })),
-    }),
+    'sync:refused': async () => ({ rows: refusedRows(host.requireStation()) }),
+    'sync:dismiss': async ({ groupId }) => {
+      const station = host.requireStation();
+      if (!station.dismissRejected(groupId)) {
+        throw new MostradorError('CONFLICT', 'Only a write group the server rejected can be dismissed.');
+      }
+      publishStatus();
+      return { rows: refusedRows(station) };
+    },
     'sync:now': async () => {
       await host
         .requireStation()
@@ -228,4 +231,11 @@ export function createStationChannels(host: StationHost, options: StationChannel
       for (const cleanup of cleanups) cleanup();
     },
   };
+}
+
+/** The rows of refused (held, rejected, unsigned) write groups, as the status bar lists them. */
+function refusedRows(station: Station) {
+  return station
+    .flagged()
+    .map(({ table, id, code, message, groupId, state }) => ({ table, id, code, message, groupId, state }));
 }

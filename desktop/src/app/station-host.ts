@@ -5,7 +5,7 @@
  * exists so it can take it online (live channel, pushes as writes land).
  */
 import { EventEmitter } from 'node:events';
-import { MostradorError } from '@mostrador/common';
+import { type Ceiling, MostradorError } from '@mostrador/common';
 import { Station, type StationOptions } from '../core/index.js';
 import type { AppState, StationPhase } from '../shared/channels.js';
 
@@ -25,6 +25,7 @@ export interface EnrollInput {
   stationName: string;
   username: string;
   password: string;
+  ceiling?: Ceiling;
 }
 
 export class StationHost extends EventEmitter<{ state: [AppState]; station: [Station] }> {
@@ -86,6 +87,7 @@ export class StationHost extends EventEmitter<{ state: [AppState]; station: [Sta
         name: input.stationName,
         username: input.username,
         password: input.password,
+        ceiling: input.ceiling,
       });
       this.current = station;
       this.lastError = null;

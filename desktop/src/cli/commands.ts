@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { MostradorError } from '@mostrador/common';
+import { type Ceiling, MostradorError, ROLES } from '@mostrador/common';
 import { Station } from '../core/index.js';
 import { stationOptionsFromEnv } from './options.js';
 
@@ -28,6 +28,21 @@ function traceTo(station: Station): void {
   station.sync.on('bootstrapped', ({ ms }) => line('bootstrap-finish', { ms: Math.round(ms) }));
 }
 
+/** The password of `MOSTRADOR_PASSWORD`, for commands whose `--password` is left out (kept out of `ps`). */
+export function passwordFromEnv(): string {
+  const password = process.env.MOSTRADOR_PASSWORD;
+  if (!password) throw new MostradorError('BAD_COMMAND', 'Missing --password (or MOSTRADOR_PASSWORD).');
+  return password;
+}
+
+function ceilingOf(text: string | undefined): Ceiling | undefined {
+  if (text === undefined) return undefined;
+  if (!(ROLES as readonly string[]).includes(text)) {
+    throw new MostradorError('BAD_COMMAND', `--ceiling is one of ${ROLES.join(', ')}, not "${text}".`);
+  }
+  return text as Ceiling;
+}
+
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
 export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
   const station = await Station.enroll({
@@ -35,7 +50,8 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
     serverUrl: required(flags, 'server'),
     name: required(flags, 'name'),
     username: required(flags, 'user'),
-    password: required(flags, 'password'),
+    password: flags.password ?? passwordFromEnv(),
+    ceiling: ceilingOf(flags.ceiling),
   });
   traceTo(station);
   try {

@@ -21,13 +21,19 @@ export const ServeCommand = Type.Union([
   }),
   Type.Object({ cmd: Type.Literal('delete'), table: Table, id: Id, user: User, tag: Tag }),
   Type.Object({ cmd: Type.Literal('get'), table: Table, id: Id, tag: Tag }),
+  Type.Object({
+    cmd: Type.Literal('login'),
+    user: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 1 }),
+    tag: Tag,
+  }),
   Type.Object({ cmd: Type.Literal('sync'), tag: Tag }),
   Type.Object({ cmd: Type.Literal('status'), tag: Tag }),
   Type.Object({ cmd: Type.Literal('quit'), tag: Tag }),
 ]);
 export type ServeCommand = Static<typeof ServeCommand>;
 
-const COMMANDS = new Set(['put', 'delete', 'get', 'sync', 'status', 'quit']);
+const COMMANDS = new Set(['put', 'delete', 'get', 'login', 'sync', 'status', 'quit']);
 const checker = TypeCompiler.Compile(ServeCommand);
 
 export interface ParsedLine {

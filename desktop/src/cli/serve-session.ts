@@ -1,6 +1,8 @@
 /**
  * Runs `station serve` commands against a station: writes are made as the enrolling user
- * unless a command names another (`"user": "<username>"`), as PROTOCOL.md says.
+ * unless a command names another (`"user": "<username>"`), as PROTOCOL.md says. Either must
+ * be logged in here (at start with MOSTRADOR_PASSWORD, or by a `login` command): a write
+ * is signed with its user's key, so otherwise it is refused with NOT_LOGGED_IN.
  */
 import { MostradorError } from '@mostrador/common';
 import type { Station } from '../core/index.js';
@@ -31,6 +33,10 @@ export class ServeSession {
         return {};
       case 'get':
         return { row: this.station.get(command.table, command.id) };
+      case 'login': {
+        const { id, username, role } = await this.station.unlock(command.user, command.password);
+        return { user: { id, username, role } };
+      }
       case 'sync':
         return { ...(await this.station.sync.sync()) };
       case 'status': {
@@ -52,7 +58,7 @@ export class ServeSession {
       return enrolledBy;
     }
     const user = this.userByName.get(username);
-    if (!user) throw new MostradorError('NOT_FOUND', `No active user named ${username} on this station.`);
+    if (!user) throw new MostradorError('NOT_LOGGED_IN', `No active user named ${username} is logged in here.`);
     return user.id;
   }
 }

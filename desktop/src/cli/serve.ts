@@ -1,5 +1,8 @@
 /**
- * `station serve --data DIR [--ui HOST:PORT]`: the station online for as long as it runs.
+ * `station serve --data DIR [--ui HOST:PORT] [--password-file FILE]`: the station online for
+ * as long as it runs. At start it logs in as the enrolling user with the password in
+ * MOSTRADOR_PASSWORD (or the first line of --password-file); without one, writes are
+ * refused with NOT_LOGGED_IN until a `login` command.
  * JSON lines in and out (PROTOCOL.md): commands on stdin, one reply each (with the
  * command's tag), and unprompted events: ready, online, offline, pushed, pulled.
  * It keeps running when stdin closes (a script may just listen); SIGTERM and SIGINT stop
@@ -15,24 +18,56 @@ import { stationOptionsFromEnv } from './options.js';
 import { parseCommandLine } from './serve-commands.js';
 import { ServeSession } from './serve-session.js';
 
-const USAGE = 'station serve --data DIR [--ui HOST:PORT]';
+const USAGE = 'station serve --data DIR [--ui HOST:PORT] [--password-file FILE]';
 /** How long `quit` waits for the outbox to reach the server before leaving it for next time. */
 const QUIT_FLUSH_MS = 5_000;
 
 interface ServeFlags {
   data: string;
   ui: { host: string; port: number } | null;
+  password: string | null;
 }
 
 function parseServeFlags(args: string[]): ServeFlags {
-  let values: { data?: string; ui?: string };
+  let values: { data?: string; ui?: string; 'password-file'?: string };
   try {
-    ({ values } = parseArgs({ args, options: { data: { type: 'string' }, ui: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { data: { type: 'string' }, ui: { type: 'string' }, 'password-file': { type: 'string' } },
+      strict: true,
+    }));
   } catch (error) {
     throw new MostradorError('BAD_COMMAND', `${(error as Error).message}. Usage: ${USAGE}`);
   }
   if (!values.data) throw new MostradorError('BAD_COMMAND', `Missing --data. Usage: ${USAGE}`);
-  return { data: values.data, ui: values.ui === undefined ? null : parseAddress(values.ui) };
+  return {
+    data: values.data,
+    ui: values.ui === undefined ? null : parseAddress(values.ui),
+    password: readPassword(values['password-file']),
+  };
+}
+
+/** The start-up password: the first line of --password-file, else MOSTRADOR_PASSWORD, else none. */
+function readPassword(file: string | undefined): string | null {
+  if (file === undefined) return process.env.MOSTRADOR_PASSWORD || null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MostradorError('BAD_COMMAND', `Cannot read --password-file ${file}: ${(error as Error).message}`);
+  }
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new MostradorError('BAD_COMMAND', `--password-file ${file} is empty.`);
+  return password;
+}
+
+/** Log in as the user who enrolled the station; a wrong password stops `serve` (INVALID_CREDENTIALS). */
+async function loginEnrollingUser(station: Station, password: string): Promise<void> {
+  const enrolledBy = station.enrolledBy;
+  const user = enrolledBy ? station.get('users', enrolledBy) : null;
+  if (!user)
+    throw new MostradorError('NOT_FOUND', 'The user who enrolled this station is not on it; run `station sync`.');
+  await station.login(user.username as string, password);
 }
 
 function parseAddress(text: string): { host: string; port: number } {
@@ -160,6 +195,14 @@ export async function serveCommand(args: string[]): Promise<void> {
   } catch (error) {
     // With a browser UI, an empty folder is fine: its first-run screen enrolls the station.
     if (!(flags.ui && error instanceof MostradorError && error.code === 'NOT_ENROLLED')) throw error;
+  }
+  if (station && flags.password !== null) {
+    try {
+      await loginEnrollingUser(station, flags.password);
+    } catch (error) {
+      station.close();
+      throw error;
+    }
   }
   const server = new Server(flags.data);
   const stopOnSignal = () => void server.stop(false).then(() => server.exit());

@@ -9,8 +9,9 @@ import {
 } from '@mostrador/common';
 import { Session } from './session.js';
 import { Shop } from './shop/shop.js';
+import type { LocalConflict } from './store/conflicts.js';
 import type { FlaggedRow } from './store/outbox.js';
-import { LocalStore } from './store/store.js';
+import { LocalStore, type TokenSealer } from './store/store.js';
 import { LocalWriter } from './store/writer.js';
 import { type EnrollRequest, enrollStation } from './sync/enroll.js';
 import { SyncManager, type SyncOptions } from './sync/manager.js';
@@ -21,6 +22,8 @@ export interface StationOptions {
   /** The station's physical clock (tests skew it); Date.now by default. */
   wallClock?: WallClock;
   sync?: SyncOptions;
+  /** Seals the station token at rest (Electron: the OS keychain); see TokenSealer. */
+  tokenSealer?: TokenSealer | null;
 }
 
 /** `station dump`: every table's rows sorted by id with every column, the cursor and the outbox size. */
@@ -38,13 +41,17 @@ export interface StationDump {
  * - `Station.enroll({dataDir, serverUrl, name, username, password})` async: enrolls a new
  *   station with admin credentials; then `station.sync.pullChanges()` bootstraps it.
  *   `Station.open({dataDir})` opens an enrolled one. Both take `wallClock` and `sync` options.
- * - Session: `login(username, password)` async (offline, against local users), `logout()`,
- *   `actAs(userId)`, `user`; `enrolledBy` is the enrolling user's id (the serve default).
+ * - Session: `login(username, password)` async (offline, against local users; opens the
+ *   user's signing key), `unlock(username, password)` (the same without switching user),
+ *   `logout()`, `actAs(userId)` (a user logged in here), `user`; `enrolledBy` is the
+ *   enrolling user's id (the serve default). Writes are signed: NOT_LOGGED_IN without a key.
  * - `shop`: save/remove/get of products, providers, customers; `saveUser` (admin) async;
  *   `searchProducts(q)`; `recordSale({items, paymentMethod, customerId})`; `voidSale(id, reason)`;
  *   `recordPurchase`, `adjustStock`, `stockOf(productId)`.
  * - Generic rows for any registry table: `put(table, row)`, `delete(table, id)`, `get(table, id)`.
- * - `flagged()`: rows the server refused, with code and reason (they stay here, never dropped).
+ * - `flagged()`: rows of groups the server holds or rejected, with code and reason (kept until
+ *   a person dismisses a rejected one: `dismissRejected(groupId)`);
+ *   `conflicts()`: held/rejected local versions that a newer server version replaced.
  * - `sync` (SyncManager): `pushOutbox()`, `pullChanges()`, `sync()`; `pending`, `cursor`,
  *   `head`, `status()`; `adoptServerTime()`; events `pushed {count,cursor}`,
  *   `pulled {count,cursor,ids}`, `progress {done,total}`, `error`, `status`.
@@ -69,7 +76,7 @@ export class Station {
 
   /** Open an enrolled station; NOT_ENROLLED or DATA_CORRUPT otherwise. */
   static open(options: StationOptions): Station {
-    const store = LocalStore.open(options.dataDir, { wallClock: options.wallClock });
+    const store = LocalStore.open(options.dataDir, { wallClock: options.wallClock, tokenSealer: options.tokenSealer });
     if (!store.meta.get('stationId')) {
       store.close();
       throw new MostradorError('NOT_ENROLLED');
@@ -79,7 +86,11 @@ export class Station {
 
   /** Enroll a new station in `dataDir` (online, admin credentials). It is empty until pulled. */
   static async enroll(options: StationOptions & EnrollRequest): Promise<Station> {
-    const store = LocalStore.open(options.dataDir, { create: true, wallClock: options.wallClock });
+    const store = LocalStore.open(options.dataDir, {
+      create: true,
+      wallClock: options.wallClock,
+      tokenSealer: options.tokenSealer,
+    });
     const station = new Station(store, options);
     try {
       await enrollStation(store, options, (sample) => station.sync.adoptServerTime(sample));
@@ -100,6 +111,11 @@ export class Station {
 
   login(username: string, password: string): Promise<SessionUser> {
     return this.session.login(username, password);
+  }
+
+  /** Check a user's password and open their signing key, so writes may name them (`actAs`). */
+  unlock(username: string, password: string): Promise<SessionUser> {
+    return this.session.unlock(username, password);
   }
 
   logout(): void {
@@ -126,8 +142,14 @@ export class Station {
     return this.store.rows.get(knownTable(table), id);
   }
 
+  /** Rows of groups the server holds for review or rejected (or waiting for their user to log in). */
   flagged(): FlaggedRow[] {
     return this.store.outbox.flagged();
+  }
+
+  /** Local versions a newer server version replaced while their group was held or rejected. */
+  conflicts(): LocalConflict[] {
+    return this.store.conflicts.all();
   }
 
   dump(): StationDump {
@@ -135,7 +157,13 @@ export class Station {
     return { tables: tables as StationDump['tables'], cursor: this.sync.cursor, pending: this.sync.pending };
   }
 
+  /** Forget a group the server rejected for good (it was undone here, or was never a verified fact). */
+  dismissRejected(groupId: string): boolean {
+    return this.store.outbox.dismissRejected(groupId);
+  }
+
   close(): void {
+    this.store.keyring.clear();
     this.store.close();
   }
 }

@@ -12,6 +12,7 @@ import type { Station } from '../core/index.js';
 import type { LiveClient } from '../core/live/live-client.js';
 import { serveChannels } from './ipc.js';
 import { takeOnline } from './online.js';
+import { keychainSealer } from './token-sealer.js';
 import { createAppWindow } from './window.js';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +27,7 @@ let live: LiveClient | null = null;
 async function start() {
   const host = new StationHost({
     dataDir: join(app.getPath('userData'), 'station'),
+    stationOptions: { tokenSealer: keychainSealer() },
     suggestedServerUrl: process.env.MOSTRADOR_SERVER_URL ?? null,
     onStation: async (station: Station) => {
       live = await takeOnline(station, app.getVersion());

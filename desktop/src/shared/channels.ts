@@ -49,6 +49,9 @@ export interface RefusedRow {
   id: string;
   code: string;
   message: string;
+  /** Issue 8: the write group the row belongs to, and what became of it. */
+  groupId?: string;
+  state?: 'held' | 'rejected' | 'unsigned';
 }
 
 /** A user as the renderer sees it: never the password hash. */
@@ -70,6 +73,8 @@ export const CHANNELS = {
         stationName: Text(100),
         username: Text(64),
         password: Text(200),
+        /** Issue 8: the highest role whose writes the station may carry (a counter: cashier or manager). */
+        ceiling: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('manager'), Type.Literal('cashier')])),
       },
       { additionalProperties: false },
     ),
@@ -82,6 +87,11 @@ export const CHANNELS = {
   'session:logout': { public: true, request: Empty },
   'sync:status': { public: false, request: Empty },
   'sync:refused': { public: false, request: Empty },
+  /** Issue 8: forget a write group the server rejected for good (a held or pending one stays). */
+  'sync:dismiss': {
+    public: false,
+    request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  },
   'sync:now': { public: false, request: Empty },
   'rows:list': {
     public: false,
@@ -154,6 +164,7 @@ export interface ChannelResponses {
   'session:logout': { user: null };
   'sync:status': SyncStatus;
   'sync:refused': { rows: RefusedRow[] };
+  'sync:dismiss': { rows: RefusedRow[] };
   'sync:now': SyncStatus;
   'rows:list': { rows: AnyRow[] };
   'rows:save': { row: AnyRow };

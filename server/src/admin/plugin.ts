@@ -5,11 +5,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { requireUser } from '../auth/guards.js';
+import { registerReviewRoutes } from './review-routes.js';
 import { registerAdminRoutes } from './routes.js';
 import { StationsMonitor } from './stations-monitor.js';
 
 async function admin(app: FastifyInstance): Promise<void> {
   registerAdminRoutes(app);
+  registerReviewRoutes(app);
   const { notifier, presence } = app.live;
   const monitor = new StationsMonitor(app.db, presence.timing.freshMs, 100, presence.timing.heartbeatMs);
   notifier.on('presence', () => monitor.refresh());

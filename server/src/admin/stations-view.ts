@@ -2,7 +2,7 @@
  * The admins' view of every station: online now on any API instance (see live/presence),
  * last seen, app version, cursor and lag behind the head, outbox size, last error.
  */
-import type { StationView } from '@mostrador/common';
+import type { Role, StationView } from '@mostrador/common';
 import type pg from 'pg';
 import { PRESENCE_SQL } from '../live/presence.js';
 
@@ -17,6 +17,7 @@ interface StationRecord {
   pending: number;
   lastError: string | null;
   revokedAt: Date | null;
+  ceiling: Role;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -34,6 +35,7 @@ function toView(record: StationRecord): StationView {
     pending: record.pending,
     lastError: record.lastError,
     revokedAt: iso(record.revokedAt),
+    ceiling: record.ceiling,
   };
 }
 
@@ -42,7 +44,7 @@ export async function listStations(db: pg.Pool, freshMs: number): Promise<Statio
     // Last seen: the later of the station's own stamp (requests, status, disconnect) and the
     // last heartbeat of an instance holding its socket, up to date within a heartbeat.
     `SELECT s.id, s.name, coalesce(p.online, false) AS online, greatest(s."lastSeenAt", p."heldAt") AS "lastSeenAt",
-            s."appVersion", s.cursor, s.pending, s."lastError", s."revokedAt",
+            s."appVersion", s.cursor, s.pending, s."lastError", s."revokedAt", s.ceiling,
             (SELECT head FROM sync_state WHERE id = 1) AS head
      FROM stations s ${PRESENCE_SQL} ORDER BY s.name, s.id`,
     [freshMs],

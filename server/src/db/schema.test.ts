@@ -11,7 +11,7 @@ describe('central schema', () => {
   });
   afterAll(() => db.drop());
 
-  it('has every registry column, plus the server sequence, for every synced table', async () => {
+  it('has every registry column, plus the server sequence and pushing station, for every synced table', async () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
@@ -20,7 +20,7 @@ describe('central schema', () => {
           'SELECT column_name FROM information_schema.columns WHERE table_name = $1',
           [table],
         );
-        expect(rows.map((r) => r.column_name).sort(), table).toEqual([...columnsOf(table), 'seq'].sort());
+        expect(rows.map((r) => r.column_name).sort(), table).toEqual([...columnsOf(table), 'seq', 'pushedBy'].sort());
       }
     } finally {
       await client.end();

@@ -11,13 +11,16 @@ export async function enrollRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const stationId = newId();
       const stationToken = newStationToken();
-      await app.db.query('INSERT INTO stations (id, name, "tokenHash", "enrolledBy") VALUES ($1, $2, $3, $4)', [
-        stationId,
-        request.body.name,
-        stationTokenHash(stationToken),
-        request.user?.id,
-      ]);
-      request.log.info({ stationId, station: request.body.name, by: request.user?.username }, 'station enrolled');
+      // The ceiling (issue 8): the highest role whose writes it may carry; a counter is enrolled lower.
+      const ceiling = request.body.ceiling ?? 'admin';
+      await app.db.query(
+        'INSERT INTO stations (id, name, "tokenHash", "enrolledBy", ceiling) VALUES ($1, $2, $3, $4, $5)',
+        [stationId, request.body.name, stationTokenHash(stationToken), request.user?.id, ceiling],
+      );
+      request.log.info(
+        { stationId, station: request.body.name, ceiling, by: request.user?.username },
+        'station enrolled',
+      );
       return reply.status(201).send({ stationId, stationToken });
     },
   );

@@ -1,40 +1,71 @@
-import { type AnyRow, type Change, type PushResponse, type Role, TABLE_NAMES, type TableName } from '@mostrador/common';
+import {
+  type AnyRow,
+  type Change,
+  type ErrorCode,
+  type GroupOutcome,
+  type PushResponse,
+  type Role,
+  TABLE_NAMES,
+  type TableName,
+  type WriteGroup,
+} from '@mostrador/common';
 import type pg from 'pg';
-import { type Acting, type Actor, type Decision, decide, precheck } from './rules.js';
+import { type Acting, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { tableSql } from './table-sql.js';
 import { claimUnique, loadUniqueOwners, type UniqueOwners } from './unique-keys.js';
+import { type HistoryEntry, UserHistory } from './user-history.js';
+import { verifyAll, verifyAllAsync } from './verify.js';
 
 /**
- * Apply a batch of changes inside the caller's transaction: every write to synced tables
- * goes through here (pushes, and the server's own rows such as the first admin).
+ * Apply write groups inside the caller's transaction: every write to synced tables goes
+ * through here (pushes, an admin accepting a held group, the server's own rows such as
+ * the first admin).
  *
  * Ordering: the single `sync_state` row is locked FIRST and held to commit, so pushes are
  * serialized and the sequence numbers they hand out become visible in commit order; a
  * reader that has seen sequence N can never later meet a commit below N. Reading the
- * stored rows after taking the lock also means no other push changes them meanwhile, so
- * every decision is made in JS on a stable state and written with one statement per table
- * and kind (insert, update).
+ * stored rows after taking the lock also means no other push changes them meanwhile.
+ *
+ * A group is all or nothing. The fast path decides every group in JS, in push order,
+ * against the stored rows and the rows kept from the groups before it (a group with any
+ * refused row is dropped whole), then writes every kept row with one statement per table
+ * and kind under one savepoint. Only when that write fails (a unique index, any database
+ * error) is the push redone one group at a time, each under its own savepoint, with the
+ * unique keys looked up first: a group the database still refuses is refused alone.
  */
 
 export interface ApplyContext {
   readonly nowMs: number;
   readonly clockAheadMs: number;
-  /** The pushing station (recorded with conflicts), or null for the server's own writes. */
-  readonly stationId: string | null;
-  /** The server writing its own rows: no acting user is checked. */
-  readonly asServer?: boolean;
 }
 
-export interface ApplyResult extends PushResponse {
+/** Who writes: the pushing station (recorded as `pushedBy`) and its ceiling. */
+export interface Pusher {
+  readonly stationId: string;
+  readonly ceiling: Role;
+}
+
+export interface GroupsResult extends PushResponse {
   /** Rows actually written (inserted or updated), each with a new sequence number. */
   readonly written: number;
+  /** The verified groups refused by authorization or a rule: they go to the review list. */
+  readonly held: { group: WriteGroup; refusal: Refusal }[];
+  /** Time spent, for the push log and the benchmark. */
+  readonly timings: { verifyMs: number; planMs: number; writeMs: number };
 }
 
 export const CHANGES_CHANNEL = 'mostrador_changes';
 
-interface Entry {
-  readonly row: AnyRow;
-  readonly baseVersion: string | null | undefined;
+const ROLE_RANK: Record<Role, number> = { cashier: 0, manager: 1, admin: 2 };
+
+/** A group to apply, with what is known of its actor before planning. */
+interface Candidate {
+  readonly index: number;
+  readonly group: WriteGroup;
+  /** 'server': no actor is checked (the server's own rows, an accepted review). */
+  readonly trust: 'verify' | 'server';
+  /** The station recorded as `pushedBy` (null for the server's own rows). */
+  readonly stationId: string | null;
 }
 
 interface Conflict {
@@ -42,262 +73,570 @@ interface Conflict {
   readonly id: string;
   readonly lost: AnyRow;
   readonly won: AnyRow;
+  readonly stationId: string | null;
+  readonly userId: string | null;
 }
 
-interface Outcomes {
-  applied: PushResponse['applied'];
-  superseded: PushResponse['superseded'];
-  rejected: PushResponse['rejected'];
-  conflicts: Conflict[];
-}
+type RowKey = `${TableName}:${string}`;
+const keyOf = (table: TableName, id: string): RowKey => `${table}:${id}`;
 
-const noOutcomes = (): Outcomes => ({ applied: [], superseded: [], rejected: [], conflicts: [] });
-
-/** What one table's share of the batch comes to, before it is written. */
-interface TablePlan {
+/** The rows a pass writes, per table, in the order they were decided. */
+interface Planned {
   readonly table: TableName;
-  readonly outcomes: Outcomes;
-  /** Rows new to the database, then rows that replace stored ones: the write order. */
-  readonly inserts: AnyRow[];
-  readonly updates: AnyRow[];
+  row: AnyRow;
+  readonly pushedBy: string | null;
 }
 
-async function lockHead(client: pg.ClientBase): Promise<number> {
+/** What planning decided for one group. */
+type GroupPlan =
+  | {
+      readonly kind: 'applied';
+      readonly applied: PushResponse['applied'];
+      readonly superseded: PushResponse['superseded'];
+      readonly conflicts: Conflict[];
+    }
+  | { readonly kind: 'held' | 'rejected'; readonly refusal: Refusal };
+
+interface PassState {
+  readonly stored: Map<RowKey, AnyRow>;
+  readonly storedPushedBy: Map<RowKey, string | null>;
+  /** Rows kept so far in this pass (the final state of each). */
+  readonly written: Map<RowKey, Planned>;
+  readonly owners: Map<TableName, UniqueOwners> | null;
+  readonly history: UserHistory;
+  /** Signature checks made before planning, per group, with the key they used. */
+  readonly verified: Verified;
+}
+
+/** Signature checks made ahead, per group: the key each was checked with and the answer. */
+export type Verified = Map<WriteGroup, { readonly publicKey: string; readonly ok: boolean }>;
+
+/** Signatures being checked on the thread pool, and the time it took to start them. */
+export interface Verification {
+  readonly verifying: Promise<Verified>;
+  readonly startMs: number;
+}
+
+/**
+ * Start checking a push's signatures, each against its user's key as of its version. Run
+ * before the sequence lock is taken, so a push's verification never holds the other pushes
+ * up: planning later reuses an answer only where the key it used is still the key as of
+ * the group's version under the lock (else it checks again).
+ */
+export async function startVerification(
+  client: pg.ClientBase,
+  groups: readonly WriteGroup[],
+  stationId: string,
+): Promise<Verification> {
+  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
+  const started = performance.now();
+  const toVerify = groups.flatMap((group) => {
+    const publicKey = history.at(group.userId, group.version)?.publicKey;
+    return publicKey ? [{ publicKey, group, stationId }] : [];
+  });
+  const verifying = verifyAllAsync(toVerify).then(
+    (results): Verified =>
+      new Map(toVerify.map((item, i) => [item.group, { publicKey: item.publicKey, ok: results[i] === true }])),
+  );
+  return { verifying, startMs: performance.now() - started };
+}
+
+export async function lockHead(client: pg.ClientBase): Promise<number> {
   const { rows } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
   if (!rows[0]) throw new Error('sync_state has no head row; run the migrations');
   // bigint arrives as a string from a client without the pool's int8 parser.
   return Number(rows[0].head);
 }
 
-async function loadActors(client: pg.ClientBase, ids: string[]): Promise<Map<string, Actor>> {
-  const { rows } = await client.query<{ id: string; role: Role; active: boolean }>(
-    'SELECT id, role, (active AND "deletedAt" IS NULL) AS active FROM users WHERE id = ANY($1::uuid[])',
-    [ids],
-  );
-  return new Map(rows.map((r) => [r.id, { role: r.role, active: r.active }]));
-}
-
-async function loadStored(client: pg.ClientBase, table: TableName, entries: Entry[]): Promise<Map<string, AnyRow>> {
-  const ids = [...new Set(entries.map((e) => e.row.id))];
-  const { rows } = await client.query<AnyRow>(tableSql(table).selectByIds, [ids]);
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-function record(outcomes: Outcomes, table: TableName, id: string, decision: Decision): void {
-  switch (decision.kind) {
-    case 'write':
-      outcomes.applied.push({ table, id });
-      if (decision.lost) outcomes.conflicts.push({ table, id, lost: decision.lost, won: decision.row });
-      return;
-    case 'unchanged':
-      outcomes.applied.push({ table, id });
-      return;
-    case 'superseded':
-      outcomes.superseded.push({ table, id, row: decision.winner });
-      if (decision.lost) outcomes.conflicts.push({ table, id, lost: decision.lost, won: decision.winner });
-      return;
-    case 'rejected':
-      outcomes.rejected.push({ table, id, ...decision.refusal });
-  }
-}
-
-/**
- * Decide every row of one table in batch order, against the stored rows and the rows
- * decided before it. `owners` null skips the unique-key pre-check (the optimistic pass).
- */
-function planTable(
+/** The stored rows of these ids, with their `pushedBy` taken out (it never goes on the wire). */
+export async function loadStored(
+  client: pg.ClientBase,
   table: TableName,
-  entries: Entry[],
-  stored: Map<string, AnyRow>,
-  owners: UniqueOwners | null,
-  actors: Map<string, Actor>,
-  context: ApplyContext,
-): TablePlan {
-  const outcomes = noOutcomes();
-  const written = new Map<string, AnyRow>();
-  for (const { row, baseVersion } of entries) {
-    const current = written.get(row.id) ?? stored.get(row.id);
-    const acting: Acting = context.asServer ? 'server' : actors.get(String(row.updatedBy));
-    let decision = decide(table, row, baseVersion, current, acting);
-    if (decision.kind === 'write') {
-      const clash = owners && claimUnique(table, owners, decision.row, current);
-      if (clash) {
-        const message = `Another ${table} row already has this ${clash}.`;
-        decision = { kind: 'rejected', refusal: { code: 'UNIQUE_VIOLATION', message } };
-      } else {
-        written.set(row.id, decision.row);
-        // A user created or changed earlier in the batch acts for the rows after it.
-        if (table === 'users') {
-          const user = decision.row;
-          actors.set(user.id, { role: user.role as Role, active: user.active === true && user.deletedAt === null });
+  ids: readonly string[],
+): Promise<Map<string, { row: AnyRow; pushedBy: string | null }>> {
+  const { rows } = await client.query<AnyRow & { pushedBy: string | null }>(tableSql(table).selectByIds, [
+    [...new Set(ids)],
+  ]);
+  return new Map(
+    rows.map(({ pushedBy, ...row }) => [row.id, { row: row as AnyRow, pushedBy: pushedBy ?? null }] as const),
+  );
+}
+
+function refusal(code: ErrorCode, message: string): Refusal {
+  return { code, message };
+}
+
+/** Who may act for a verified group: the user's entry as of the group's version, checked against the station. */
+function authorize(
+  candidate: Candidate,
+  state: PassState,
+  pusher: Pusher | null,
+): { acting: Acting } | { held: Refusal } | { rejected: Refusal } {
+  const { group } = candidate;
+  if (candidate.trust === 'server') return { acting: 'server' };
+  const entry = state.history.at(group.userId, group.version);
+  if (!entry) {
+    return { rejected: refusal('FORBIDDEN', `The group's user ${group.userId} is not known to the server.`) };
+  }
+  if (!entry.publicKey) {
+    return {
+      rejected: refusal('FORBIDDEN', `The user ${group.userId} has no signing key; set their password to create one.`),
+    };
+  }
+  const early = state.verified.get(group);
+  const ok =
+    early && early.publicKey === entry.publicKey
+      ? early.ok
+      : verifyAll([{ publicKey: entry.publicKey, group, stationId: candidate.stationId ?? '' }])[0];
+  if (!ok) {
+    // Signed with a key the user had before (say, a password reset while the station was
+    // offline): it is the user's, so the fact is kept, but an admin decides.
+    const replaced = state.history
+      .otherKeys(group.userId, entry.publicKey)
+      .some((publicKey) => verifyAll([{ publicKey, group, stationId: candidate.stationId ?? '' }])[0]);
+    if (replaced) {
+      return {
+        held: refusal(
+          'FORBIDDEN',
+          `The group is signed with a key the user ${group.userId} had before it was replaced (a new password); an admin must accept it.`,
+        ),
+      };
+    }
+    return { rejected: refusal('FORBIDDEN', 'The group is not signed by its user (bad or missing signature).') };
+  }
+  // From here on the group is a verified fact: any refusal holds it for review.
+  const stranger = group.changes.find((change) => (change.row as AnyRow).updatedBy !== group.userId);
+  if (stranger) {
+    return {
+      held: refusal(
+        'FORBIDDEN',
+        `Every row of a group must be written by its user ${group.userId}; a ${stranger.table} row names ${String((stranger.row as AnyRow).updatedBy)}.`,
+      ),
+    };
+  }
+  if (!entry.active) {
+    return { held: refusal('FORBIDDEN', `The user ${group.userId} was not active when this group was written.`) };
+  }
+  if (pusher && ROLE_RANK[entry.role] > ROLE_RANK[pusher.ceiling]) {
+    return {
+      held: refusal(
+        'FORBIDDEN',
+        `This station may carry writes up to a ${pusher.ceiling}'s; this group is a ${entry.role}'s (an admin can raise the station's ceiling or accept the group).`,
+      ),
+    };
+  }
+  return { acting: { role: entry.role, active: entry.active } };
+}
+
+/** Decide one group against the pass's state; on success its rows join `state.written`. */
+function planGroup(candidate: Candidate, state: PassState, context: ApplyContext, pusher: Pusher | null): GroupPlan {
+  const who = authorize(candidate, state, pusher);
+  if ('rejected' in who) return { kind: 'rejected', refusal: who.rejected };
+  if ('held' in who) return { kind: 'held', refusal: who.held };
+  const { group, stationId } = candidate;
+  const tentative = new Map<RowKey, Planned>();
+  const applied: PushResponse['applied'] = [];
+  const superseded: PushResponse['superseded'] = [];
+  const conflicts: Conflict[] = [];
+  const hold = (reason: Refusal): GroupPlan => ({ kind: 'held', refusal: reason });
+  for (const change of group.changes) {
+    const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
+    if ('code' in checked) return hold(checked);
+    const { table, row } = checked;
+    const key = keyOf(table, row.id);
+    const earlier = tentative.get(key) ?? state.written.get(key);
+    const current = earlier?.row ?? state.stored.get(key);
+    const currentPushedBy = earlier ? earlier.pushedBy : (state.storedPushedBy.get(key) ?? null);
+    const decision: Decision = decide(table, row, change.baseVersion, current, who.acting);
+    switch (decision.kind) {
+      case 'rejected':
+        return hold(decision.refusal);
+      case 'unchanged':
+        applied.push({ table, id: row.id });
+        break;
+      case 'superseded':
+        superseded.push({ table, id: row.id, row: decision.winner });
+        if (decision.lost) {
+          conflicts.push({
+            table,
+            id: row.id,
+            lost: decision.lost,
+            won: decision.winner,
+            stationId,
+            userId: group.userId,
+          });
         }
+        break;
+      case 'write': {
+        // Unique keys are looked up only in passes of one group (the fallback, the server's
+        // own writes), whose state is dropped when the group is refused: no claim to undo.
+        const owners = state.owners?.get(table);
+        const clash = owners && claimUnique(table, owners, decision.row, current);
+        if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
+        // Every overwrite of a version written by another station or another user is a
+        // conflict, whatever baseVersion claims; so is a concurrent edit (see rules.ts).
+        const byOther = current && (currentPushedBy !== stationId || current.updatedBy !== group.userId);
+        const lost = decision.lost ?? (byOther ? current : null);
+        if (lost) conflicts.push({ table, id: row.id, lost, won: decision.row, stationId, userId: group.userId });
+        tentative.set(key, { table, row: decision.row, pushedBy: stationId });
+        applied.push({ table, id: row.id });
       }
     }
-    record(outcomes, table, row.id, decision);
   }
-  const rows = [...written.values()];
+  for (const [key, planned] of tentative) {
+    state.written.set(key, planned);
+    // A user created or changed by this group acts (and signs) for the groups after it.
+    if (planned.table === 'users') state.history.add(historyEntryOf(planned.row));
+  }
+  return { kind: 'applied', applied, superseded, conflicts };
+}
+
+export function historyEntryOf(user: AnyRow): HistoryEntry {
   return {
-    table,
-    outcomes,
-    inserts: rows.filter((r) => !stored.has(r.id)),
-    updates: rows.filter((r) => stored.has(r.id)),
+    userId: user.id,
+    version: user.version,
+    role: user.role as Role,
+    active: user.active === true && (user.deletedAt === null || user.deletedAt === undefined),
+    publicKey: typeof user.publicKey === 'string' ? user.publicKey : null,
   };
 }
 
-function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number): unknown[][] {
-  const arrays = tableSql(table).columns.map((column) => rows.map((row) => row[column] ?? null));
+function changeKeys(candidates: readonly Candidate[]): Map<TableName, string[]> {
+  const ids = new Map<TableName, string[]>();
+  for (const { group } of candidates) {
+    for (const { table, row } of group.changes) {
+      if (!(TABLE_NAMES as readonly string[]).includes(table) || typeof row?.id !== 'string') continue;
+      const list = ids.get(table as TableName) ?? [];
+      list.push(row.id);
+      ids.set(table as TableName, list);
+    }
+  }
+  return ids;
+}
+
+async function loadPassState(
+  client: pg.ClientBase,
+  candidates: readonly Candidate[],
+  history: UserHistory,
+  verified: PassState['verified'],
+  uniqueCheck: boolean,
+): Promise<PassState> {
+  const stored = new Map<RowKey, AnyRow>();
+  const storedPushedBy = new Map<RowKey, string | null>();
+  const owners = uniqueCheck ? new Map<TableName, UniqueOwners>() : null;
+  for (const [table, ids] of changeKeys(candidates)) {
+    const valid = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
+    if (valid.length) {
+      for (const [id, { row, pushedBy }] of await loadStored(client, table, valid)) {
+        stored.set(keyOf(table, id), row);
+        storedPushedBy.set(keyOf(table, id), pushedBy);
+      }
+    }
+    if (owners) {
+      const rows = candidates.flatMap(({ group }) =>
+        group.changes.filter((c) => c.table === table).map((c) => c.row as AnyRow),
+      );
+      owners.set(table, await loadUniqueOwners(client, table, rows));
+    }
+  }
+  return { stored, storedPushedBy, written: new Map(), owners, history, verified };
+}
+
+function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number, pushedBy: string | null): unknown[] {
+  const arrays: unknown[] = tableSql(table).columns.map((column) => rows.map((row) => row[column] ?? null));
   arrays.push(rows.map((_, i) => firstSeq + i));
+  arrays.push(pushedBy);
   return arrays;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === '23505';
-}
-
 /**
- * Run `write` under a savepoint. Returns false, with the savepoint rolled back, when it
- * met a unique violation; any other error propagates.
+ * Write a pass's kept rows: per table and pushing station, new rows with one INSERT and
+ * stored ones with one UPDATE, numbered from `firstSeq`; then the users' history and the
+ * conflicts. Returns how many rows it wrote. Throws what the database throws.
  */
-async function underSavepoint(client: pg.ClientBase, name: string, write: () => Promise<unknown>): Promise<boolean> {
-  await client.query(`SAVEPOINT ${name}`);
-  try {
-    await write();
-    await client.query(`RELEASE SAVEPOINT ${name}`);
-    return true;
-  } catch (error) {
-    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    if (!isUniqueViolation(error)) throw error;
-    return false;
-  }
-}
-
-/** The planned rows in two statements (inserts, then updates), numbered from `firstSeq`. */
-function writeBulk(client: pg.ClientBase, { table, inserts, updates }: TablePlan, firstSeq: number) {
-  return underSavepoint(client, 'bulk_write', async () => {
-    const sql = tableSql(table);
-    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, firstSeq));
-    if (updates.length) await client.query(sql.update, columnArrays(table, updates, firstSeq + inserts.length));
-  });
-}
-
-/** Row by row, refusing only the rows the database's unique indexes still reject. */
-async function writeEach(client: pg.ClientBase, plan: TablePlan, firstSeq: number): Promise<void> {
-  const { table, outcomes } = plan;
-  const refused = new Set<string>();
-  for (const [i, row] of [...plan.inserts, ...plan.updates].entries()) {
-    const upsert = () => client.query(tableSql(table).upsert, columnArrays(table, [row], firstSeq + i));
-    if (!(await underSavepoint(client, 'row_write', upsert))) refused.add(row.id);
-  }
-  if (refused.size === 0) return;
-  outcomes.applied = outcomes.applied.filter((a) => !refused.has(a.id));
-  outcomes.conflicts = outcomes.conflicts.filter((c) => !refused.has(c.id));
-  for (const id of refused) {
-    outcomes.rejected.push({
-      table,
-      id,
-      code: 'UNIQUE_VIOLATION',
-      message: `Another ${table} row already uses a unique value of this row.`,
-    });
-  }
-}
-
-const writtenCount = (plan: TablePlan) => plan.inserts.length + plan.updates.length;
-
-/**
- * Plan and write one table's rows. Clashes of unique keys are rare, so the first pass
- * writes without looking them up (the indexes would refuse a clash); only when they do is
- * the pass redone with the pre-check, which refuses just the later row of each clash.
- */
-async function applyTable(
+async function writePass(
   client: pg.ClientBase,
-  table: TableName,
-  entries: Entry[],
-  actors: Map<string, Actor>,
-  context: ApplyContext,
+  state: PassState,
+  conflicts: readonly Conflict[],
   firstSeq: number,
-): Promise<TablePlan> {
-  const stored = await loadStored(client, table, entries);
-  const actorsBefore = new Map(actors);
-  const optimistic = planTable(table, entries, stored, null, actors, context);
-  if (writtenCount(optimistic) === 0 || (await writeBulk(client, optimistic, firstSeq))) return optimistic;
-
-  for (const [id, actor] of actorsBefore) actors.set(id, actor);
-  for (const id of actors.keys()) if (!actorsBefore.has(id)) actors.delete(id);
-  const owners = await loadUniqueOwners(
-    client,
-    table,
-    entries.map((e) => e.row),
-  );
-  const checked = planTable(table, entries, stored, owners, actors, context);
-  if (writtenCount(checked) > 0 && !(await writeBulk(client, checked, firstSeq))) {
-    await writeEach(client, checked, firstSeq);
+): Promise<number> {
+  const byTable = new Map<TableName, Map<string | null, { inserts: AnyRow[]; updates: AnyRow[] }>>();
+  for (const [key, planned] of state.written) {
+    const perStation = byTable.get(planned.table) ?? new Map();
+    byTable.set(planned.table, perStation);
+    const lists = perStation.get(planned.pushedBy) ?? { inserts: [], updates: [] };
+    perStation.set(planned.pushedBy, lists);
+    (state.stored.has(key) ? lists.updates : lists.inserts).push(planned.row);
   }
-  return checked;
+  let seq = firstSeq;
+  const users: AnyRow[] = [];
+  for (const table of TABLE_NAMES) {
+    const sql = tableSql(table);
+    for (const [pushedBy, { inserts, updates }] of byTable.get(table) ?? []) {
+      if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, seq, pushedBy));
+      seq += inserts.length;
+      if (updates.length) await client.query(sql.update, columnArrays(table, updates, seq, pushedBy));
+      seq += updates.length;
+      if (table === 'users') users.push(...inserts, ...updates);
+    }
+  }
+  await appendHistory(client, users.map(historyEntryOf));
+  await logConflicts(client, conflicts);
+  return seq - firstSeq;
 }
 
-async function logConflicts(client: pg.ClientBase, conflicts: Conflict[], stationId: string | null): Promise<void> {
-  if (conflicts.length === 0) return;
+export async function appendHistory(client: pg.ClientBase, entries: readonly HistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await client.query(
-    `INSERT INTO conflicts ("tableName", "rowId", lost, won, "stationId")
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::uuid[])`,
+    `INSERT INTO user_history ("userId", version, role, active, "publicKey")
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::text[])`,
     [
-      conflicts.map((c) => c.table),
-      conflicts.map((c) => c.id),
-      conflicts.map((c) => JSON.stringify(c.lost)),
-      conflicts.map((c) => JSON.stringify(c.won)),
-      conflicts.map(() => stationId),
+      entries.map((e) => e.userId),
+      entries.map((e) => e.version),
+      entries.map((e) => e.role),
+      entries.map((e) => e.active),
+      entries.map((e) => e.publicKey),
     ],
   );
 }
 
-function groupByTable(changes: readonly Change[], context: ApplyContext, outcomes: Outcomes): Map<TableName, Entry[]> {
-  const groups = new Map<TableName, Entry[]>();
-  for (const change of changes) {
-    const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
-    if ('code' in checked) {
-      outcomes.rejected.push({ table: change.table, id: String(change.row.id), ...checked });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text PostgreSQL stores: no NUL, no lone surrogate (U+FFFD instead). */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * JSON that PostgreSQL's jsonb takes: it refuses the NUL character and lone surrogates,
+ * which a refused row may carry (often why it was refused). The stored copy shows U+FFFD.
+ */
+export function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!/\\u0000|\\ud[89a-f]/i.test(json)) return json;
+  return JSON.stringify(value, (_key, v) => (typeof v === 'string' ? storableText(v) : v));
+}
+
+async function logConflicts(client: pg.ClientBase, conflicts: readonly Conflict[]): Promise<void> {
+  if (conflicts.length === 0) return;
+  await client.query(
+    `INSERT INTO conflicts ("tableName", "rowId", lost, won, "stationId", "userId")
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::uuid[], $6::uuid[])`,
+    [
+      conflicts.map((c) => c.table),
+      conflicts.map((c) => c.id),
+      conflicts.map((c) => storableJson(c.lost)),
+      conflicts.map((c) => storableJson(c.won)),
+      conflicts.map((c) => c.stationId),
+      conflicts.map((c) => c.userId),
+    ],
+  );
+}
+
+async function underSavepoint<T>(client: pg.ClientBase, name: string, work: () => Promise<T>): Promise<T> {
+  await client.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await work();
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw error;
+  }
+}
+
+/** The reason a group the database refused is held: unique index, or whatever else it said. */
+function databaseRefusal(error: unknown): Refusal {
+  const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
+  if (code === '23505') {
+    return refusal(
+      'UNIQUE_VIOLATION',
+      `Another row already uses a unique value of this group (${constraint ?? code}).`,
+    );
+  }
+  return refusal('VALIDATION', `The database refused this group: ${message ?? String(error)}`);
+}
+
+function allConflicts(plans: Map<number, GroupPlan>): Conflict[] {
+  return [...plans.values()].flatMap((plan) => (plan.kind === 'applied' ? plan.conflicts : []));
+}
+
+/**
+ * Apply candidates in order: the fast path, or group by group when its write fails.
+ * Returns each candidate's plan and how many rows were written from `firstSeq` on.
+ */
+async function applyCandidates(
+  client: pg.ClientBase,
+  candidates: readonly Candidate[],
+  baseHistory: UserHistory,
+  verifying: Promise<Verified>,
+  context: ApplyContext,
+  pusher: Pusher | null,
+  firstSeq: number,
+  timings: { verifyMs: number; planMs: number; writeMs: number },
+): Promise<{ plans: Map<number, GroupPlan>; written: number }> {
+  let started = performance.now();
+  const verified: Verified = new Map();
+  const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
+  // The signatures were checked on the thread pool meanwhile; waiting for the rest is verification time.
+  const waitStarted = performance.now();
+  for (const [group, result] of await verifying) verified.set(group, result);
+  timings.verifyMs += performance.now() - waitStarted;
+  const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context, pusher)] as const));
+  timings.planMs += performance.now() - started;
+  started = performance.now();
+  try {
+    const written = await underSavepoint(client, 'bulk_write', () =>
+      writePass(client, fast, allConflicts(plans), firstSeq),
+    );
+    timings.writeMs += performance.now() - started;
+    return { plans, written };
+  } catch {
+    // Fall through: one group at a time, so the database's refusal lands on its group alone.
+  }
+  const history = baseHistory.clone();
+  let seq = firstSeq;
+  for (const candidate of candidates) {
+    if (plans.get(candidate.index)?.kind !== 'applied') continue;
+    try {
+      const result = await underSavepoint(client, 'group_write', async () => {
+        const state = await loadPassState(client, [candidate], history.clone(), verified, true);
+        const plan = planGroup(candidate, state, context, pusher);
+        const written = plan.kind === 'applied' ? await writePass(client, state, plan.conflicts, seq) : 0;
+        return { plan, written, state };
+      });
+      plans.set(candidate.index, result.plan);
+      seq += result.written;
+      for (const planned of result.state.written.values()) {
+        if (planned.table === 'users') history.add(historyEntryOf(planned.row));
+      }
+    } catch (error) {
+      plans.set(candidate.index, { kind: 'held', refusal: databaseRefusal(error) });
+    }
+  }
+  timings.writeMs += performance.now() - started;
+  return { plans, written: seq - firstSeq };
+}
+
+async function finish(client: pg.ClientBase, head: number, written: number): Promise<void> {
+  if (written === 0) return;
+  await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [head + written]);
+  // Delivered by PostgreSQL only at commit: the live channel's hint that the head moved.
+  await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(head + written)]);
+}
+
+/** Tell the live channel to look again without moving the head (e.g. a review decision). */
+export async function notifyChanges(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1');
+  await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(rows[0]?.head ?? 0)]);
+}
+
+/**
+ * Apply a push's groups (already checked against the wire schema, none of them in the
+ * review list). Each group is verified (signature against its user's key as of the
+ * group's version), authorized (role and active then, the station's ceiling) and decided
+ * whole.
+ */
+export async function applyGroups(
+  client: pg.ClientBase,
+  groups: readonly WriteGroup[],
+  pusher: Pusher,
+  context: ApplyContext,
+  verification?: Verification,
+): Promise<GroupsResult> {
+  const { verifying, startMs } = verification ?? (await startVerification(client, groups, pusher.stationId));
+  const head = await lockHead(client);
+  // Under the lock, the history that decides (a users write may have committed meanwhile).
+  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
+  const candidates: Candidate[] = groups.map((group, index) => ({
+    index,
+    group,
+    trust: 'verify',
+    stationId: pusher.stationId,
+  }));
+  // Starting the checks (canonical bytes are built on this thread) counts as verification too.
+  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
+  const { plans, written } = await applyCandidates(
+    client,
+    candidates,
+    history,
+    verifying,
+    context,
+    pusher,
+    head + 1,
+    timings,
+  );
+  await finish(client, head, written);
+
+  const response: GroupsResult = {
+    cursor: head + written,
+    applied: [],
+    superseded: [],
+    rejected: [],
+    groups: [],
+    written,
+    held: [],
+    timings,
+  };
+  for (const { index, group } of candidates) {
+    const plan = plans.get(index);
+    if (!plan) continue;
+    response.groups.push(outcomeOf(group.id, plan));
+    if (plan.kind === 'applied') {
+      response.applied.push(...plan.applied);
+      response.superseded.push(...plan.superseded);
       continue;
     }
-    const entries = groups.get(checked.table) ?? [];
-    entries.push({ row: checked.row, baseVersion: change.baseVersion });
-    groups.set(checked.table, entries);
+    response.rejected.push(...rowsRefused(group.changes, plan.refusal));
+    if (plan.kind === 'held') response.held.push({ group, refusal: plan.refusal });
   }
-  return groups;
+  return response;
 }
 
-function merge(into: Outcomes, from: Outcomes): void {
-  into.applied.push(...from.applied);
-  into.superseded.push(...from.superseded);
-  into.rejected.push(...from.rejected);
-  into.conflicts.push(...from.conflicts);
+export function rowsRefused(changes: readonly Change[], reason: Refusal): PushResponse['rejected'] {
+  return changes.map((change) => ({
+    table: String(change.table),
+    id: String(change.row?.id),
+    code: reason.code,
+    message: reason.message,
+  }));
 }
 
-export async function applyChanges(
+function outcomeOf(id: string, plan: GroupPlan): GroupOutcome {
+  if (plan.kind === 'applied') return { id, status: 'applied' };
+  return { id, status: plan.kind, code: plan.refusal.code, message: plan.refusal.message };
+}
+
+/**
+ * Apply one group as the server: no actor is checked (the server's own rows, or a held
+ * group an admin accepted), but last writer wins, the rows' rules (schema, immutable
+ * rows, unique keys) still hold. Rows are recorded as pushed by `stationId`. Returns the
+ * refusal, or how many rows were written; the caller's transaction must roll back on a
+ * refusal only if it wants nothing else kept (nothing of the group is written then).
+ */
+export async function applyAsServer(
   client: pg.ClientBase,
-  changes: readonly Change[],
+  group: WriteGroup,
+  stationId: string | null,
   context: ApplyContext,
-): Promise<ApplyResult> {
+): Promise<{ refusal: Refusal } | { written: number; cursor: number }> {
   const head = await lockHead(client);
-  const outcomes = noOutcomes();
-  const groups = groupByTable(changes, context, outcomes);
-  const actorIds = [...new Set([...groups.values()].flat().map((e) => String(e.row.updatedBy)))];
-  const actors = context.asServer || actorIds.length === 0 ? new Map() : await loadActors(client, actorIds);
-
-  // Registry order: users first, so a user created in this batch may act for later rows.
-  let next = head;
-  for (const table of TABLE_NAMES) {
-    const entries = groups.get(table);
-    if (!entries) continue;
-    const plan = await applyTable(client, table, entries, actors, context, next + 1);
-    merge(outcomes, plan.outcomes);
-    next += writtenCount(plan);
+  const candidate: Candidate = { index: 0, group, trust: 'server', stationId };
+  try {
+    const result = await underSavepoint(
+      client,
+      'server_write',
+      async (): Promise<{ refusal: Refusal } | { written: number }> => {
+        const state = await loadPassState(client, [candidate], new UserHistory(), new Map(), true);
+        const plan = planGroup(candidate, state, context, null);
+        if (plan.kind !== 'applied') return { refusal: plan.refusal };
+        return { written: await writePass(client, state, plan.conflicts, head + 1) };
+      },
+    );
+    if ('refusal' in result) return result;
+    await finish(client, head, result.written);
+    return { written: result.written, cursor: head + result.written };
+  } catch (error) {
+    return { refusal: databaseRefusal(error) };
   }
-  await logConflicts(client, outcomes.conflicts, context.stationId);
-  if (next > head) {
-    await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [next]);
-    // Delivered by PostgreSQL only at commit: the live channel's hint that the head moved.
-    await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(next)]);
-  }
-  const { applied, superseded, rejected } = outcomes;
-  return { cursor: next, applied, superseded, rejected, written: next - head };
 }

@@ -1,10 +1,10 @@
-import { type AnyRow, type Change, columnsOf } from '@mostrador/common';
+import { type AnyRow, type Change, columnsOf, newId } from '@mostrador/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowMaker } from '../../../test/support/rows.js';
-import { enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
-import { pageChanges, pullPage, push } from '../../../test/support/sync-client.js';
-import { applyChanges } from './apply.js';
+import { adminSigner, enrollStation, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { pageChanges, pullPage, pushAs, type Signer, type StationAuth } from '../../../test/support/sync-client.js';
+import { applyAsServer } from './apply.js';
 
 /**
  * The late-commit test: writers push concurrently while some transactions stay open
@@ -16,11 +16,16 @@ describe('sequence numbers in commit order', () => {
   let server: TestServer;
   let station: string;
   let adminId: string;
+  let auth: StationAuth;
+  let admin: Signer;
 
   beforeAll(async () => {
     server = await startTestServer({ poolSize: 12 });
-    station = (await enrollStation(server.url, 'Caja 1')).stationToken;
-    adminId = (await login(server.url, 'admin', server.adminPassword)).user.id;
+    const enrolled = await enrollStation(server.url, 'Caja 1');
+    station = enrolled.stationToken;
+    auth = { url: server.url, token: station, stationId: enrolled.stationId };
+    admin = await adminSigner(server);
+    adminId = admin.userId;
   });
   afterAll(() => server?.close());
 
@@ -31,7 +36,7 @@ describe('sequence numbers in commit order', () => {
       const changes: Change[] = Array.from({ length: 4 }, () => ({ table: 'customers', row: maker.row('customers') }));
       for (const product of shared)
         changes.push({ table: 'products', row: maker.edit(product, { price: round * 10 + 1 }) });
-      const { status, body } = await push(server.url, station, changes);
+      const { status, body } = await pushAs(auth, admin, changes, 'one');
       expect(status).toBe(200);
       expect(body.rejected).toEqual([]);
     }
@@ -49,7 +54,8 @@ describe('sequence numbers in commit order', () => {
           table: 'customers',
           row: maker.row('customers'),
         }));
-        await applyChanges(client, changes, { nowMs: Date.now(), clockAheadMs: 60_000, stationId: null });
+        const group = { id: newId(), userId: adminId, version: maker.clock.tick(), changes, signature: '' };
+        await applyAsServer(client, group, null, { nowMs: Date.now(), clockAheadMs: 60_000 });
         await client.query('SELECT pg_sleep(0.15)');
         await client.query('COMMIT');
       }
@@ -96,12 +102,15 @@ describe('sequence numbers in commit order', () => {
     const holder = new pg.Client({ connectionString: small.databaseUrl });
     await holder.connect();
     try {
-      const token = (await enrollStation(small.url, 'Caja 2')).stationToken;
-      const maker = new RowMaker((await login(small.url, 'admin', small.adminPassword)).user.id);
+      const enrolled = await enrollStation(small.url, 'Caja 2');
+      const token = enrolled.stationToken;
+      const smallAuth = { url: small.url, token, stationId: enrolled.stationId };
+      const smallAdmin = await adminSigner(small);
+      const maker = new RowMaker(smallAdmin.userId);
       await holder.query('BEGIN');
       await holder.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
       const pushes = Array.from({ length: 6 }, () =>
-        push(small.url, token, [{ table: 'customers', row: maker.row('customers') }]),
+        pushAs(smallAuth, smallAdmin, [{ table: 'customers', row: maker.row('customers') }]),
       );
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the pushes reach the lock
       const pulled = await fetch(`${small.url}/sync/pull?cursor=0`, { headers: { authorization: `Bearer ${token}` } });
@@ -117,9 +126,9 @@ describe('sequence numbers in commit order', () => {
   it('lets every reader replay exactly the final state while commits land late', async () => {
     const seed = new RowMaker(adminId);
     const shared = [seed.row('products'), seed.row('products')];
-    await push(
-      server.url,
-      station,
+    await pushAs(
+      auth,
+      admin,
       shared.map((row) => ({ table: 'products', row })),
     );
 

@@ -1,25 +1,37 @@
 import type { AnyRow, ColumnarPullResponse, PullResponse } from '@mostrador/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowMaker } from '../../../test/support/rows.js';
-import { enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
-import { pageChanges, pullAll, pullPage, push } from '../../../test/support/sync-client.js';
+import { adminSigner, enrollStation, startTestServer, type TestServer } from '../../../test/support/server.js';
+import {
+  pageChanges,
+  pullAll,
+  pullPage,
+  pushAs,
+  type Signer,
+  type StationAuth,
+} from '../../../test/support/sync-client.js';
 
 describe('pull', () => {
   let server: TestServer;
   let station: string;
   let maker: RowMaker;
+  let auth: StationAuth;
+  let admin: Signer;
   let startCursor: number;
   const customers: AnyRow[] = [];
 
   beforeAll(async () => {
     server = await startTestServer();
-    station = (await enrollStation(server.url, 'Caja 1')).stationToken;
-    maker = new RowMaker((await login(server.url, 'admin', server.adminPassword)).user.id);
+    const enrolled = await enrollStation(server.url, 'Caja 1');
+    station = enrolled.stationToken;
+    auth = { url: server.url, token: station, stationId: enrolled.stationId };
+    admin = await adminSigner(server);
+    maker = new RowMaker(admin.userId);
     startCursor = (await pullAll(server.url, station)).cursor; // after the first admin
     for (let i = 0; i < 25; i++) customers.push(maker.row('customers', { name: `Customer ${i}` }));
-    await push(
-      server.url,
-      station,
+    await pushAs(
+      auth,
+      admin,
       customers.map((row) => ({ table: 'customers', row })),
     );
   });
@@ -52,7 +64,7 @@ describe('pull', () => {
     const [first] = customers;
     if (!first) throw new Error('no customers pushed');
     const deleted = maker.edit(first, { deletedAt: new Date().toISOString() });
-    const { body } = await push(server.url, station, [{ table: 'customers', row: deleted }]);
+    const { body } = await pushAs(auth, admin, [{ table: 'customers', row: deleted }]);
     const page = (await pullPage(server.url, station, body.cursor - 1, 10)) as PullResponse;
     expect(page.changes).toEqual([{ table: 'customers', row: deleted }]);
     const all = await pullAll(server.url, station, { limit: 7 });

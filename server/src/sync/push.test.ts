@@ -1,9 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import { type AnyRow, columnsOf, TABLE_NAMES, type TableName } from '@mostrador/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RowMaker } from '../../../test/support/rows.js';
-import { enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
-import { pullAll, push } from '../../../test/support/sync-client.js';
+import { RowMaker, userWithKey } from '../../../test/support/rows.js';
+import { adminSigner, enrollStation, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { pullAll, pushEach, type StationAuth } from '../../../test/support/sync-client.js';
 
 /** The row as stored and pulled: every column present, absent optional fields null. */
 function complete(table: TableName, row: AnyRow): AnyRow {
@@ -16,22 +17,33 @@ describe('push and pull', () => {
   let adminId: string;
   let admin: RowMaker;
   let db: pg.Client;
+  let stationAuth: StationAuth;
+  /** The signing key of every user the tests created, by id. */
+  const keys = new Map<string, KeyObject>();
+  /** Each change as its own group, signed by its row's user (rows stand or fall alone). */
+  const send = (changes: { table: string; row: AnyRow; baseVersion?: string | null }[]) =>
+    pushEach(stationAuth, keys, changes);
 
   const conflicts = async () =>
     (await db.query('SELECT "tableName", "rowId", lost, won FROM conflicts ORDER BY id')).rows;
 
   /** A user of the given role, created through a push by the admin. */
   async function createUser(role: 'admin' | 'manager' | 'cashier'): Promise<AnyRow> {
-    const user = admin.row('users', { role });
-    const { body } = await push(server.url, station, [{ table: 'users', row: user }]);
+    const { row: user, key } = await userWithKey(admin, { role });
+    keys.set(user.id, key);
+    const { body } = await send([{ table: 'users', row: user }]);
     expect(body.applied).toEqual([{ table: 'users', id: user.id }]);
     return user;
   }
 
   beforeAll(async () => {
     server = await startTestServer();
-    station = (await enrollStation(server.url, 'Caja 1')).stationToken;
-    adminId = (await login(server.url, 'admin', server.adminPassword)).user.id;
+    const enrolled = await enrollStation(server.url, 'Caja 1');
+    station = enrolled.stationToken;
+    stationAuth = { url: server.url, token: station, stationId: enrolled.stationId };
+    const signer = await adminSigner(server);
+    adminId = signer.userId;
+    keys.set(adminId, signer.key);
     admin = new RowMaker(adminId);
     db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
@@ -46,7 +58,7 @@ describe('push and pull', () => {
     // Optional fields left out of the push come back as null.
     const provider = rows.find((c) => c.table === 'providers');
     if (provider) delete provider.row.notes;
-    const { status, body } = await push(server.url, station, rows);
+    const { status, body } = await send(rows);
     expect(status).toBe(200);
     expect(body.rejected).toEqual([]);
     expect(body.applied).toHaveLength(TABLE_NAMES.length);
@@ -61,16 +73,16 @@ describe('push and pull', () => {
 
   it('applies a newer version, treats an equal one as a no-op, and answers an older one with the winner', async () => {
     const v1 = admin.row('products');
-    await push(server.url, station, [{ table: 'products', row: v1 }]);
+    await send([{ table: 'products', row: v1 }]);
     const v2 = admin.edit(v1, { price: 1500 });
-    const newer = await push(server.url, station, [{ table: 'products', row: v2, baseVersion: v1.version }]);
+    const newer = await send([{ table: 'products', row: v2, baseVersion: v1.version }]);
     expect(newer.body.applied).toEqual([{ table: 'products', id: v1.id }]);
 
-    const again = await push(server.url, station, [{ table: 'products', row: v2, baseVersion: v1.version }]);
+    const again = await send([{ table: 'products', row: v2, baseVersion: v1.version }]);
     expect(again.body.applied).toEqual([{ table: 'products', id: v1.id }]);
     expect(again.body.cursor).toBe(newer.body.cursor); // nothing written, the head did not move
 
-    const older = await push(server.url, station, [{ table: 'products', row: { ...v1, price: 999 } }]);
+    const older = await send([{ table: 'products', row: { ...v1, price: 999 } }]);
     expect(older.body.superseded).toEqual([{ table: 'products', id: v1.id, row: complete('products', v2) }]);
     const pulled = await pullAll(server.url, station);
     expect(pulled.tables.get('products')?.get(v1.id)?.price).toBe(1500);
@@ -80,17 +92,17 @@ describe('push and pull', () => {
     const stationA = new RowMaker(adminId);
     const stationB = new RowMaker(adminId);
     const base = stationA.row('customers');
-    await push(server.url, station, [{ table: 'customers', row: base }]);
+    await send([{ table: 'customers', row: base }]);
     const before = (await conflicts()).length;
 
     const fromA = stationA.edit(base, { name: 'Edited at A' });
-    await push(server.url, station, [{ table: 'customers', row: fromA, baseVersion: base.version }]);
+    await send([{ table: 'customers', row: fromA, baseVersion: base.version }]);
     expect(await conflicts()).toHaveLength(before); // A replaced its own ancestor
 
     // B edited the same base offline, later: B wins, A's acknowledged edit goes to the log.
     stationB.clock.receive(fromA.version);
     const fromB = stationB.edit(base, { name: 'Edited at B' });
-    await push(server.url, station, [{ table: 'customers', row: fromB, baseVersion: base.version }]);
+    await send([{ table: 'customers', row: fromB, baseVersion: base.version }]);
     const log = await conflicts();
     expect(log).toHaveLength(before + 1);
     expect(log.at(-1)).toMatchObject({
@@ -103,16 +115,16 @@ describe('push and pull', () => {
     // A late push from another node that loses is logged too, answered with the winner.
     const late = new RowMaker(adminId).edit(base, { name: 'Too late' });
     const stale = { ...late, version: `${base.version.slice(0, 30)}00000000000000ff` };
-    const { body } = await push(server.url, station, [{ table: 'customers', row: stale, baseVersion: base.version }]);
+    const { body } = await send([{ table: 'customers', row: stale, baseVersion: base.version }]);
     expect(body.superseded[0].row.name).toBe('Edited at B');
     expect((await conflicts()).at(-1)).toMatchObject({ lost: { name: 'Too late' }, won: { name: 'Edited at B' } });
   });
 
   it('updates only the fields a push carries and ignores fields it does not know', async () => {
     const v1 = admin.row('products', { category: 'drinks' });
-    await push(server.url, station, [{ table: 'products', row: v1 }]);
+    await send([{ table: 'products', row: v1 }]);
     const { category: _dropped, ...older } = admin.edit(v1, { name: 'Renamed', futureField: 'x' });
-    const { body } = await push(server.url, station, [{ table: 'products', row: older }]);
+    const { body } = await send([{ table: 'products', row: older }]);
     expect(body.applied).toHaveLength(1);
     const stored = (await pullAll(server.url, station)).tables.get('products')?.get(v1.id);
     expect(stored).toMatchObject({ name: 'Renamed', category: 'drinks' });
@@ -121,12 +133,12 @@ describe('push and pull', () => {
 
   it('refuses a clashing unique key, in the database or earlier in the batch, and applies the rest', async () => {
     const taken = admin.row('products', { sku: 'SKU-TAKEN' });
-    await push(server.url, station, [{ table: 'products', row: taken }]);
+    await send([{ table: 'products', row: taken }]);
     const clashStored = admin.row('products', { sku: 'SKU-TAKEN' });
     const first = admin.row('products', { sku: 'SKU-NEW', barcode: '779000' });
     const clashBatch = admin.row('products', { barcode: '779000' });
     const fine = admin.row('customers');
-    const { body } = await push(server.url, station, [
+    const { body } = await send([
       { table: 'products', row: clashStored },
       { table: 'products', row: first },
       { table: 'products', row: clashBatch },
@@ -142,12 +154,8 @@ describe('push and pull', () => {
     expect(pulled.tables.get('products')?.has(clashBatch.id)).toBe(false);
 
     // A deleted product frees its SKU.
-    await push(server.url, station, [
-      { table: 'products', row: admin.edit(taken, { deletedAt: new Date().toISOString() }) },
-    ]);
-    const reuse = await push(server.url, station, [
-      { table: 'products', row: admin.row('products', { sku: 'SKU-TAKEN' }) },
-    ]);
+    await send([{ table: 'products', row: admin.edit(taken, { deletedAt: new Date().toISOString() }) }]);
+    const reuse = await send([{ table: 'products', row: admin.row('products', { sku: 'SKU-TAKEN' }) }]);
     expect(reuse.body.rejected).toEqual([]);
   });
 
@@ -157,7 +165,7 @@ describe('push and pull', () => {
       const first = admin.row('customers', { email: 'same@example.com' });
       const clash = admin.row('customers', { email: 'same@example.com' });
       const fine = admin.row('customers');
-      const { body } = await push(server.url, station, [
+      const { body } = await send([
         { table: 'customers', row: first },
         { table: 'customers', row: clash },
         { table: 'customers', row: fine },
@@ -175,7 +183,7 @@ describe('push and pull', () => {
     const cashier = await createUser('cashier');
     const manager = await createUser('manager');
     const inactive = await createUser('manager');
-    await push(server.url, station, [{ table: 'users', row: admin.edit(inactive, { active: false }) }]);
+    await send([{ table: 'users', row: admin.edit(inactive, { active: false }) }]);
     const byCashier = new RowMaker(cashier.id);
     const changes = [
       { table: 'users', row: byCashier.row('users', { role: 'admin' }) },
@@ -185,26 +193,28 @@ describe('push and pull', () => {
       { table: 'products', row: new RowMaker('00000000-0000-7000-8000-000000000000').row('products') },
       { table: 'products', row: byCashier.row('products') },
     ];
-    const { body } = await push(server.url, station, changes);
+    const { body } = await send(changes);
     expect(body.rejected.map((r: { code: string }) => r.code)).toEqual(Array(changes.length).fill('FORBIDDEN'));
     expect(body.applied).toEqual([]);
     const pulled = await pullAll(server.url, station);
     expect(pulled.tables.get('users')?.get(cashier.id)?.role).toBe('cashier');
 
     // A cashier may sell and move stock.
-    const sale = await push(server.url, station, [
+    const sale = await send([
       { table: 'sales', row: byCashier.row('sales') },
       { table: 'stock_movements', row: byCashier.row('stock_movements') },
     ]);
     expect(sale.body.applied).toHaveLength(2);
   });
 
-  it('lets a user created earlier in the same batch act for the rows after it', async () => {
-    const manager = admin.row('users', { role: 'manager' });
-    const product = new RowMaker(manager.id).row('products');
-    const { body } = await push(server.url, station, [
-      { table: 'products', row: product },
+  it('lets a user created by an earlier group of the same push act for the groups after it', async () => {
+    const { row: manager, key } = await userWithKey(admin, { role: 'manager' });
+    keys.set(manager.id, key);
+    // Written after the user exists, on the same station's clock: the user is known as of it.
+    const product = new RowMaker(manager.id, admin.clock).row('products');
+    const { body } = await send([
       { table: 'users', row: manager },
+      { table: 'products', row: product },
     ]);
     expect(body.rejected).toEqual([]);
     expect(body.applied).toHaveLength(2);
@@ -217,7 +227,7 @@ describe('push and pull', () => {
     const slightly = new RowMaker(adminId);
     slightly.clock.setOffset(20_000);
     const fine = slightly.row('customers');
-    const { body } = await push(server.url, station, [
+    const { body } = await send([
       { table: 'customers', row: future },
       { table: 'customers', row: fine },
     ]);
@@ -229,12 +239,12 @@ describe('push and pull', () => {
 
   it('keeps insert-only rows as written', async () => {
     const movement = admin.row('stock_movements');
-    await push(server.url, station, [{ table: 'stock_movements', row: movement }]);
-    const again = await push(server.url, station, [{ table: 'stock_movements', row: movement }]);
+    await send([{ table: 'stock_movements', row: movement }]);
+    const again = await send([{ table: 'stock_movements', row: movement }]);
     expect(again.body.applied).toHaveLength(1);
     const item = admin.row('sale_items');
-    await push(server.url, station, [{ table: 'sale_items', row: item }]);
-    const { body } = await push(server.url, station, [
+    await send([{ table: 'sale_items', row: item }]);
+    const { body } = await send([
       { table: 'stock_movements', row: admin.edit(movement, { quantity: -200 }), baseVersion: movement.version },
       {
         table: 'sale_items',
@@ -251,9 +261,9 @@ describe('push and pull', () => {
   it('answers an insert-only row created twice with the stored one, and logs the other', async () => {
     const atA = new RowMaker(adminId).row('stock_movements', { reason: 'return at A' });
     const atB = { ...new RowMaker(adminId).edit(atA, { reason: 'return at B' }) };
-    await push(server.url, station, [{ table: 'stock_movements', row: atA }]);
+    await send([{ table: 'stock_movements', row: atA }]);
     const before = (await conflicts()).length;
-    const { body } = await push(server.url, station, [{ table: 'stock_movements', row: atB }]);
+    const { body } = await send([{ table: 'stock_movements', row: atB }]);
     expect(body.rejected).toEqual([]);
     expect(body.superseded).toEqual([
       { table: 'stock_movements', id: atA.id, row: expect.objectContaining({ reason: 'return at A' }) },
@@ -269,30 +279,26 @@ describe('push and pull', () => {
     const byCashier = new RowMaker(cashier.id);
     const byManager = new RowMaker(manager.id);
     const sale = byCashier.row('sales');
-    await push(server.url, station, [{ table: 'sales', row: sale }]);
+    await send([{ table: 'sales', row: sale }]);
 
-    const refused = await push(server.url, station, [
+    const refused = await send([
       { table: 'sales', row: byCashier.edit(sale, { status: 'voided', voidReason: 'mistake' }) },
     ]);
     expect(refused.body.rejected[0].code).toBe('FORBIDDEN');
-    const edited = await push(server.url, station, [{ table: 'sales', row: byManager.edit(sale, { total: 1 }) }]);
+    const edited = await send([{ table: 'sales', row: byManager.edit(sale, { total: 1 }) }]);
     expect(edited.body.rejected[0].code).toBe('IMMUTABLE');
     const voidAndEdit = byManager.edit(sale, { status: 'voided', voidReason: 'x', total: 1 });
-    expect((await push(server.url, station, [{ table: 'sales', row: voidAndEdit }])).body.rejected[0].code).toBe(
-      'IMMUTABLE',
-    );
+    expect((await send([{ table: 'sales', row: voidAndEdit }])).body.rejected[0].code).toBe('IMMUTABLE');
 
     const voided = byManager.edit(sale, { status: 'voided', voidReason: 'customer returned it' });
-    expect((await push(server.url, station, [{ table: 'sales', row: voided }])).body.applied).toHaveLength(1);
+    expect((await send([{ table: 'sales', row: voided }])).body.applied).toHaveLength(1);
     // Voided again elsewhere (two stations voiding offline): last writer wins on the void's fields.
     const otherDesk = new RowMaker(manager.id);
     otherDesk.clock.receive(voided.version);
     const voidedElsewhere = otherDesk.edit(voided, { voidReason: 'voided at the other desk' });
-    expect((await push(server.url, station, [{ table: 'sales', row: voidedElsewhere }])).body.applied).toHaveLength(1);
+    expect((await send([{ table: 'sales', row: voidedElsewhere }])).body.applied).toHaveLength(1);
     const reopen = byManager.edit(voidedElsewhere, { status: 'completed' });
-    expect((await push(server.url, station, [{ table: 'sales', row: reopen }])).body.rejected[0].code).toBe(
-      'IMMUTABLE',
-    );
+    expect((await send([{ table: 'sales', row: reopen }])).body.rejected[0].code).toBe('IMMUTABLE');
 
     const stored = (await pullAll(server.url, station)).tables.get('sales')?.get(sale.id);
     expect(stored).toMatchObject({ status: 'voided', voidReason: 'voided at the other desk', total: 2500 });
@@ -310,7 +316,7 @@ describe('push and pull', () => {
       { table: 'secrets', row: admin.row('customers') },
       { table: 'customers', row: good },
     ];
-    const { status, body } = await push(server.url, station, changes);
+    const { status, body } = await send(changes);
     expect(status).toBe(200);
     expect(body.rejected.map((r: { code: string }) => r.code)).toEqual([
       'VALIDATION',

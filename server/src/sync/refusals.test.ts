@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RowMaker } from '../../../test/support/rows.js';
-import { enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { RowMaker, signedGroup } from '../../../test/support/rows.js';
+import { adminSigner, enrollStation, login, startTestServer, type TestServer } from '../../../test/support/server.js';
 
 /** Requests refused as a whole: a clear 4xx in the error format, and nothing written. */
 describe('refused requests', () => {
@@ -11,6 +12,8 @@ describe('refused requests', () => {
   let station: string;
   let adminToken: string;
   let maker: RowMaker;
+  let stationId: string;
+  let adminKey: KeyObject;
   let db: pg.Client;
 
   async function snapshot(): Promise<string> {
@@ -35,15 +38,20 @@ describe('refused requests', () => {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body,
     });
+  const group = (changes: { table: string; row: Record<string, unknown> }[]) =>
+    signedGroup(adminKey, maker.updatedBy, stationId, changes as never);
   const validBody = () =>
-    JSON.stringify({ batchId: 'b1', changes: [{ table: 'customers', row: maker.row('customers') }] });
+    JSON.stringify({ batchId: 'b1', groups: [group([{ table: 'customers', row: maker.row('customers') }])] });
 
   beforeAll(async () => {
     server = await startTestServer({ jwtSecret: JWT_SECRET });
     const enrolled = await enrollStation(server.url, 'Caja 1');
     station = enrolled.stationToken;
     adminToken = enrolled.adminToken;
-    maker = new RowMaker((await login(server.url, 'admin', server.adminPassword)).user.id);
+    stationId = enrolled.stationId;
+    const signer = await adminSigner(server);
+    adminKey = signer.key;
+    maker = new RowMaker(signer.userId);
     db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
   });
@@ -63,25 +71,38 @@ describe('refused requests', () => {
 
   it('refuses an envelope with wrong types or missing fields with VALIDATION', async () => {
     const row = maker.row('customers');
+    const valid = group([{ table: 'customers', row }]);
     for (const body of [
-      { batchId: 'b', changes: 'all of them' },
-      { batchId: 5, changes: [{ table: 'customers', row }] },
-      { changes: [{ table: 'customers', row }] },
-      { batchId: 'b', changes: [{ table: 'customers' }] },
-      { batchId: 'b', changes: [{ table: 'customers', row: { ...row, version: 7 } }] },
+      { batchId: 'b', groups: 'all of them' },
+      { batchId: 5, groups: [valid] },
+      { groups: [valid] },
+      { batchId: 'b', groups: [{ ...valid, changes: [{ table: 'customers' }] }] },
+      { batchId: 'b', groups: [{ ...valid, changes: [] }] },
+      { batchId: 'b', groups: [{ ...valid, userId: 'admin' }] },
+      { batchId: 'b', groups: [{ ...valid, version: 'now' }] },
+      { batchId: 'b', groups: [{ ...valid, signature: undefined }] },
+      { batchId: 'b', groups: [{ ...valid, changes: [{ table: 'customers', row: { ...row, version: 7 } }] }] },
       [],
     ]) {
       await expectRefused(() => pushRaw(JSON.stringify(body)), 400, 'VALIDATION');
     }
   });
 
-  it('refuses more changes than a push may carry', async () => {
-    const changes = Array.from({ length: 20_001 }, () => ({ table: 'customers', row: { id: 'x', version: 'y' } }));
-    await expectRefused(() => pushRaw(JSON.stringify({ batchId: 'b', changes })), 400, 'VALIDATION');
+  it('refuses more changes than a push may carry, in all its groups together', async () => {
+    const changes = Array.from({ length: 10_001 }, () => ({ table: 'customers', row: maker.row('customers') }));
+    const groups = [group(changes), group(changes)];
+    await expectRefused(() => pushRaw(JSON.stringify({ batchId: 'b', groups })), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers a station from before write groups (a body of changes) with 426 UPGRADE_REQUIRED', async () => {
+    const old = { batchId: 'b', changes: [{ table: 'customers', row: maker.row('customers') }] };
+    await expectRefused(() => pushRaw(JSON.stringify(old)), 426, 'UPGRADE_REQUIRED');
+    const response = await pushRaw(JSON.stringify(old));
+    expect((await response.json()).error.message).toMatch(/update this station's app/);
   });
 
   it('refuses a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
-    const huge = JSON.stringify({ batchId: 'b', changes: [], padding: 'x'.repeat(33 * 1024 * 1024) });
+    const huge = JSON.stringify({ batchId: 'b', groups: [], padding: 'x'.repeat(33 * 1024 * 1024) });
     await expectRefused(() => pushRaw(huge), 413, 'PAYLOAD_TOO_LARGE');
     const bigLogin = () =>
       fetch(`${server.url}/auth/login`, {
@@ -133,9 +154,10 @@ describe('refused requests', () => {
       role: 'cashier',
       passwordHash: await import('@mostrador/common').then((c) => c.hashPassword('caja')),
     });
-    expect((await pushRaw(JSON.stringify({ batchId: 'u', changes: [{ table: 'users', row: cashier }] }))).status).toBe(
-      200,
+    const created = await pushRaw(
+      JSON.stringify({ batchId: 'u', groups: [group([{ table: 'users', row: cashier }])] }),
     );
+    expect((await created.json()).groups[0].status).toBe('applied');
     const cashierToken = (await login(server.url, String(cashier.username), 'caja')).token;
     await expectRefused(() => enroll(cashierToken), 403, 'FORBIDDEN');
   });

@@ -18,7 +18,7 @@ export const quote = (identifier: string): string => `"${identifier.replaceAll('
 export interface TableSql {
   readonly table: TableName;
   readonly columns: readonly string[];
-  /** The stored rows among `$1::uuid[]`. */
+  /** The stored rows among `$1::uuid[]`, each with its server-only `pushedBy` last. */
   readonly selectByIds: string;
   /** Live rows holding one of `$1` in a unique field, per unique field. */
   readonly selectUniqueOwners: ReadonlyMap<string, string>;
@@ -26,7 +26,8 @@ export interface TableSql {
    * Many rows from one array per column (plus seq last): arrays through `unnest` make one
    * statement and one plan for any batch size, the fast path of push. Push holds the
    * sequence lock and knows which rows are new, so it inserts those plainly (cheaper than
-   * a speculative ON CONFLICT insertion) and updates the others.
+   * a speculative ON CONFLICT insertion) and updates the others. The pushing station
+   * (`pushedBy`, server-only) is one more parameter after seq, the same for every row.
    */
   readonly insert: string;
   readonly update: string;
@@ -47,11 +48,12 @@ function buildTableSql(table: TableName): TableSql {
   const arrays = columns.map((column, i) => `$${i + 1}::${pgType(column)}[]`);
   const changed = [...columns.filter((c) => c !== 'id'), 'seq'];
   const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[])`;
-  const insert = `INSERT INTO ${name} (${list}, seq) SELECT * FROM ${unnest}`;
+  const pushedBy = `$${columns.length + 2}::uuid`;
+  const insert = `INSERT INTO ${name} (${list}, seq, "pushedBy") SELECT u.*, ${pushedBy} FROM ${unnest} AS u`;
   return {
     table,
     columns,
-    selectByIds: `SELECT ${list} FROM ${name} WHERE id = ANY($1::uuid[])`,
+    selectByIds: `SELECT ${list}, "pushedBy" FROM ${name} WHERE id = ANY($1::uuid[])`,
     selectUniqueOwners: new Map(
       uniqueFieldsOf(table).map((field) => [
         field,
@@ -60,9 +62,9 @@ function buildTableSql(table: TableName): TableSql {
     ),
     insert,
     update:
-      `UPDATE ${name} SET ${changed.map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')} ` +
+      `UPDATE ${name} SET ${changed.map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')}, "pushedBy" = ${pushedBy} ` +
       `FROM ${unnest} AS u(${list}, seq) WHERE ${name}.id = u.id AND u.version > ${name}.version`,
-    upsert: `${insert} ON CONFLICT (id) DO UPDATE SET ${changed.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')} WHERE excluded.version > ${name}.version`,
+    upsert: `${insert} ON CONFLICT (id) DO UPDATE SET ${[...changed, 'pushedBy'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')} WHERE excluded.version > ${name}.version`,
     jsonObject: `json_build_object(${columns.map((c) => `'${c}', ${quote(c)}`).join(', ')})`,
     jsonArray: `json_build_array(${columns.map(quote).join(', ')})`,
   };

@@ -91,7 +91,7 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
 
   private connect(): void {
     const serverUrl = this.station.store.meta.get('serverUrl');
-    const token = this.station.store.meta.get('stationToken');
+    const token = this.station.store.stationToken();
     if (!serverUrl || !token) {
       this.fail(new MostradorError('NOT_ENROLLED'));
       return;

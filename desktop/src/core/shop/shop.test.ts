@@ -1,3 +1,4 @@
+import { type AnyRow, unsealUserKey } from '@mostrador/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStation } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
@@ -145,5 +146,34 @@ describe('shop operations', () => {
     ).rejects.toThrow(/8 characters/);
     expect((await s.login('new', 'long-enough')).role).toBe('cashier');
     await expect(s.shop.saveUser({ id: created.id, role: 'admin' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('gives a user a signing key with a password: a new key pair, or the same key resealed for one logged in', async () => {
+    const s = await station(STAFF);
+    const admin = s.user?.id as string;
+    const created = await s.shop.saveUser({
+      username: 'clara',
+      displayName: 'Clara',
+      role: 'cashier',
+      active: true,
+      password: 'clara-pass-1',
+    });
+    expect(created).toMatchObject({ publicKey: expect.any(String), sealedKey: expect.stringMatching(/^sk1\$/) });
+    await s.login('clara', 'clara-pass-1');
+    expect(s.put('customers', { name: 'By Clara' }).updatedBy).toBe(created.id);
+    // The admin changes their own password: same public key, sealed anew; only the new password opens it.
+    await s.login('admin', 'admin-pass');
+    const before = s.get('users', admin) as AnyRow;
+    const after = await s.shop.saveUser({ id: admin, password: 'new-admin-pass' });
+    expect(after.publicKey).toBe(before.publicKey);
+    expect(after.sealedKey).not.toBe(before.sealedKey);
+    await expect(
+      unsealUserKey(after.sealedKey as string, after.publicKey as string, 'admin-pass'),
+    ).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await unsealUserKey(after.sealedKey as string, after.publicKey as string, 'new-admin-pass');
+    // Keys come from a password only, never from the caller.
+    await expect(s.shop.saveUser({ id: created.id, sealedKey: 'sk1$forged' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
   });
 });

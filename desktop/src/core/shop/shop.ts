@@ -1,4 +1,12 @@
-import { type AnyRow, hashPassword, MostradorError, type Role, type TableName } from '@mostrador/common';
+import {
+  type AnyRow,
+  createUserKey,
+  hashPassword,
+  MostradorError,
+  type Role,
+  resealUserKey,
+  type TableName,
+} from '@mostrador/common';
 import type { Session } from '../session.js';
 import type { LocalStore } from '../store/store.js';
 import type { LocalWriter } from '../store/writer.js';
@@ -56,15 +64,32 @@ export class Shop {
     return this.store.rows.get(table, id);
   }
 
-  /** Create or edit a user (admin only); a password is hashed before it is stored. */
+  /**
+   * Create or edit a user (admin only). A password is stored only as its scrypt hash, and
+   * sets the user's signing key: the same key resealed with the new password when the user
+   * is logged in here (their earlier writes keep verifying), otherwise a new key pair
+   * (the server keeps each user's key history, so earlier writes still verify there).
+   */
   async saveUser(input: UserInput): Promise<AnyRow> {
     const actor = this.session.actor();
     if (actor.role !== 'admin') throw new MostradorError('FORBIDDEN', 'Only an admin can edit users.');
     const { password, ...fields } = input;
     const row: Record<string, unknown> = { ...fields };
+    for (const secret of ['passwordHash', 'publicKey', 'sealedKey']) {
+      if (secret in row) throw new MostradorError('VALIDATION', `Send a password, never ${secret}.`);
+    }
     if (password !== undefined) {
       if (password.length < 8) throw new MostradorError('VALIDATION', 'A password needs at least 8 characters.');
       row.passwordHash = await hashPassword(password);
+      const existing = typeof input.id === 'string' ? this.store.rows.get('users', input.id) : null;
+      const openKey = existing ? this.store.keyring.get(existing.id) : null;
+      if (existing && openKey && typeof existing.publicKey === 'string') {
+        row.sealedKey = await resealUserKey(openKey, existing.publicKey, password);
+      } else {
+        const key = await createUserKey(password);
+        row.publicKey = key.publicKey;
+        row.sealedKey = key.sealedKey;
+      }
     }
     return this.writer.put('users', row, actor);
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MostradorError } from '@mostrador/common';
@@ -29,10 +29,14 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
   const path = databasePath(dataDir);
   if (!existsSync(path)) {
     if (!options.create) throw new MostradorError('NOT_ENROLLED');
-    mkdirSync(dataDir, { recursive: true });
+    // The folder holds the station token and everyone's sealed keys: its owner's eyes only.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+    closeSync(openSync(path, 'a', 0o600));
   } else if (statSync(path).isDirectory()) {
     throw new MostradorError('DATA_CORRUPT', `${path} is a folder, not a station database.`);
   }
+  ownerOnly(dataDir, path);
   let db: Db | undefined;
   try {
     db = new Database(path);
@@ -41,10 +45,11 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     assertOurs(db, path);
-    // A bootstrap that died midway: its staged rows join their tables, then the indexes return.
-    finishStaging(db, remoteGuard);
     restoreIndexes(db);
     migrate(db);
+    // A bootstrap that died midway: its staged rows join their tables (after the migrations,
+    // whose schema the merge's guard reads).
+    finishStaging(db, remoteGuard);
     return db;
   } catch (error) {
     db?.close();
@@ -55,6 +60,15 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
     }
     throw error;
   }
+}
+
+/** Tighten a station folder made before its files were private (or by a lax umask). */
+function ownerOnly(dataDir: string, path: string): void {
+  if (process.platform === 'win32') return;
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+  if ((statSync(dataDir).mode & 0o077) !== 0) chmodSync(dataDir, 0o700);
 }
 
 function assertOurs(db: Db, path: string): void {

@@ -1,99 +1,221 @@
-import type { TableName } from '@mostrador/common';
+import type { Change, TableName, WriteGroup } from '@mostrador/common';
 import type { Db } from './database.js';
 
-export interface OutboxEntry {
-  tableName: TableName;
-  rowId: string;
-  baseVersion: string | null;
-  flagCode: string | null;
-  flagMessage: string | null;
+/**
+ * pending: waiting to be pushed (its rows are protected from older pulls); held: the server
+ * keeps it for an admin's review; rejected: refused for good (undone here when the server
+ * sent its rows); unsigned: left by the old row outbox, signed at its user's next login.
+ */
+export type GroupState = 'pending' | 'held' | 'rejected' | 'unsigned';
+
+export interface OutboxGroup extends WriteGroup {
+  seq: number;
+  state: GroupState;
+  code: string | null;
+  message: string | null;
   flaggedAt: string | null;
 }
 
-/** A rejected row: the reason the server refused it, kept until a person edits the row. */
+/** A row of a group the server refused (held or rejected) or one still waiting for its user's login. */
 export interface FlaggedRow {
   table: TableName;
   id: string;
   code: string;
   message: string;
   flaggedAt: string;
+  groupId: string;
+  state: Exclude<GroupState, 'pending'>;
 }
 
-/** Flags whose rows are sent again without a new edit: a clock that was ahead catches up. */
-const RETRIED_FLAGS = ['CLOCK_AHEAD'];
+interface StoredGroup {
+  seq: number;
+  id: string;
+  userId: string;
+  version: string;
+  changes: string;
+  signature: string | null;
+  state: GroupState;
+  code: string | null;
+  message: string | null;
+  flaggedAt: string | null;
+}
+
+/** An unsigned group's changes, as the migration from the row outbox left them. */
+export interface UnsignedChange {
+  table: TableName;
+  id: string;
+  baseVersion: string | null;
+}
 
 /**
- * The outbox: one entry per row waiting to be pushed. Entries are written only inside the
- * transaction of the write they record, so nothing the user saw saved can miss the push.
+ * The outbox of write groups: one per local transaction that wrote synced rows, recorded in
+ * that same transaction (so nothing the user saw saved can miss the push), signed by the
+ * user who made it, and pushed whole in the order it was written.
  */
 export class Outbox {
-  private readonly record;
-  private readonly page;
-  private readonly clearStatement;
-  private readonly rebase;
-  private readonly flagStatement;
-  private readonly countStatement;
+  private readonly insertGroup;
+  private readonly insertRow;
+  private readonly sendable;
+  private readonly bySeq;
+  private readonly byIdStatement;
+  private readonly deleteGroup;
+  private readonly deleteRows;
+  private readonly setStateStatement;
+  private readonly pendingRowsStatement;
   private readonly flaggedStatement;
+  private readonly refusedRowsStatement;
+  private readonly unsignedStatement;
+  private readonly signStatement;
+  private readonly heldCountStatement;
 
   constructor(db: Db) {
-    // A new edit of a queued row keeps the entry's first baseVersion and clears any flag:
-    // the person has acted on it, so it is worth sending again.
-    this.record = db.prepare<[string, string, string | null]>(
-      `INSERT INTO outbox (tableName, rowId, baseVersion) VALUES (?, ?, ?)
-       ON CONFLICT (tableName, rowId) DO UPDATE SET flagCode = NULL, flagMessage = NULL, flaggedAt = NULL`,
+    this.insertGroup = db.prepare<[string, string, string, string, string | null, GroupState]>(
+      'INSERT INTO outbox_groups (id, userId, version, changes, signature, state) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.page = db.prepare<[string, string, number], OutboxEntry>(
-      `SELECT * FROM outbox WHERE tableName = ? AND rowId > ?
-         AND (flagCode IS NULL OR flagCode IN (${RETRIED_FLAGS.map((f) => `'${f}'`).join(', ')}))
-       ORDER BY rowId LIMIT ?`,
+    this.insertRow = db.prepare<[number | bigint, string, string]>(
+      'INSERT OR IGNORE INTO outbox_rows (groupSeq, tableName, rowId) VALUES (?, ?, ?)',
     );
-    this.clearStatement = db.prepare<[string, string]>('DELETE FROM outbox WHERE tableName = ? AND rowId = ?');
-    this.rebase = db.prepare<[string, string, string]>(
-      'UPDATE outbox SET baseVersion = ? WHERE tableName = ? AND rowId = ?',
+    this.sendable = db.prepare<[number, number], StoredGroup>(
+      `SELECT * FROM outbox_groups WHERE seq > ? AND state IN ('pending', 'held') ORDER BY seq LIMIT ?`,
     );
-    this.flagStatement = db.prepare<[string, string, string, string, string]>(
-      'UPDATE outbox SET flagCode = ?, flagMessage = ?, flaggedAt = ? WHERE tableName = ? AND rowId = ?',
+    this.bySeq = db.prepare<[number], StoredGroup>('SELECT * FROM outbox_groups WHERE seq = ?');
+    this.byIdStatement = db.prepare<[string], StoredGroup>('SELECT * FROM outbox_groups WHERE id = ?');
+    this.deleteGroup = db.prepare<[number]>('DELETE FROM outbox_groups WHERE seq = ?');
+    this.deleteRows = db.prepare<[number]>('DELETE FROM outbox_rows WHERE groupSeq = ?');
+    this.setStateStatement = db.prepare<[GroupState, string | null, string | null, string | null, number]>(
+      'UPDATE outbox_groups SET state = ?, code = ?, message = ?, flaggedAt = ? WHERE seq = ?',
     );
-    this.countStatement = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox');
-    this.flaggedStatement = db.prepare<[], OutboxEntry>(
-      'SELECT * FROM outbox WHERE flagCode IS NOT NULL ORDER BY flaggedAt, tableName, rowId',
+    this.pendingRowsStatement = db.prepare<[], { n: number }>(
+      `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+       WHERE g.state IN ('pending', 'unsigned')`,
+    );
+    this.heldCountStatement = db.prepare<[], { n: number }>(
+      `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq WHERE g.state <> 'pending'`,
+    );
+    this.flaggedStatement = db.prepare<[], StoredGroup & { tableName: TableName; rowId: string }>(
+      `SELECT g.*, r.tableName, r.rowId FROM outbox_groups g JOIN outbox_rows r ON r.groupSeq = g.seq
+       WHERE g.state <> 'pending' ORDER BY g.seq, r.tableName, r.rowId`,
+    );
+    this.refusedRowsStatement = db.prepare<[string], { rowId: string; groupId: string; code: string | null }>(
+      `SELECT r.rowId, g.id AS groupId, g.code FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+       WHERE r.tableName = ? AND g.state IN ('held', 'rejected') ORDER BY g.seq`,
+    );
+    this.unsignedStatement = db.prepare<[string], StoredGroup>(
+      `SELECT * FROM outbox_groups WHERE state = 'unsigned' AND userId = ? ORDER BY seq`,
+    );
+    this.signStatement = db.prepare<[string, string, number]>(
+      `UPDATE outbox_groups SET changes = ?, signature = ?, state = 'pending' WHERE seq = ?`,
     );
   }
 
-  /** Queue a row after a local write; `baseVersion` is the version the write replaced. */
-  add(table: TableName, rowId: string, baseVersion: string | null): void {
-    this.record.run(table, rowId, baseVersion);
+  /** Record a signed group (inside the transaction that wrote its rows). */
+  add(group: WriteGroup): void {
+    const { lastInsertRowid } = this.insertGroup.run(
+      group.id,
+      group.userId,
+      group.version,
+      JSON.stringify(group.changes),
+      group.signature,
+      'pending',
+    );
+    for (const change of group.changes) this.insertRow.run(lastInsertRowid, change.table, change.row.id);
   }
 
-  /** Entries of one table to send, after `afterId`, in id order (flagged ones left out). */
-  nextPage(table: TableName, afterId: string, limit: number): OutboxEntry[] {
-    return this.page.all(table, afterId, limit);
+  /**
+   * The next groups to send after `afterSeq`, in write order: pending ones and held ones (so
+   * the server answers what became of them), whole, up to `maxRows` rows (at least one group).
+   */
+  nextPage(afterSeq: number, maxRows: number): OutboxGroup[] {
+    const page: OutboxGroup[] = [];
+    let rows = 0;
+    for (const stored of this.sendable.all(afterSeq, Math.max(1, maxRows))) {
+      const group = parse(stored);
+      if (page.length > 0 && rows + group.changes.length > maxRows) break;
+      page.push(group);
+      rows += group.changes.length;
+    }
+    return page;
   }
 
-  clear(table: TableName, rowId: string): void {
-    this.clearStatement.run(table, rowId);
+  /** Drop a rejected group (only a rejected one: held and pending groups are facts still travelling). */
+  dismissRejected(groupId: string): boolean {
+    const stored = this.byIdStatement.get(groupId);
+    if (stored?.state !== 'rejected') return false;
+    this.remove(stored.seq);
+    return true;
   }
 
-  /** The server holds `version` now, so a later edit queued meanwhile descends from it. */
-  rebaseOn(table: TableName, rowId: string, version: string): void {
-    this.rebase.run(version, table, rowId);
+  get(seq: number): OutboxGroup | null {
+    const stored = this.bySeq.get(seq);
+    return stored ? parse(stored) : null;
   }
 
-  flag(table: TableName, rowId: string, code: string, message: string, at: string): void {
-    this.flagStatement.run(code, message, at, table, rowId);
+  remove(seq: number): void {
+    this.deleteRows.run(seq);
+    this.deleteGroup.run(seq);
   }
 
+  setState(seq: number, state: GroupState, code: string | null, message: string | null, at: string | null): void {
+    this.setStateStatement.run(state, code, message, at, seq);
+  }
+
+  /** Rows waiting to be pushed (in pending groups, or unsigned ones waiting for a login). */
   get size(): number {
-    return this.countStatement.get()?.n ?? 0;
+    return this.pendingRowsStatement.get()?.n ?? 0;
   }
 
+  /** Rows of groups that are not simply waiting (held, rejected or unsigned): `flagged().length`, counted. */
+  get flaggedRows(): number {
+    return this.heldCountStatement.get()?.n ?? 0;
+  }
+
+  /** Rows of a table in held or rejected groups, with the newest such group of each. */
+  refusedRows(table: TableName): Map<string, { groupId: string; code: string | null }> {
+    const rows = new Map<string, { groupId: string; code: string | null }>();
+    for (const { rowId, groupId, code } of this.refusedRowsStatement.all(table)) rows.set(rowId, { groupId, code });
+    return rows;
+  }
+
+  unsignedOf(userId: string): { seq: number; changes: UnsignedChange[]; version: string; id: string }[] {
+    return this.unsignedStatement.all(userId).map((stored) => ({
+      seq: stored.seq,
+      id: stored.id,
+      version: stored.version,
+      changes: JSON.parse(stored.changes) as UnsignedChange[],
+    }));
+  }
+
+  sign(seq: number, changes: Change[], signature: string): void {
+    this.signStatement.run(JSON.stringify(changes), signature, seq);
+  }
+
+  /** Every row of a group that is not simply waiting, with its group's state and reason. */
   flagged(): FlaggedRow[] {
     return this.flaggedStatement.all().map((entry) => ({
       table: entry.tableName,
       id: entry.rowId,
-      code: entry.flagCode ?? '',
-      message: entry.flagMessage ?? '',
+      code: entry.code ?? (entry.state === 'unsigned' ? 'NOT_LOGGED_IN' : ''),
+      message:
+        entry.message ??
+        (entry.state === 'unsigned' ? 'Waiting for its user to log in at this station to sign it.' : ''),
       flaggedAt: entry.flaggedAt ?? '',
+      groupId: entry.id,
+      state: entry.state as FlaggedRow['state'],
     }));
   }
+}
+
+function parse(stored: StoredGroup): OutboxGroup {
+  return {
+    seq: stored.seq,
+    id: stored.id,
+    userId: stored.userId,
+    version: stored.version,
+    changes: JSON.parse(stored.changes) as Change[],
+    signature: stored.signature ?? '',
+    state: stored.state,
+    code: stored.code,
+    message: stored.message,
+    flaggedAt: stored.flaggedAt,
+  };
 }

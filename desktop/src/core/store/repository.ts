@@ -10,8 +10,9 @@ interface TableStatements {
   get: Statement;
   /** Write a row whatever is stored (local writes, adopted winners). */
   put: Statement;
-  /** Write a pulled row only if it is newer than the stored one and no local edit of it is queued. */
+  /** Write a pulled row only if it is newer than the stored one and no pending group holds it. */
   applyRemote: Statement;
+  remove: Statement;
   all: Statement;
 }
 
@@ -56,6 +57,11 @@ export class Repository {
     this.staging = null;
   }
 
+  /** Forget a row entirely (a group the server rejected, for a row the server never had). */
+  remove(table: TableName, id: string): void {
+    this.of(table).remove.run(id);
+  }
+
   /** Every row of a table sorted by id, deleted ones included. */
   all(table: TableName): AnyRow[] {
     return this.of(table)
@@ -65,12 +71,15 @@ export class Repository {
 }
 
 /**
- * When a pulled row (`excluded`) may replace the stored one: it is newer, and no local edit
- * of it waits in the outbox. Shared by the pull and the bootstrap's staging merge.
+ * When a pulled row (`excluded`) may replace the stored one: it is newer, and no PENDING (or
+ * not yet signed) local group holds it. A held or rejected local version never blocks a
+ * newer one from the server (the pull keeps it in `conflicts`). Shared by the pull and the
+ * bootstrap's staging merge.
  */
 export function remoteGuard(table: TableName): string {
   return `excluded.version > "${table}".version
-    AND NOT EXISTS (SELECT 1 FROM outbox WHERE tableName = '${table}' AND rowId = excluded.id)`;
+    AND NOT EXISTS (SELECT 1 FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+      WHERE r.tableName = '${table}' AND r.rowId = excluded.id AND g.state IN ('pending', 'unsigned'))`;
 }
 
 function prepareTable(db: Db, table: TableName): TableStatements {
@@ -86,6 +95,7 @@ function prepareTable(db: Db, table: TableName): TableStatements {
     get: db.prepare(`SELECT ${quoted} FROM "${table}" WHERE id = ?`),
     put: db.prepare(upsert),
     applyRemote: db.prepare(`${upsert} WHERE ${remoteGuard(table)}`),
+    remove: db.prepare(`DELETE FROM "${table}" WHERE id = ?`),
     all: db.prepare(`SELECT ${quoted} FROM "${table}" ORDER BY id`),
   };
 }

@@ -1,11 +1,38 @@
 import { EventEmitter } from 'node:events';
-import { HybridLogicalClock, newNodeId, type TableName, type WallClock } from '@mostrador/common';
+import {
+  type Change,
+  groupSigningBytes,
+  HybridLogicalClock,
+  MostradorError,
+  newId,
+  newNodeId,
+  signGroup,
+  type TableName,
+  type WallClock,
+  type WriteGroupBody,
+} from '@mostrador/common';
+import { LocalConflicts } from './conflicts.js';
 import { type Db, openDatabase } from './database.js';
+import { Keyring } from './keyring.js';
 import { Meta } from './meta.js';
 import { Outbox } from './outbox.js';
 import { Repository } from './repository.js';
 
+/**
+ * Seals the station token at rest (the Electron shell passes one backed by the OS keychain,
+ * `safeStorage`); the core stays free of Electron. Both directions are synchronous.
+ */
+export interface TokenSealer {
+  seal(token: string): string;
+  open(sealed: string): string;
+}
+
+/** Marks a station token stored sealed by a TokenSealer. */
+const SEALED_TOKEN = 'sealed1:';
+
 export interface StoreOptions {
+  /** Seals the station token at rest; without one it is stored as is (protected by the folder's mode). */
+  tokenSealer?: TokenSealer | null;
   /** Create the folder and database when absent (enrollment); otherwise NOT_ENROLLED. */
   create?: boolean;
   /** The station's physical clock; tests skew it. Defaults to Date.now. */
@@ -23,22 +50,35 @@ export interface CommittedWrites {
   count: number;
 }
 
+/** The write group of the transaction in progress: its user, its time and the rows it wrote. */
+interface OpenGroup {
+  userId: string;
+  version: string;
+  rows: Map<string, { table: TableName; id: string; baseVersion: string | null }>;
+}
+
 export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
   readonly meta: Meta;
   private depth = 0;
   private written = new Map<TableName, number>();
+  private group: OpenGroup | null = null;
   readonly rows: Repository;
   readonly outbox: Outbox;
+  readonly conflicts: LocalConflicts;
   readonly clock: HybridLogicalClock;
+  /** The signing keys of the users logged in here (memory only). */
+  readonly keyring = new Keyring();
 
   private constructor(
     readonly db: Db,
     wallClock: WallClock,
+    private readonly tokenSealer: TokenSealer | null,
   ) {
     super();
     this.meta = new Meta(db);
     this.rows = new Repository(db);
     this.outbox = new Outbox(db);
+    this.conflicts = new LocalConflicts(db);
     let node = this.meta.get('nodeId');
     if (!node) {
       node = newNodeId();
@@ -52,26 +92,83 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
 
   static open(dataDir: string, options: StoreOptions = {}): LocalStore {
     const db = openDatabase(dataDir, { create: options.create ?? false });
-    return new LocalStore(db, options.wallClock ?? Date.now);
+    const store = new LocalStore(db, options.wallClock ?? Date.now, options.tokenSealer ?? null);
+    // A token stored in the clear before a sealer was available gets sealed now.
+    const token = store.meta.get('stationToken');
+    if (store.tokenSealer && token && !token.startsWith(SEALED_TOKEN)) store.setStationToken(token);
+    return store;
   }
 
-  /** Nested calls join the outer transaction; `written` fires once the outermost one commits. */
+  /**
+   * Nested calls join the outer transaction (as a savepoint); `written` fires once the
+   * outermost one commits. The synced rows written by the outermost transaction become ONE
+   * write group, signed and queued in the outbox as the last step of that same transaction.
+   */
   transaction<T>(work: () => T): T {
+    const outermost = this.depth === 0;
+    // Rows only ever join the group at its end, so undoing a savepoint is forgetting the last ones.
+    const groupBefore = this.group;
+    const rowsBefore = this.group?.rows.size ?? 0;
     this.depth += 1;
     let committed = false;
     try {
-      const result = this.db.transaction(work)();
+      const result = this.db.transaction(() => {
+        const value = work();
+        if (outermost) this.sealGroup();
+        return value;
+      })();
       committed = true;
       return result;
+    } catch (error) {
+      // A nested savepoint rolled back: so do the rows it added to the group.
+      if (outermost || !groupBefore) this.group = null;
+      else forgetAfter(groupBefore.rows, rowsBefore);
+      throw error;
     } finally {
       this.depth -= 1;
-      if (this.depth === 0) this.announceWrites(committed);
+      if (this.depth === 0) {
+        this.group = null;
+        this.announceWrites(committed);
+      }
     }
   }
 
-  /** Called by the writer for each row it queues. */
-  noteWrite(table: TableName): void {
+  /**
+   * Called by the writer for each synced row it writes, inside a transaction: the row joins
+   * the transaction's group. One group has one user: a second user in it is refused.
+   */
+  noteWrite(table: TableName, id: string, baseVersion: string | null, version: string, userId: string): void {
+    if (this.depth === 0) throw new MostradorError('INTERNAL', 'Synced rows are written inside a transaction.');
+    if (!this.group) this.group = { userId, version, rows: new Map() };
+    else if (this.group.userId !== userId) {
+      throw new MostradorError('FORBIDDEN', 'One transaction writes as one user.');
+    }
+    const key = `${table}\u0000${id}`;
+    // A row written twice keeps the version its first write started from.
+    if (!this.group.rows.has(key)) this.group.rows.set(key, { table, id, baseVersion });
     this.written.set(table, (this.written.get(table) ?? 0) + 1);
+  }
+
+  /** Sign a group body with its user's key (NOT_LOGGED_IN without one) for this station. */
+  signGroup(body: WriteGroupBody): string {
+    const key = this.keyring.get(body.userId);
+    if (!key) throw new MostradorError('NOT_LOGGED_IN', 'Log in again: this user has no signing key here.');
+    const stationId = this.meta.get('stationId');
+    if (!stationId) throw new MostradorError('NOT_ENROLLED');
+    return signGroup(key, groupSigningBytes(body, stationId));
+  }
+
+  private sealGroup(): void {
+    const group = this.group;
+    this.group = null;
+    if (!group || group.rows.size === 0) return;
+    const changes: Change[] = [];
+    for (const { table, id, baseVersion } of group.rows.values()) {
+      const row = this.rows.get(table, id);
+      if (row) changes.push({ table, row, baseVersion });
+    }
+    const body: WriteGroupBody = { id: newId(), userId: group.userId, version: group.version, changes };
+    this.outbox.add({ ...body, signature: this.signGroup(body) });
   }
 
   private announceWrites(committed: boolean): void {
@@ -80,6 +177,23 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
     if (!committed || written.size === 0) return;
     const count = [...written.values()].reduce((sum, n) => sum + n, 0);
     this.emit('written', { tables: [...written.keys()], count });
+  }
+
+  /** The station token, opened with the sealer when it is stored sealed. */
+  stationToken(): string | null {
+    const stored = this.meta.get('stationToken');
+    if (!stored?.startsWith(SEALED_TOKEN)) return stored;
+    if (!this.tokenSealer) {
+      throw new MostradorError(
+        'UNAUTHORIZED',
+        "This station's token is sealed by the desktop app's keychain; open the station with that app.",
+      );
+    }
+    return this.tokenSealer.open(stored.slice(SEALED_TOKEN.length));
+  }
+
+  setStationToken(token: string): void {
+    this.meta.set('stationToken', this.tokenSealer ? SEALED_TOKEN + this.tokenSealer.seal(token) : token);
   }
 
   /** Call inside the transaction that used or received versions. */
@@ -94,5 +208,14 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Drop the entries of a map past its first `keep` (in insertion order). */
+function forgetAfter<K, V>(map: Map<K, V>, keep: number): void {
+  let index = 0;
+  for (const key of [...map.keys()]) {
+    if (index >= keep) map.delete(key);
+    index += 1;
   }
 }

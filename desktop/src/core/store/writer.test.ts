@@ -1,7 +1,10 @@
-import { dirname } from 'node:path';
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type AnyRow, groupSigningBytes, newId, verifyGroup } from '@mostrador/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { offlineStation } from '../../../../test/support/station.js';
 import { Station } from '../station.js';
+import { LocalWriter } from './writer.js';
 
 const opened: Station[] = [];
 async function station(...args: Parameters<typeof offlineStation>): Promise<Station> {
@@ -16,17 +19,60 @@ afterEach(() => {
 const product = { sku: 'W-1', name: 'Alfajor', price: 150, active: true };
 
 describe('local writes', () => {
-  it('stamps a row, queues it once, and keeps the first base version across edits', async () => {
+  it('stamps a row and queues each transaction as one group signed by its user', async () => {
     const s = await station();
     const created = s.put('products', product);
     expect(created).toMatchObject({ ...product, updatedBy: s.user?.id, deletedAt: null, barcode: null });
-    const outboxOf = () => s.store.db.prepare('SELECT * FROM outbox').all();
-    expect(outboxOf()).toEqual([expect.objectContaining({ rowId: created.id, baseVersion: null })]);
     const edited = s.put('products', { id: created.id, price: 175 });
     expect(edited.version > created.version).toBe(true);
     expect(edited.createdAt).toBe(created.createdAt);
-    expect(outboxOf()).toEqual([expect.objectContaining({ rowId: created.id, baseVersion: null })]);
-    expect(s.sync.pending).toBe(1);
+    const groups = s.store.outbox.nextPage(0, 100);
+    expect(groups.map((g) => g.changes.map((c) => [c.row.id, c.row.price, c.baseVersion]))).toEqual([
+      [[created.id, 150, null]],
+      [[created.id, 175, created.version]],
+    ]);
+    const user = s.get('users', s.user?.id as string) as AnyRow;
+    for (const group of groups) {
+      expect(group).toMatchObject({ userId: user.id, state: 'pending', version: group.changes[0]?.row.version });
+      expect(verifyGroup(user.publicKey as string, groupSigningBytes(group, s.id), group.signature)).toBe(true);
+      expect(verifyGroup(user.publicKey as string, groupSigningBytes(group, newId()), group.signature)).toBe(false);
+    }
+    expect(s.sync.pending).toBe(2);
+  });
+
+  it('makes a sale with its items and movements ONE group, and a refused transaction none', async () => {
+    const s = await station();
+    const a = s.put('products', product);
+    const b = s.put('products', { ...product, sku: 'W-2' });
+    s.shop.recordPurchase(a.id, 5);
+    const before = s.store.outbox.nextPage(0, 100).length;
+    const { sale, items } = s.shop.recordSale({
+      items: [
+        { productId: a.id, quantity: 1 },
+        { productId: b.id, quantity: 2 },
+      ],
+      paymentMethod: 'cash',
+    });
+    const groups = s.store.outbox.nextPage(0, 100);
+    expect(groups).toHaveLength(before + 1);
+    const saleGroup = groups.at(-1);
+    expect(saleGroup?.changes.map((c) => c.table).sort()).toEqual(
+      ['sale_items', 'sale_items', 'sales', 'stock_movements', 'stock_movements'].sort(),
+    );
+    expect(saleGroup?.version).toBe(sale.version);
+    expect(saleGroup?.changes.map((c) => c.row.id)).toEqual(expect.arrayContaining(items.map((i) => i.id)));
+    // An item that fails rolls back the sale and writes no group.
+    expect(() =>
+      s.shop.recordSale({
+        items: [
+          { productId: a.id, quantity: 1 },
+          { productId: newId(), quantity: 1 },
+        ],
+        paymentMethod: 'cash',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(s.store.outbox.nextPage(0, 100)).toHaveLength(before + 1);
+    expect(s.dump().tables.sales).toHaveLength(1);
   });
 
   it('refuses an invalid row with VALIDATION and writes nothing', async () => {
@@ -86,8 +132,61 @@ describe('local writes', () => {
     s.close();
     const reopened = Station.open({ dataDir, wallClock: () => Date.now() - 86_400_000 });
     opened.push(reopened);
-    reopened.actAs(first.updatedBy);
+    await reopened.login('admin', 'admin-pass');
     const later = reopened.put('customers', { id: first.id, name: 'After' });
     expect(later.version > first.version).toBe(true);
+  });
+
+  it('refuses every write from a reopened copy of the folder until a password opens a key', async () => {
+    const s = await station([
+      { username: 'admin', role: 'admin' },
+      { username: 'cash', role: 'cashier' },
+    ]);
+    const dataDir = dirname(s.store.db.name);
+    const copy = join(dirname(dataDir), 'copy');
+    s.close();
+    cpSync(dataDir, copy, { recursive: true });
+    const stolen = Station.open({ dataDir: copy });
+    opened.push(stolen);
+    const admin = stolen.dump().tables.users.find((u) => u.username === 'admin') as AnyRow;
+    // Knowing who the admin is gives nothing: no key, no write, nothing queued.
+    expect(() => stolen.actAs(admin.id)).toThrow(expect.objectContaining({ code: 'NOT_LOGGED_IN' }));
+    const writer = new LocalWriter(stolen.store);
+    expect(() =>
+      writer.put(
+        'users',
+        { username: 'mallory', displayName: 'M', role: 'admin', passwordHash: 'x', active: true },
+        {
+          id: admin.id,
+          role: 'admin',
+        },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'NOT_LOGGED_IN' }));
+    await expect(stolen.login('admin', 'guess')).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    expect(
+      stolen
+        .dump()
+        .tables.users.map((u) => u.username)
+        .sort(),
+    ).toEqual(['admin', 'cash']);
+    expect(stolen.sync.pending).toBe(0);
+    // A user from before signed writes (no key) is told what to do.
+    stolen.store.db.prepare("UPDATE users SET sealedKey = NULL WHERE username = 'admin'").run();
+    expect(() => writer.put('customers', { name: 'X' }, { id: admin.id, role: 'admin' })).toThrow(
+      /no signing key yet: an admin must set this user's password/,
+    );
+    // The cashier's own password opens the cashier's key only.
+    await stolen.login('cash', 'cash-pass');
+    expect(stolen.put('customers', { name: 'Dora' }).updatedBy).not.toBe(admin.id);
+    expect(() => stolen.actAs(admin.id)).toThrow(expect.objectContaining({ code: 'NOT_LOGGED_IN' }));
+  });
+
+  it('keeps the station folder and its database files private to their owner', async () => {
+    const s = await station();
+    s.put('customers', { name: 'Private' });
+    const dataDir = dirname(s.store.db.name);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    for (const file of readdirSync(dataDir)) expect(statSync(join(dataDir, file)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dataDir)).toEqual(expect.arrayContaining(['station.db', 'station.db-wal']));
   });
 });

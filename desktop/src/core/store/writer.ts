@@ -25,9 +25,11 @@ export interface Actor {
 const STAMPED = new Set(['createdAt', 'updatedAt', 'version', 'updatedBy']);
 
 /**
- * Every local write: check the role and the table's mode, stamp the row (HLC version,
- * updatedAt, updatedBy), validate it, upsert it and queue it in the outbox, all in ONE
- * transaction. A refused write throws a MostradorError and leaves the database unchanged.
+ * Every local write: check that its user is logged in here (holds a signing key), the role
+ * and the table's mode, stamp the row (HLC version, updatedAt, updatedBy), validate it,
+ * upsert it and add it to the transaction's write group, which is signed and queued in the
+ * outbox when the transaction commits, all in ONE transaction. A refused write throws a
+ * MostradorError and leaves the database unchanged.
  */
 export class LocalWriter {
   private readonly uniqueChecks = new Map<string, Database.Statement<[unknown, unknown]>>();
@@ -49,6 +51,7 @@ export class LocalWriter {
 
   /** For callers composing several writes in their own transaction (a sale and its items). */
   putInTransaction(table: TableName, input: Record<string, unknown>, actor: Actor): AnyRow {
+    if (!this.store.keyring.has(actor.id)) throw notLoggedIn(this.store, actor);
     rejectUnknownFields(table, input);
     const id = typeof input.id === 'string' ? input.id : newId();
     const existing = this.store.rows.get(table, id);
@@ -68,8 +71,7 @@ export class LocalWriter {
     if (problem) throw new MostradorError('VALIDATION', `${table}: ${problem}`);
     this.assertUnique(table, row);
     this.store.rows.put(table, row);
-    this.store.outbox.add(table, id, existing?.version ?? null);
-    this.store.noteWrite(table);
+    this.store.noteWrite(table, id, existing?.version ?? null, row.version as string, actor.id);
     this.store.saveClock();
     return this.store.rows.get(table, id) as AnyRow;
   }
@@ -96,6 +98,18 @@ export class LocalWriter {
     }
     return statement;
   }
+}
+
+/** Why a user cannot sign here: not logged in, or (a user from before signed writes) no key yet. */
+function notLoggedIn(store: LocalStore, actor: Actor): MostradorError {
+  const user = store.rows.get('users', actor.id);
+  if (user && !user.sealedKey) {
+    return new MostradorError(
+      'NOT_LOGGED_IN',
+      `${String(user.username)} has no signing key yet: an admin must set this user's password before they can write.`,
+    );
+  }
+  return new MostradorError('NOT_LOGGED_IN', "Log in first: a write is signed with its user's key.");
 }
 
 function rejectUnknownFields(table: TableName, input: Record<string, unknown>): void {

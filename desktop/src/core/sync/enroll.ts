@@ -1,4 +1,4 @@
-import { EnrollResponse, LoginResponse, MostradorError, type SessionUser } from '@mostrador/common';
+import { type Ceiling, EnrollResponse, LoginResponse, MostradorError, type SessionUser } from '@mostrador/common';
 import type { LocalStore } from '../store/store.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
 
@@ -7,6 +7,8 @@ export interface EnrollRequest {
   name: string;
   username: string;
   password: string;
+  /** The highest role whose writes this station may carry (a counter: cashier or manager); admin by default. */
+  ceiling?: Ceiling;
 }
 
 /**
@@ -33,13 +35,13 @@ export async function enrollStation(
     EnrollResponse,
     'POST',
     '/stations/enroll',
-    { name: request.name },
+    request.ceiling ? { name: request.name, ceiling: request.ceiling } : { name: request.name },
     login.token,
   );
   store.transaction(() => {
     store.meta.set('serverUrl', serverUrl);
     store.meta.set('stationId', enrolled.stationId);
-    store.meta.set('stationToken', enrolled.stationToken);
+    store.setStationToken(enrolled.stationToken);
     store.meta.set('stationName', request.name);
     // Receipt numbers read `<code>-<n>`; the id's random tail keeps codes apart between stations.
     store.meta.set('stationCode', enrolled.stationId.slice(-6).toUpperCase());

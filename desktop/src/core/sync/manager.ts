@@ -152,7 +152,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       cursor: this.cursor,
       head: this.head,
       pending: this.pending,
-      flagged: this.store.outbox.flagged().length,
+      flagged: this.store.outbox.flaggedRows,
       lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
     };
   }
@@ -168,7 +168,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
 
   private client(): ServerClient {
     const baseUrl = this.store.meta.get('serverUrl');
-    const token = this.store.meta.get('stationToken');
+    const token = this.store.stationToken();
     if (!baseUrl || !token) throw new MostradorError('NOT_ENROLLED');
     return new ServerClient({
       baseUrl,

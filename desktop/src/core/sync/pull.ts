@@ -33,8 +33,9 @@ export function fetchPullPage(client: ServerClient, cursor: number, limit: numbe
 /**
  * Apply one pulled page and its cursor in ONE transaction, so a crash at any moment leaves
  * the station at the end of a whole page. A remote row replaces the local one only if its
- * version is greater and no local edit of it waits in the outbox (the SQL guard in
- * Repository.applyRemoteValues). Columns the station does not know are ignored; columns the
+ * version is greater and no PENDING local group holds it (the SQL guard in
+ * Repository.applyRemoteValues); a held or rejected local version it replaces is kept in
+ * the local conflict log. Columns the station does not know are ignored; columns the
  * server did not send are stored as null.
  */
 export function applyPulledPage(store: LocalStore, page: PullPage, staged = false): AppliedPage {
@@ -50,12 +51,35 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
       const versionAt = block.columns.indexOf('version');
       if (idAt < 0 || versionAt < 0)
         throw new MostradorError('INTERNAL', `Pulled ${name} rows carry no id or version.`);
+      // Rows of held or rejected local groups: a newer server version replaces them, and the
+      // local version goes to the conflict log (usually none, so the loop stays lean).
+      const refused = store.outbox.refusedRows(name);
       for (const row of block.rows) {
         const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
-        if (staged) store.rows.stageRemoteValues(name, values);
-        else store.rows.applyRemoteValues(name, values);
-        ids.push(row[idAt] as string);
+        const id = row[idAt] as string;
         const version = row[versionAt] as string;
+        if (staged) {
+          // A bootstrap: nothing local to protect or log yet.
+          store.rows.stageRemoteValues(name, values);
+          ids.push(id);
+          if (version > newest) newest = version;
+          continue;
+        }
+        const group = refused.size > 0 ? refused.get(id) : undefined;
+        const local = group ? store.rows.get(name, id) : null;
+        const replaced = store.rows.applyRemoteValues(name, values);
+        if (local && replaced) {
+          store.conflicts.record({
+            table: name,
+            id,
+            localRow: local,
+            remoteVersion: version,
+            groupId: group?.groupId ?? null,
+            code: group?.code ?? null,
+            recordedAt: new Date().toISOString(),
+          });
+        }
+        ids.push(id);
         if (version > newest) newest = version;
       }
     }

@@ -1,103 +1,123 @@
-import {
-  type AnyRow,
-  type Change,
-  isVersion,
-  newId,
-  PushResponse,
-  TABLE_NAMES,
-  type TableName,
-} from '@mostrador/common';
+import { type AnyRow, isTableName, isVersion, newId, PushResponse, type WriteGroup } from '@mostrador/common';
+import type { OutboxGroup } from '../store/outbox.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
+
+/** How far ahead of the corrected clock a group may be and still be sent (the server refuses 60 s). */
+export const FUTURE_MARGIN_MS = 30_000;
+
+function versionTime(version: string): number {
+  const ms = Date.parse(version.slice(0, 24));
+  return Number.isNaN(ms) ? 0 : ms;
+}
 
 export interface PushResult {
   /** Rows the server acknowledged (applied, or answered with a newer winner we adopted). */
   count: number;
+  /** Rows of groups held for review or rejected. */
   rejected: number;
   cursor: number | null;
 }
 
-interface SentRow {
-  table: TableName;
-  id: string;
-  version: string;
-}
-
 /**
- * Push the outbox in pages: the CURRENT state of each queued row with the version it was
- * based on. Tables go in registry order so a sale reaches the server before its items.
- * Each entry is sent at most once per call (so a CLOCK_AHEAD retry cannot loop), and a
- * write landing during the push stays queued for the next one.
+ * Push the outbox's write groups in the order they were written, in pages of whole groups
+ * (at most `pageSize` rows, but never splitting a group). Pending groups go, and held ones
+ * too, so the server says what became of them (still held, accepted, rejected). Each group
+ * is sent at most once per call, and a write landing during the push waits for the next one.
+ * A pending group stamped more than `aheadMs` ahead of the corrected clock waits its time.
  */
-export async function pushOutbox(store: LocalStore, client: ServerClient, pageSize: number): Promise<PushResult> {
+export async function pushOutbox(
+  store: LocalStore,
+  client: ServerClient,
+  pageSize: number,
+  aheadMs = FUTURE_MARGIN_MS,
+): Promise<PushResult> {
   const result: PushResult = { count: 0, rejected: 0, cursor: null };
-  for (const table of TABLE_NAMES) {
-    let afterId = '';
-    for (;;) {
-      const entries = store.outbox.nextPage(table, afterId, pageSize);
-      if (entries.length === 0) break;
-      afterId = entries.at(-1)?.rowId ?? afterId;
-      const changes: Change[] = [];
-      const sent: SentRow[] = [];
-      for (const entry of entries) {
-        const row = store.rows.get(table, entry.rowId);
-        if (!row) continue;
-        changes.push({ table, row, baseVersion: entry.baseVersion });
-        sent.push({ table, id: row.id, version: row.version });
-      }
-      if (changes.length === 0) continue;
-      const answer = await client.request(PushResponse, 'POST', '/sync/push', { batchId: newId(), changes });
-      const outcome = applyPushAnswer(store, sent, answer);
-      result.count += outcome.acknowledged;
-      result.rejected += outcome.rejected;
-      result.cursor = answer.cursor;
-    }
+  let afterSeq = 0;
+  for (;;) {
+    const next = store.outbox.nextPage(afterSeq, pageSize);
+    if (next.length === 0) break;
+    afterSeq = next.at(-1)?.seq ?? afterSeq;
+    // A group stamped by a clock that ran ahead waits until the (server-corrected) time reaches
+    // it: sent now it would be refused as CLOCK_AHEAD, a fact held for review for nothing.
+    const now = store.clock.physicalNow();
+    const page = next.filter((group) => group.state !== 'pending' || versionTime(group.version) <= now + aheadMs);
+    if (page.length === 0) continue;
+    const groups: WriteGroup[] = page.map(({ id, userId, version, changes, signature }) => ({
+      id,
+      userId,
+      version,
+      changes,
+      signature,
+    }));
+    const answer = await client.request(PushResponse, 'POST', '/sync/push', { batchId: newId(), groups });
+    const outcome = applyPushAnswer(store, page, answer);
+    result.count += outcome.acknowledged;
+    result.rejected += outcome.rejected;
+    result.cursor = answer.cursor;
   }
   return result;
 }
 
 /**
- * Settle the outbox from the server's answer in ONE transaction. An entry is cleared only
- * if the row still holds the version that was sent: an edit made meanwhile stays queued,
- * now based on the version the server holds.
+ * Settle the sent groups from the server's answer in ONE transaction, group by group:
+ * - applied: the group leaves the outbox; a row the server answered with a newer winner
+ *   adopts it if it still holds the version sent (a later edit is its own group, pushed next);
+ * - held: kept, flagged with the reason (the station keeps working meanwhile);
+ * - rejected with `rows` (an admin rejected it): undone whole: each row still at the version
+ *   the group wrote becomes the server's row, or is removed where the server has none
+ *   (stock follows: it is the sum of the movements);
+ * - rejected without rows (not a verified fact: bad signature, unknown user): kept, flagged.
+ * A group the answer does not mention stays as it was, to be sent again.
  */
 export function applyPushAnswer(
   store: LocalStore,
-  sent: SentRow[],
+  sent: OutboxGroup[],
   answer: PushResponse,
 ): { acknowledged: number; rejected: number } {
-  const sentVersion = new Map(sent.map((row) => [`${row.table}\u0000${row.id}`, row.version]));
-  const unchanged = (table: TableName, id: string) => {
-    const version = sentVersion.get(`${table}\u0000${id}`);
-    return version !== undefined && store.rows.get(table, id)?.version === version;
-  };
+  const outcomes = new Map(answer.groups.map((outcome) => [outcome.id, outcome]));
+  const winners = new Map(answer.superseded.map(({ table, id, row }) => [`${table}\u0000${id}`, row]));
+  const stillAt = (table: string, id: string, version: string) =>
+    isTableName(table) && store.rows.get(table, id)?.version === version;
   let acknowledged = 0;
   let rejected = 0;
   store.transaction(() => {
-    for (const { table, id } of answer.applied) {
-      const name = table as TableName;
-      const version = sentVersion.get(`${name}\u0000${id}`);
-      if (version === undefined) continue;
-      acknowledged += 1;
-      if (unchanged(name, id)) store.outbox.clear(name, id);
-      else store.outbox.rebaseOn(name, id, version);
-    }
-    for (const { table, id, row } of answer.superseded) {
-      const name = table as TableName;
-      if (!sentVersion.has(`${name}\u0000${id}`)) continue;
-      acknowledged += 1;
-      if (isVersion(row.version)) store.clock.receive(row.version);
-      // Edited again meanwhile: that edit is pushed next and meets the winner on the server.
-      if (!unchanged(name, id)) continue;
-      store.rows.put(name, row as AnyRow);
-      store.outbox.clear(name, id);
-    }
     const now = store.nowIso();
-    for (const { table, id, code, message } of answer.rejected) {
-      const name = table as TableName;
-      if (!sentVersion.has(`${name}\u0000${id}`)) continue;
-      rejected += 1;
-      if (unchanged(name, id)) store.outbox.flag(name, id, code, message, now);
+    for (const group of sent) {
+      const outcome = outcomes.get(group.id);
+      if (!outcome) continue;
+      if (outcome.status === 'applied') {
+        acknowledged += group.changes.length;
+        for (const { table, row } of group.changes) {
+          const winner = winners.get(`${table}\u0000${row.id}`);
+          if (!winner || !isTableName(table)) continue;
+          if (isVersion(winner.version)) store.clock.receive(winner.version);
+          // The server's row stands, even an older one (an insert-only row is written once).
+          if (stillAt(table, row.id, row.version)) {
+            store.rows.put(table, winner as AnyRow);
+          }
+        }
+        store.outbox.remove(group.seq);
+        continue;
+      }
+      rejected += group.changes.length;
+      const code = outcome.code ?? (outcome.status === 'held' ? 'FORBIDDEN' : 'VALIDATION');
+      const message = outcome.message ?? '';
+      const flaggedAt = group.state === outcome.status && group.flaggedAt ? group.flaggedAt : now;
+      if (outcome.status === 'rejected' && outcome.rows) {
+        const serverRows = new Map(outcome.rows.map(({ table, id, row }) => [`${table}\u0000${id}`, row]));
+        for (const { table, row } of group.changes) {
+          if (!isTableName(table) || !stillAt(table, row.id, row.version)) continue;
+          const serverRow = serverRows.get(`${table}\u0000${row.id}`) ?? null;
+          if (serverRow) {
+            if (isVersion(serverRow.version)) store.clock.receive(serverRow.version);
+            store.rows.put(table, serverRow as AnyRow);
+          } else {
+            store.rows.remove(table, row.id);
+          }
+        }
+      }
+      store.outbox.setState(group.seq, outcome.status, code, message, flaggedAt);
     }
     store.saveClock();
   });

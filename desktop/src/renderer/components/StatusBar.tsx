@@ -6,7 +6,13 @@ import { formatTime, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 
 /** Sync failures that will not fix themselves by waiting; being offline is shown by the first light. */
-const NEEDS_A_PERSON = new Set(['STATION_REVOKED', 'UNAUTHORIZED', 'CLOCK_AHEAD', 'RESYNC_REQUIRED']);
+const NEEDS_A_PERSON = new Set([
+  'STATION_REVOKED',
+  'UNAUTHORIZED',
+  'CLOCK_AHEAD',
+  'RESYNC_REQUIRED',
+  'UPGRADE_REQUIRED',
+]);
 
 /** Always at the bottom: is this station connected, live, up to date, and does anything need a person. */
 export function StatusBar() {
@@ -60,8 +66,23 @@ export function StatusBar() {
           <p>{t('status.refusedIntro')}</p>
           <ul className="refused-list">
             {refused.map((row) => (
-              <li key={`${row.table}:${row.id}`}>
+              <li key={`${row.groupId ?? ''}:${row.table}:${row.id}`} data-state={row.state}>
                 <strong>{row.table}</strong> <code>{row.id}</code> — {row.code}: {row.message}
+                {row.state ? <div className="muted">{t(`status.groupState.${row.state}`)}</div> : null}
+                {row.state === 'rejected' && row.groupId ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() =>
+                      void api.invoke('sync:dismiss', { groupId: row.groupId as string }).then(
+                        ({ rows }) => setRefused(rows),
+                        () => {},
+                      )
+                    }
+                  >
+                    {t('status.dismiss')}
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>

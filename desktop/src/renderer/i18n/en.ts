@@ -14,6 +14,12 @@ export const en: Messages = {
     password: 'Password',
     submit: 'Enroll this station',
     submitting: 'Enrolling…',
+    // Issue 8 (trusted writes): the station's ceiling.
+    ceiling: 'What this station is for',
+    ceilingAdmin: 'Back office: any user',
+    ceilingManager: 'Counter: up to managers',
+    ceilingCashier: 'Counter: cashiers only',
+    ceilingHint: 'Changes made here by a higher role are held for an admin to review.',
   },
   bootstrap: {
     title: "Downloading the shop's data",
@@ -61,6 +67,13 @@ export const en: Messages = {
       'The server did not accept these changes. They are still kept on this station; review and correct them.',
     syncNow: 'Sync now',
     close: 'Close',
+    // Issue 8 (trusted writes): what became of each refused write group.
+    groupState: {
+      held: 'Held for review: an admin must accept or reject it; the station keeps selling.',
+      rejected: 'Rejected by an admin: it has been undone, whole, on this station.',
+      unsigned: 'Waiting for its user to log in at this station to sign and send it.',
+    },
+    dismiss: 'Dismiss',
   },
   counter: {
     search: 'Search by SKU, barcode or name',
@@ -171,5 +184,8 @@ export const en: Messages = {
     NOT_FOUND: 'Not found.',
     CONFLICT: 'Not possible in the current state: {{message}}',
     BAD_URL: 'The server address is not valid (it must start with http:// or https://).',
+    // Issue 8 (trusted writes)
+    UPGRADE_REQUIRED:
+      "The server no longer accepts changes from this version of the app: update this station's app. Its changes are still kept here.",
   },
 };

@@ -14,6 +14,12 @@ export const es = {
     password: 'Contraseña',
     submit: 'Dar de alta la estación',
     submitting: 'Dando de alta…',
+    // Issue 8 (trusted writes): the station's ceiling.
+    ceiling: 'Uso de esta estación',
+    ceilingAdmin: 'Oficina: cualquier usuario',
+    ceilingManager: 'Caja: hasta encargados',
+    ceilingCashier: 'Caja: solo cajeros',
+    ceilingHint: 'Los cambios de un rol más alto hechos aquí quedan retenidos para que un administrador los revise.',
   },
   bootstrap: {
     title: 'Descargando los datos de la tienda',
@@ -60,6 +66,13 @@ export const es = {
     refusedIntro: 'El servidor no aceptó estos cambios. Siguen guardados en esta estación; revíselos y corríjalos.',
     syncNow: 'Sincronizar ahora',
     close: 'Cerrar',
+    // Issue 8 (trusted writes): what became of each refused write group.
+    groupState: {
+      held: 'Retenido para revisión: un administrador debe aceptarlo o rechazarlo; la estación sigue vendiendo.',
+      rejected: 'Rechazado por un administrador: se ha deshecho entero en esta estación.',
+      unsigned: 'Espera a que su usuario entre en esta estación para firmarlo y enviarlo.',
+    },
+    dismiss: 'Descartar',
   },
   counter: {
     search: 'Buscar por código, código de barras o nombre',
@@ -171,6 +184,9 @@ export const es = {
     NOT_FOUND: 'No encontrado.',
     CONFLICT: 'La operación no es posible en el estado actual: {{message}}',
     BAD_URL: 'La dirección del servidor no es válida (debe empezar por http:// o https://).',
+    // Issue 8 (trusted writes)
+    UPGRADE_REQUIRED:
+      'El servidor ya no acepta los cambios de esta versión de la aplicación: actualice la aplicación de esta estación. Sus cambios siguen guardados aquí.',
   },
 };
 

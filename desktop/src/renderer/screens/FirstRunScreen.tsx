@@ -23,10 +23,11 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
     stationName: '',
     username: 'admin',
     password: '',
+    ceiling: 'admin' as 'admin' | 'manager' | 'cashier',
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (name: keyof typeof form) => (event: { target: { value: string } }) =>
+  const set = (name: Exclude<keyof typeof form, 'ceiling'>) => (event: { target: { value: string } }) =>
     setForm((current) => ({ ...current, [name]: event.target.value }));
 
   async function submit(event: FormEvent) {
@@ -97,6 +98,25 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
           required
           autoComplete="current-password"
         />
+        <div className="field">
+          <label htmlFor="field-ceiling">{t('firstRun.ceiling')}</label>
+          <select
+            id="field-ceiling"
+            name="ceiling"
+            value={form.ceiling}
+            aria-describedby="field-ceiling-hint"
+            onChange={(event) =>
+              setForm((current) => ({ ...current, ceiling: event.target.value as typeof form.ceiling }))
+            }
+          >
+            <option value="admin">{t('firstRun.ceilingAdmin')}</option>
+            <option value="manager">{t('firstRun.ceilingManager')}</option>
+            <option value="cashier">{t('firstRun.ceilingCashier')}</option>
+          </select>
+          <small id="field-ceiling-hint" className="hint">
+            {t('firstRun.ceilingHint')}
+          </small>
+        </div>
         <ErrorAlert message={shownError} />
         <button type="submit" className="primary wide" disabled={busy}>
           {busy ? t('firstRun.submitting') : t('firstRun.submit')}
