@@ -79,7 +79,7 @@ describe('station serve', () => {
         username: 'cajera',
         displayName: 'Cajera',
         role: 'cashier',
-        passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+        passwordHash: 'scrypt$131072$8$1$c2FsdGMyRnNkR0V4eHh4eA$aGFzaGFHRnphQWFHRnphQWFHRnphQWFHRnphQWFHRnp',
         active: true,
       },
     });

@@ -55,8 +55,13 @@ export async function openTestStation(
   return station;
 }
 
-/** Cheap scrypt cost: tests log in often and the machine is shared. */
-const TEST_COST = { N: 1024, r: 8, p: 1 };
+/** Hashes are slow at the one accepted cost: each test user's is made once per test process. */
+const testHashes = new Map<string, Promise<string>>();
+const testHash = (password: string) => {
+  const hash = testHashes.get(password) ?? hashPassword(password);
+  testHashes.set(password, hash);
+  return hash;
+};
 
 export async function offlineStation(
   users: { username: string; role: Role }[] = [{ username: 'admin', role: 'admin' }],
@@ -67,7 +72,7 @@ export async function offlineStation(
   const clock = new HybridLogicalClock(newNodeId());
   const now = new Date().toISOString();
   for (const { username, role } of users) {
-    const passwordHash = await hashPassword(`${username}-pass`, TEST_COST);
+    const passwordHash = await testHash(`${username}-pass`);
     const id = newId();
     store.rows.put('users', {
       id,

@@ -74,8 +74,8 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
     if (!base || !this.token || this.socket) return;
     const url = new URL('/admin/ws', base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', this.token);
-    const socket = new WebSocket(url);
+    // In a header, never in the URL: URLs end up in logs.
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` } });
     this.socket = socket;
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type?: string; stations?: StationView[] };

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type Change, type HybridLogicalClock, hashPassword, newId, type Row } from '@mostrador/common';
+import {
+  assertPasswordPolicy,
+  type Change,
+  type HybridLogicalClock,
+  hashPassword,
+  newId,
+  type Row,
+} from '@mostrador/common';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { applyChanges } from '../sync/apply.js';
@@ -17,6 +24,8 @@ export async function ensureFirstAdmin(
 ): Promise<string | null> {
   const existing = await db.query('SELECT 1 FROM users LIMIT 1');
   if (existing.rowCount) return null;
+  // ADMIN_PASSWORD=pw would leave the shop's every station open to a first guess.
+  if (password !== undefined) assertPasswordPolicy(password, 'admin');
   const chosen = password ?? randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(chosen);
   return inTransaction(db, 'BEGIN', async (client) => {

@@ -9,13 +9,14 @@ import { PushGate } from './push-gate.js';
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
 
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
-  const gate = new PushGate();
+  const gate = new PushGate(2, app.settings.pushLimits);
   app.post<{ Body: PushRequest }>(
     '/sync/push',
     {
       bodyLimit: PUSH_BODY_LIMIT,
       schema: { body: PushRequest, response: { 200: PushResponse } },
-      preHandler: requireStation,
+      // Issue 12: token and admission before the body is read (cheap refusal first).
+      onRequest: [requireStation, gate.admission],
     },
     async (request) => {
       const started = performance.now();
