@@ -57,6 +57,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status >= 500) request.log.error({ err: error, code: response.error.code }, 'request failed');
     // Every 429 says when to come back (rate limits set their own; busy queues default to 1 s).
     if (status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    // Refused before its body was read (a bad token, a full queue): close the connection
+    // rather than read and discard up to 32 MB to keep it alive.
+    if (!request.raw.complete && !request.raw.readableEnded) reply.header('connection', 'close');
     return reply.status(status).send(response);
   });
   app.setNotFoundHandler((request, reply) =>

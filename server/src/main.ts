@@ -16,7 +16,8 @@ import { liveOptionsFromEnv } from './live/settings.js';
  * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
  * TRUST_PROXY (a hop count or proxy addresses; default 1 hop when PORT is set, as on Railway),
- * CONFLICT_MAX_AGE_DAYS / CONFLICT_MAX_ROWS (conflict-log retention), and the live channel's
+ * CONFLICT_MAX_AGE_DAYS / CONFLICT_MAX_ROWS (conflict-log retention), LOGIN_RATE_PER_MINUTE
+ * (login attempts per client address, default 20), and the live channel's
  * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS and LIVE_PAGE_ROWS (see live/settings.ts).
  */
 
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     // Railway (which sets PORT) puts one proxy in front; the login rate limit needs the real address.
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? (env.PORT ? '1' : undefined)),
     conflictRetention: retentionFromEnv(env),
+    loginRateLimit: { max: Number(env.LOGIN_RATE_PER_MINUTE ?? 20), timeWindowMs: 60_000 },
     live: liveOptionsFromEnv(env),
   });
   if (app.generatedAdminPassword) {

@@ -10,7 +10,7 @@ import type { TokenUser } from '../context.js';
  */
 
 /** Shortest JWT_SECRET accepted anywhere; production needs PRODUCTION_SECRET_BYTES. */
-export const MIN_SECRET_BYTES = 16;
+export const MIN_SECRET_BYTES = 8;
 export const PRODUCTION_SECRET_BYTES = 32;
 
 /** Why a JWT secret is refused, or null. */
