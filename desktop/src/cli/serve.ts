@@ -15,24 +15,36 @@ import { stationOptionsFromEnv } from './options.js';
 import { parseCommandLine } from './serve-commands.js';
 import { ServeSession } from './serve-session.js';
 
-const USAGE = 'station serve --data DIR [--ui HOST:PORT]';
+const USAGE = 'station serve --data DIR [--ui HOST:PORT [--ui-allow-hosts NAME,…]]';
 /** How long `quit` waits for the outbox to reach the server before leaving it for next time. */
 const QUIT_FLUSH_MS = 5_000;
 
 interface ServeFlags {
   data: string;
-  ui: { host: string; port: number } | null;
+  ui: { host: string; port: number; allowedHosts: string[] } | null;
 }
 
 function parseServeFlags(args: string[]): ServeFlags {
-  let values: { data?: string; ui?: string };
+  let values: { data?: string; ui?: string; 'ui-allow-hosts'?: string };
   try {
-    ({ values } = parseArgs({ args, options: { data: { type: 'string' }, ui: { type: 'string' } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: { data: { type: 'string' }, ui: { type: 'string' }, 'ui-allow-hosts': { type: 'string' } },
+      strict: true,
+    }));
   } catch (error) {
     throw new MostradorError('BAD_COMMAND', `${(error as Error).message}. Usage: ${USAGE}`);
   }
   if (!values.data) throw new MostradorError('BAD_COMMAND', `Missing --data. Usage: ${USAGE}`);
-  return { data: values.data, ui: values.ui === undefined ? null : parseAddress(values.ui) };
+  // Beyond loopback the bridge needs the names browsers will use (no Host check otherwise).
+  const allowedHosts = (values['ui-allow-hosts'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return {
+    data: values.data,
+    ui: values.ui === undefined ? null : { ...parseAddress(values.ui), allowedHosts },
+  };
 }
 
 function parseAddress(text: string): { host: string; port: number } {
@@ -138,13 +150,14 @@ class Server {
 async function startUi(
   server: Server,
   station: Station | null,
-  address: { host: string; port: number },
+  address: { host: string; port: number; allowedHosts: string[] },
 ): Promise<void> {
   const { startUiBridge } = await import('../bridge/server.js');
   const bridge = await startUiBridge({
     station,
     dataDir: server.folder,
     host: address.host,
+    allowedHosts: address.allowedHosts,
     port: address.port,
     onStation: (enrolled) => server.goOnline(enrolled),
     liveOf: () => server.liveClient,
