@@ -162,7 +162,11 @@ export function runStation(args: string[], env: Record<string, string> = {}): Pr
         stdout,
         stderr,
         json: parseJson(stdout),
-        error: parseJson(stderr.split('\n')[0] ?? '')?.error ?? null,
+        error:
+          stderr
+            .split('\n')
+            .map(parseJson)
+            .find((line) => line?.error)?.error ?? null,
       });
     });
   });

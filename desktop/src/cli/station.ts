@@ -44,6 +44,7 @@ function parseFlags(args: string[]): Flags {
         name: { type: 'string' },
         user: { type: 'string' },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
