@@ -155,6 +155,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : [...(trustProxy || [])],
     // A slowly sent request (slowloris) is cut off instead of holding a socket for minutes.
     requestTimeout: options.requestTimeoutMs ?? 120_000,
+    // A URL Fastify cannot even route (`/sync/%a`) is answered in the error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const raw = reply as unknown as { status(code: number): { send(body: unknown): void } };
+      raw.status(400).send({ error: { code: 'VALIDATION', message: error.message } });
+    },
     http: {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
       // Node checks the deadlines on this period (default 30 s): make them hold close to their value.

@@ -135,6 +135,13 @@ afterAll(async () => {
 });
 
 describe('hostile HTTP requests', () => {
+  it('answers a URL that cannot be decoded in the error shape', async () => {
+    for (const path of ['/sync/%a', '/admin/stations/%zz/revoke', '/%']) {
+      const response = await fetch(`${server.url}${path}`, { method: path.includes('revoke') ? 'POST' : 'GET' });
+      expectErrorShape(response.status, await response.text(), path);
+    }
+  });
+
   const routes = [
     'POST /auth/login',
     'POST /stations/enroll',
@@ -162,7 +169,8 @@ describe('hostile HTTP requests', () => {
         async (route, token, body, type, param) => {
           fc.pre(!mightBeValid(route, token, body));
           const [method, path] = route.split(' ') as [string, string];
-          const withParam = path.replace(':id', encodeURIComponent(param));
+          // Raw (unencoded) params too: `%a` is not even a valid URL component.
+          const withParam = path.replace(':id', param.startsWith('-') ? param : encodeURIComponent(param));
           const query =
             method === 'GET' ? `?cursor=${encodeURIComponent(param)}&limit=${encodeURIComponent(param)}` : '';
           const headers: Record<string, string> = {};

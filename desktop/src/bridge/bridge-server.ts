@@ -114,7 +114,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
   const socketSessions = new Map<WebSocket, Session | null>();
 
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, requestTimeout: 60_000 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    requestTimeout: 60_000,
+    // A URL Fastify cannot even route (`/api/%a`) is answered in the error shape too.
+    frameworkErrors: (error, _request, reply) => fail(reply, 400, 'VALIDATION', error.message),
+  });
 
   // Bodies are JSON or nothing; an empty body is `{}`. Other types are refused (415), which
   // also keeps plain HTML forms on other sites from posting here (they cannot send JSON).

@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { offlineStation, tempDataDir } from '../../../test/support/station.js';
@@ -169,5 +170,86 @@ describe('bridge beyond loopback', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('hostile input to the bridge', () => {
+  const hostileString = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom("'; DROP TABLE users; --", 'a\u0000b', '__proto__', '../../etc/passwd', '<script>', '\uD800'),
+  );
+  const body = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
+    fc.record({ username: hostileString, password: hostileString }).map((value) => JSON.stringify(value)),
+    fc
+      .record({ table: hostileString, row: fc.jsonValue({ maxDepth: 2 }), id: hostileString })
+      .map((value) => JSON.stringify(value)),
+    fc.string({ maxLength: 40 }),
+    fc.integer({ min: 100, max: 50_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
+  );
+  const channel = fc.oneof(
+    fc.constantFrom(
+      'app:state',
+      'session:login',
+      'session:get',
+      'rows:save',
+      'rows:list',
+      'station:enroll',
+      'stock:adjust',
+    ),
+    fc.constantFrom('__proto__', 'constructor', '..%2f..%2fetc', 'db:query', '%00'),
+    fc.stringMatching(/^[a-z:%0-9]{1,20}$/),
+  );
+  const type = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded');
+
+  /** An empty body or `{}` is a valid call of the channels without parameters. */
+  function harmless(text: string, contentType: string): boolean {
+    if (contentType !== 'application/json') return false;
+    if (text.trim() === '') return true;
+    try {
+      const value = JSON.parse(text);
+      return value === null || (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0);
+    } catch {
+      return false;
+    }
+  }
+
+  it('answers every hostile call with a 4xx error body and changes nothing', async () => {
+    const before = JSON.stringify(station.dump());
+    await fc.assert(
+      fc.asyncProperty(channel, body, type, async (name, text, contentType) => {
+        fc.pre(!harmless(text, contentType));
+        const answer = await raw(`${bridge.url}api/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body: text,
+        });
+        const what = `${name} ${answer.status} ${answer.body.slice(0, 200)}`;
+        expect(answer.status, what).toBeGreaterThanOrEqual(400);
+        expect(answer.status, what).toBeLessThan(500);
+        const parsed = JSON.parse(answer.body);
+        expect(Object.keys(parsed), what).toEqual(['error']);
+        expect(typeof parsed.error.code, what).toBe('string');
+        expect(typeof parsed.error.message, what).toBe('string');
+      }),
+      { numRuns: 150 },
+    );
+    // Frames on the event stream are ignored; the socket and the bridge stay up.
+    const socket = new WebSocket(`${bridge.url.replace('http', 'ws')}api/events`);
+    await new Promise((resolve) => socket.once('open', resolve));
+    for (const frame of ['{"event":"data:changed"}', '\u0000', 'x'.repeat(4000), '[[[[[[]]]]]]']) socket.send(frame);
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    socket.send('x'.repeat(10_000));
+    expect(await closed).toBe(1009);
+    expect(JSON.stringify(station.dump())).toBe(before);
+    expect(
+      (
+        await raw(`${bridge.url}api/app:state`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(200);
   });
 });
