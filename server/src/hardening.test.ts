@@ -191,6 +191,17 @@ describe('hardening of the API', () => {
     }
   });
 
+  it('lets an ordinary client sending a large body with a bad token read its 401', async () => {
+    const body = JSON.stringify({ batchId: 'big', changes: [], pad: 'x'.repeat(8 * 1024 * 1024) });
+    const answer = await fetch(`${server.url}/sync/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer revoked-or-forged' },
+      body,
+    });
+    expect(answer.status).toBe(401);
+    expect((await answer.json()).error.code).toBe('UNAUTHORIZED');
+  });
+
   it("limits one station's pushes in flight, answering 429 with Retry-After", async () => {
     const first = stalledPush(station);
     const second = stalledPush(station);
