@@ -82,9 +82,16 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
       if (message.type === 'stations' && Array.isArray(message.stations)) this.emit('stations', message.stations);
     });
     socket.on('error', () => {});
-    socket.on('close', () => {
+    // A refused or ended session (401/403 at the upgrade, 4401 later) will not come back by
+    // retrying the same token: stop until the admin logs in again.
+    socket.on('unexpected-response', (_request, response) => {
+      if (response.statusCode === 401 || response.statusCode === 403) this.token = null;
+      socket.terminate();
+    });
+    socket.on('close', (code) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (code === 4401) this.token = null;
       if (this.token) this.retry = setTimeout(() => this.connect(), 2_000);
     });
   }
