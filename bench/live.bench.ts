@@ -37,7 +37,7 @@ async function startApi(databaseUrl: string, port: number, adminPassword: string
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
-      JWT_SECRET: 'bench',
+      JWT_SECRET: 'bench-secret',
       ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: 'warn',
     },

@@ -160,7 +160,7 @@ describe('outages', () => {
     const timing = { heartbeatMs: 200, freshMs: 1_000 };
     const survivor = await buildApp({
       databaseUrl: db.url,
-      jwtSecret: 'crash',
+      jwtSecret: 'crash-secret',
       adminPassword,
       live: { presence: timing },
     });
@@ -173,7 +173,7 @@ describe('outages', () => {
         DATABASE_URL: db.url,
         PORT: String(port),
         HOST: '127.0.0.1',
-        JWT_SECRET: 'crash',
+        JWT_SECRET: 'crash-secret',
         ADMIN_PASSWORD: adminPassword,
         LOG_LEVEL: 'warn',
         LIVE_HEARTBEAT_MS: '200',

@@ -141,3 +141,37 @@ describe('station command failures', () => {
     expect(unknownFlag.code).toBe(2);
   });
 });
+
+describe('the enrolling password', () => {
+  it('warns that --password shows in the process list, and takes --password-file or MOSTRADOR_PASSWORD quietly', async () => {
+    const loud = await runStation(enrollArgs(tempDataDir('pw-flag')));
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/--password shows in the process list/);
+
+    const quiet = enrollArgs(tempDataDir('pw-file')).filter(
+      (arg, i, all) => arg !== '--password' && all[i - 1] !== '--password',
+    );
+    const file = join(tempDataDir('pw-secret'), 'password.txt');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, `${server.adminPassword}\n`, { mode: 0o600 });
+    const fromFile = await runStation([...quiet, '--password-file', file]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stderr).toBe('');
+
+    const fromEnv = await runStation(
+      enrollArgs(tempDataDir('pw-env')).filter((arg, i, all) => arg !== '--password' && all[i - 1] !== '--password'),
+      { MOSTRADOR_PASSWORD: server.adminPassword },
+    );
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stderr).toBe('');
+
+    const none = await runStation(
+      quiet.map((arg) => (arg.includes('pw-file') ? tempDataDir('pw-none') : arg)),
+      {
+        MOSTRADOR_PASSWORD: '',
+      },
+    );
+    expect(none.code).toBe(2);
+    expect(none.error?.code).toBe('BAD_COMMAND');
+  });
+});

@@ -1,9 +1,10 @@
-import rateLimit from '@fastify/rate-limit';
-import { HybridLogicalClock, MostradorError, newNodeId } from '@mostrador/common';
+import { HybridLogicalClock, newNodeId } from '@mostrador/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ConflictRetention, type RetentionOptions } from './admin/conflict-retention.js';
 import { adminMonitoring } from './admin/plugin.js';
 import { ensureFirstAdmin } from './auth/first-admin.js';
 import { type LoginRateLimit, loginRoutes } from './auth/login.js';
+import { jwtSecretProblem } from './auth/tokens.js';
 import type { ReadinessCheck, ServerSettings } from './context.js';
 import { migrateCentral } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -13,6 +14,7 @@ import { type LiveOptions, liveSync } from './live/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
 import { pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
+import { DEFAULT_PUSH_LIMITS, type PushLimits } from './sync/push-gate.js';
 import { typeBoxValidatorCompiler } from './validation.js';
 
 export type { ReadinessCheck, ServerSettings, StationIdentity, TokenUser } from './context.js';
@@ -29,12 +31,26 @@ export interface AppOptions {
   /** The server's wall clock (tests skew it). */
   readonly now?: () => number;
   readonly tokenTtlSeconds?: number;
-  /** Login attempts per address and username; default 10 per minute. */
+  /** Login attempts per client address (default 20 per minute) and the per-username backoff. */
   readonly loginRateLimit?: LoginRateLimit;
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
-  /** Behind a proxy (Railway), client addresses come from X-Forwarded-For; default false. */
-  readonly trustProxy?: boolean;
+  /**
+   * Proxies whose X-Forwarded-For is believed: a hop count (Railway: 1) or their addresses
+   * (CIDR allowed). Never "any": a client could then pick its own address. Default: none.
+   */
+  readonly trustProxy?: TrustProxy;
+  /** Pushes in flight per station and in all (over that: 429 with Retry-After). */
+  readonly pushLimits?: Partial<PushLimits>;
+  /** Most live sockets one station may hold open (/sync/ws); default 4. */
+  readonly socketsPerStation?: number;
+  /** Most admin monitor sockets one user may hold open (/admin/ws); default 4. */
+  readonly socketsPerUser?: number;
+  /** Whole request (headers and body) and headers-only deadlines; default 120 s and 10 s. */
+  readonly requestTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
+  /** Conflict-log retention: age, rows, and how often it runs. */
+  readonly conflictRetention?: Partial<RetentionOptions>;
   /** Live channel timing (ping interval, presence heartbeat); defaults suit production. */
   readonly live?: Omit<LiveOptions, 'databaseUrl'>;
 }
@@ -49,12 +65,60 @@ declare module 'fastify' {
 /** Bodies other than pushes are small (logins, enrollments). */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+export type TrustProxy = false | number | readonly string[];
+
+/**
+ * TRUST_PROXY as written in the environment: unset/`false`/`0` → none, a number → that many
+ * hops, otherwise a comma-separated list of addresses or CIDRs. `true`, `any` or `*` would
+ * believe any client's X-Forwarded-For, so they are refused.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (['true', 'any', '*', 'all'].includes(text.toLowerCase())) {
+    throw new Error(
+      `TRUST_PROXY=${text} would believe any client's X-Forwarded-For; give the hop count (Railway: 1) or the proxies' addresses.`,
+    );
+  }
+  const list = text.split(',').map((part) => part.trim());
+  if (list.some((part) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part))) {
+    throw new Error(`TRUST_PROXY=${text}: expected a hop count or a comma-separated list of addresses/CIDRs.`);
+  }
+  return list;
+}
+
+/**
+ * What the request log says about a request: method, path and client address. Never the
+ * query string (`/sync/ws?token=…`) nor any header (Authorization, cookies).
+ */
+export const requestLogSerializers = {
+  req(request: { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string } }) {
+    return {
+      method: request.method,
+      url: request.url?.split('?')[0],
+      remoteAddress: request.ip ?? request.socket?.remoteAddress,
+    };
+  },
+};
+
+function loggerOptions(logger: AppOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const given = logger === true ? {} : logger;
+  return {
+    ...given,
+    serializers: { ...requestLogSerializers, ...(given as { serializers?: object }).serializers },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], remove: true },
+  };
+}
+
 function decorate(app: FastifyInstance, options: AppOptions): void {
   const settings: ServerSettings = {
     jwtSecret: options.jwtSecret,
     clockAheadMs: options.clockAheadMs ?? 60_000,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 12 * 60 * 60,
     now: options.now ?? Date.now,
+    pushLimits: { ...DEFAULT_PUSH_LIMITS, ...options.pushLimits },
   };
   const db = createPool(options.databaseUrl, options.poolSize);
   app.decorate('settings', settings);
@@ -77,11 +141,30 @@ function decorate(app: FastifyInstance, options: AppOptions): void {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.jwtSecret) throw new Error('buildApp: jwtSecret is required');
+  const weakSecret = jwtSecretProblem(options.jwtSecret, false);
+  if (weakSecret) throw new Error(`buildApp: ${weakSecret}`);
+  if ((options.trustProxy as unknown) === true)
+    throw new Error('buildApp: trustProxy must be a hop count or addresses');
   await migrateCentral(options.databaseUrl);
+  const trustProxy = options.trustProxy ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: loggerOptions(options.logger),
     bodyLimit: DEFAULT_BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    // A hop count as proxy-addr's function: trust the `hops` nearest addresses of the chain.
+    trustProxy:
+      typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : [...(trustProxy || [])],
+    // A slowly sent request (slowloris) is cut off instead of holding a socket for minutes.
+    requestTimeout: options.requestTimeoutMs ?? 120_000,
+    // A URL Fastify cannot even route (`/sync/%a`) is answered in the error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const raw = reply as unknown as { status(code: number): { send(body: unknown): void } };
+      raw.status(400).send({ error: { code: 'VALIDATION', message: error.message } });
+    },
+    http: {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      // Node checks the deadlines on this period (default 30 s): make them hold close to their value.
+      connectionsCheckingInterval: Math.min(2_000, options.headersTimeoutMs ?? 10_000),
+    },
   });
   app.setValidatorCompiler(typeBoxValidatorCompiler);
   registerErrorHandling(app);
@@ -90,20 +173,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const created = await ensureFirstAdmin(app.db, app.hlc, options.adminPassword);
     app.generatedAdminPassword = created !== null && options.adminPassword === undefined ? created : null;
 
-    await app.register(rateLimit, {
-      global: false,
-      errorResponseBuilder: (_request, context) =>
-        new MostradorError('RATE_LIMITED', `Too many attempts; try again in ${context.after}.`),
-    });
     await app.register(healthRoutes);
-    await app.register(loginRoutes(options.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 }));
+    await app.register(loginRoutes(options.loginRateLimit ?? { max: 20, timeWindowMs: 60_000 }));
     await app.register(enrollRoutes);
     await app.register(pushRoutes);
     await app.register(pullRoutes);
     // The live channel and the admin routes build on the routes above; the live plugin
     // adds the LISTEN session to app.readiness, so /health waits for it.
-    await app.register(liveSync, { databaseUrl: options.databaseUrl, ...options.live });
-    await app.register(adminMonitoring);
+    await app.register(liveSync, {
+      databaseUrl: options.databaseUrl,
+      socketsPerStation: options.socketsPerStation,
+      ...options.live,
+    });
+    await app.register(adminMonitoring, { socketsPerUser: options.socketsPerUser });
+    const retention = new ConflictRetention(app.db, options.conflictRetention, app.log);
+    app.addHook('onReady', async () => retention.start());
+    app.addHook('onClose', async () => retention.stop());
   } catch (error) {
     await app.close();
     throw error;

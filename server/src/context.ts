@@ -1,5 +1,6 @@
 import type { HybridLogicalClock, Role } from '@mostrador/common';
 import type pg from 'pg';
+import type { PushLimits } from './sync/push-gate.js';
 
 /** What the server parts share through the Fastify instance and request. */
 
@@ -11,6 +12,8 @@ export interface ServerSettings {
   readonly tokenTtlSeconds: number;
   /** The server's physical clock (injected so tests can skew it). */
   readonly now: () => number;
+  /** Pushes in flight per station and in all (issue 12). */
+  readonly pushLimits: PushLimits;
 }
 
 /** A readiness probe for /health: true when that part of the server can serve. */

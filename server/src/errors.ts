@@ -29,6 +29,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (error instanceof SyntaxError && fastifyError.statusCode === 400)
     return { status: 400, body: body('MALFORMED_JSON') };
   if (fastifyError.statusCode === 429) return { status: 429, body: body('RATE_LIMITED') };
+  // The database's guard on the last active admin (migration 20261201040000).
+  if (fastifyError.code === LAST_ADMIN_SQLSTATE)
+    return { status: 409, body: body('CONFLICT', lastAdminMessage(error)) };
+  // A value PostgreSQL cannot hold (a number past bigint, text where a number goes): the input's fault.
+  if (fastifyError.code === '22003' || fastifyError.code === '22P02')
+    return { status: 400, body: body('VALIDATION', 'A value is out of range or of the wrong kind.') };
   if (isDatabaseUnavailable(error)) return { status: 503, body: body('DB_UNAVAILABLE') };
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -37,10 +43,23 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   return { status: 500, body: body('INTERNAL') };
 }
 
+export const LAST_ADMIN_SQLSTATE = 'ML001';
+
+/** CONFLICT whose message starts with `LAST_ADMIN:` (a stable prefix, without a new wire code). */
+function lastAdminMessage(error: unknown): string {
+  const message = (error as Error).message ?? '';
+  return message.startsWith('LAST_ADMIN: ') ? message : 'LAST_ADMIN: this is the last active admin.';
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { status, body: response } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: error, code: response.error.code }, 'request failed');
+    // Every 429 says when to come back (rate limits set their own; busy queues default to 1 s).
+    if (status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+    // Refused before its body was read (a bad token, a full queue): close the connection
+    // rather than read and discard up to 32 MB to keep it alive.
+    if (!request.raw.complete && !request.raw.readableEnded) reply.header('connection', 'close');
     return reply.status(status).send(response);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -55,13 +55,34 @@ describe('server main', () => {
     expect(server.output()).toMatch(/JWT_SECRET must be set/);
   });
 
+  it('refuses a JWT_SECRET shorter than 32 bytes in production, and TRUST_PROXY=true anywhere', async () => {
+    const short = run({
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      JWT_SECRET: 'x'.repeat(31),
+    });
+    expect(await short.exited).toBe(1);
+    expect(short.output()).toMatch(/JWT_SECRET has 31 bytes; at least 32/);
+    const anyProxy = run({
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      JWT_SECRET: 'x'.repeat(32),
+      TRUST_PROXY: 'true',
+    });
+    expect(await anyProxy.exited).toBe(1);
+    expect(anyProxy.output()).toMatch(/TRUST_PROXY=true would believe any client/);
+  });
+
   it('migrates, prints the generated admin password once, serves, and stops cleanly on SIGTERM', async () => {
     const server = run({
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
-      JWT_SECRET: 's3cret',
+      JWT_SECRET: 'dev-secret-of-20-bytes',
     });
     const password = await waitFor(() => server.output().match(/password: (\S+)/)?.[1], 'the admin password');
     const url = await waitFor(
@@ -84,7 +105,7 @@ describe('server main', () => {
       DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
-      JWT_SECRET: 's3cret',
+      JWT_SECRET: 'dev-secret-of-20-bytes',
     });
     await waitFor(() => again.output().match(/listening at/)?.[0], 'listening again');
     expect(again.output()).not.toMatch(/password:/);

@@ -4,7 +4,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { buildApp } from './app.js';
+import { retentionFromEnv } from './admin/conflict-retention.js';
+import { buildApp, parseTrustProxy } from './app.js';
+import { jwtSecretProblem } from './auth/tokens.js';
 import type { EmbeddedDatabase } from './db/embedded.js';
 import { liveOptionsFromEnv } from './live/settings.js';
 
@@ -13,7 +15,9 @@ import { liveOptionsFromEnv } from './live/settings.js';
  * DATABASE_URL (unset: an embedded PostgreSQL under DATA_DIR), JWT_SECRET (required in
  * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
- * TRUST_PROXY (default: true when PORT is set, as on Railway), and the live channel's
+ * TRUST_PROXY (a hop count or proxy addresses; default 1 hop when PORT is set, as on Railway),
+ * CONFLICT_MAX_AGE_DAYS / CONFLICT_MAX_ROWS (conflict-log retention), LOGIN_RATE_PER_MINUTE
+ * (login attempts per client address, default 20), and the live channel's
  * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS and LIVE_PAGE_ROWS (see live/settings.ts).
  */
 
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
   const env = process.env;
   const production = env.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET) fail('JWT_SECRET must be set when NODE_ENV=production; refusing to start.');
+  const secretProblem = env.JWT_SECRET ? jwtSecretProblem(env.JWT_SECRET, production) : null;
+  if (secretProblem) fail(`${secretProblem} Refusing to start.`);
   const dataDir = resolve(env.DATA_DIR ?? join(REPO_ROOT, '.data'));
   const jwtSecret = env.JWT_SECRET ?? (await devJwtSecret(dataDir));
 
@@ -70,8 +76,10 @@ async function main(): Promise<void> {
     jwtSecret,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     logger: { level: env.LOG_LEVEL ?? 'info' },
-    // Railway (which sets PORT) puts a proxy in front; the login rate limit needs the real address.
-    trustProxy: env.TRUST_PROXY ? env.TRUST_PROXY === 'true' : Boolean(env.PORT),
+    // Railway (which sets PORT) puts one proxy in front; the login rate limit needs the real address.
+    trustProxy: parseTrustProxy(env.TRUST_PROXY ?? (env.PORT ? '1' : undefined)),
+    conflictRetention: retentionFromEnv(env),
+    loginRateLimit: { max: Number(env.LOGIN_RATE_PER_MINUTE ?? 20), timeWindowMs: 60_000 },
     live: liveOptionsFromEnv(env),
   });
   if (app.generatedAdminPassword) {

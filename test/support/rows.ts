@@ -32,7 +32,7 @@ const DEFAULTS: Record<TableName, (n: string) => Record<string, unknown>> = {
     username: `user-${n}`,
     displayName: `User ${n}`,
     role: 'cashier',
-    passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+    passwordHash: 'scrypt$131072$8$1$c2FsdGMyRnNkR0V4eHh4eA$aGFzaGFHRnphQWFHRnphQWFHRnphQWFHRnphQWFHRnp',
     active: true,
   }),
   providers: (n) => ({

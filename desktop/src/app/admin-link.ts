@@ -74,17 +74,24 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
     if (!base || !this.token || this.socket) return;
     const url = new URL('/admin/ws', base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', this.token);
-    const socket = new WebSocket(url);
+    // In a header, never in the URL: URLs end up in logs.
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` } });
     this.socket = socket;
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type?: string; stations?: StationView[] };
       if (message.type === 'stations' && Array.isArray(message.stations)) this.emit('stations', message.stations);
     });
     socket.on('error', () => {});
-    socket.on('close', () => {
+    // A refused or ended session (401/403 at the upgrade, 4401 later) will not come back by
+    // retrying the same token: stop until the admin logs in again.
+    socket.on('unexpected-response', (_request, response) => {
+      if (response.statusCode === 401 || response.statusCode === 403) this.token = null;
+      socket.terminate();
+    });
+    socket.on('close', (code) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (code === 4401) this.token = null;
       if (this.token) this.retry = setTimeout(() => this.connect(), 2_000);
     });
   }

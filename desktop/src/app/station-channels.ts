@@ -182,7 +182,8 @@ export function createStationChannels(host: StationHost, options: StationChannel
       const name = editableTable(table) as 'products' | 'providers' | 'customers' | 'users';
       if (name === 'users') requireAdmin(session);
       if (!canWrite(requireUser(session).role, name)) throw new MostradorError('FORBIDDEN');
-      actingStation(session).shop.remove(name, id);
+      if (name === 'users') actingStation(session).shop.removeUser(id);
+      else actingStation(session).shop.remove(name, id);
       return { id };
     },
     'products:lookup': async ({ query }) => {
@@ -191,6 +192,10 @@ export function createStationChannels(host: StationHost, options: StationChannel
       return { products: rows.map((row) => withStock(station, row)) };
     },
     'stock:adjust': async ({ productId, quantity, kind, reason }, session) => {
+      // Purchases and corrections change what the shop owns: not a cashier's call (sales move stock themselves).
+      if (!['admin', 'manager'].includes(requireUser(session).role)) {
+        throw new MostradorError('FORBIDDEN', 'Only an admin or a manager can record purchases or adjust stock.');
+      }
       const station = actingStation(session);
       const row =
         kind === 'purchase'

@@ -3,23 +3,45 @@
  * WebSocket (/api/events), plus the built renderer. It exposes nothing else. Sessions are
  * the app's own login: a token in an HttpOnly, SameSite=Strict cookie, issued when
  * `session:login` succeeds and dropped on `session:logout`.
+ *
+ * It runs on Fastify with its kept plugins (static files, cookies, security headers), and
+ * every request, the event stream included, passes one gate first: the Host header must
+ * name an allowed host (loopback names; more only when bound beyond loopback with an
+ * explicit allow-list), and an Origin, when the browser sends one, must be this very
+ * origin. So neither a page on another port or site nor a DNS-rebinding page can call a
+ * channel or listen to events. First-run enrollment is accepted only from this computer,
+ * and logins are throttled.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+
+import { existsSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
+import { join, sep } from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import { ERRORS, type ErrorCode } from '@mostrador/common';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
+import { WebSocket } from 'ws';
 import { EVENTS, type EventName } from '../shared/channels.js';
 import { dispatch, type Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
-import { HttpFailure, readCookie, readJsonBody, SESSION_COOKIE, sendError, sendJson, sessionCookie } from './http.js';
+import { MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
 import { BridgeSessions } from './sessions.js';
-import { RENDERER_DIR, serveRenderer } from './static-files.js';
+import { RENDERER_DIR } from './static-files.js';
+import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
 
 export interface BridgeOptions {
   channels: StationChannels;
   host: string;
   port: number;
   rendererDir?: string;
+  /**
+   * Host names browsers may use to reach a bridge bound beyond loopback (e.g. `caja1.local`,
+   * `192.168.1.20`). Required for a non-loopback bind: without it the bridge refuses to start.
+   */
+  allowedHosts?: readonly string[];
+  throttle?: ThrottleOptions;
 }
 
 export interface RunningBridge {
@@ -28,50 +50,46 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host);
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.includes(host);
 }
 
-/** On loopback, a Host header naming anything else is a DNS-rebinding attempt from some web page. */
-function hostAllowed(request: IncomingMessage, bindHost: string): boolean {
-  if (!isLoopback(bindHost)) return true;
-  const host = request.headers.host ?? '';
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
-  return isLoopback(name);
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
-async function answerChannel(
-  channels: StationChannels,
-  sessions: BridgeSessions,
-  channel: string,
-  request: IncomingMessage,
-  response: ServerResponse,
-) {
-  const token = readCookie(request, SESSION_COOKIE);
-  const known = sessions.find(token);
-  const session: Session = known ?? { user: null };
-  let body: unknown;
-  try {
-    body = await readJsonBody(request);
-  } catch (error) {
-    const failure = error instanceof HttpFailure ? error : new HttpFailure('VALIDATION');
-    sendError(response, failure.status, failure.code, failure.message);
-    return;
-  }
-  const result = await dispatch(channels.handlers, channel, body, session);
-  if (!result.ok) {
-    sendError(response, result.status, result.error.code, result.error.message);
-    return;
-  }
-  const headers: Record<string, string> = {};
-  if (!known && session.user) headers['set-cookie'] = sessionCookie(sessions.open(session));
-  if (known && !session.user) {
-    sessions.close(token);
-    headers['set-cookie'] = sessionCookie(null);
-  }
-  sendJson(response, 200, result.value, headers);
+/** The host name of a Host header (without the port; IPv6 keeps its brackets). */
+function hostName(header: string | undefined): string {
+  const host = (header ?? '').toLowerCase();
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
+// The renderer talks only to this origin; nothing inline, nothing from elsewhere.
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+function fail(reply: FastifyReply, status: number, code: ErrorCode | string, message?: string) {
+  const known = (ERRORS as Record<string, { message: string }>)[code];
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .send(errorBody(code, message ?? known?.message ?? code));
 }
 
 function mayHear(event: EventName, session: Session | null): boolean {
@@ -83,44 +101,147 @@ function mayHear(event: EventName, session: Session | null): boolean {
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
   const { channels, host } = options;
+  const loopback = isLoopbackHost(host);
+  const extraHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
+  if (!loopback && extraHosts.length === 0) {
+    throw new Error(
+      `The bridge would listen on ${host}, beyond this computer: name the hosts browsers will use (--ui-allow-hosts caja1.local,192.168.1.20).`,
+    );
+  }
+  const allowedHosts = new Set([...LOOPBACK_NAMES, ...extraHosts]);
   const rendererDir = options.rendererDir ?? RENDERER_DIR;
   const sessions = new BridgeSessions();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
   const socketSessions = new Map<WebSocket, Session | null>();
 
-  const server = createServer((request, response) => {
-    if (!hostAllowed(request, host)) return sendError(response, 403, 'FORBIDDEN', 'Unexpected Host header.');
-    const url = new URL(request.url ?? '/', 'http://bridge');
-    if (url.pathname.startsWith('/api/')) {
-      if (request.method !== 'POST') return sendError(response, 405, 'NOT_FOUND', 'Channels are called with POST.');
-      answerChannel(channels, sessions, url.pathname.slice('/api/'.length), request, response).catch(
-        (error: unknown) => {
-          // Handlers' failures are answered inside; this is the bridge itself failing (a socket gone mid-answer).
-          if (!response.headersSent) sendError(response, 500, 'INTERNAL', String((error as Error)?.message ?? error));
-          else response.destroy();
-        },
-      );
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      return sendError(response, 405, 'NOT_FOUND', 'Not here.');
-    void serveRenderer(rendererDir, url.pathname, response);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY_BYTES,
+    requestTimeout: 60_000,
+    // A URL Fastify cannot even route (`/api/%a`) is answered in the error shape too.
+    frameworkErrors: (error, _request, reply) => fail(reply, 400, 'VALIDATION', error.message),
   });
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://bridge');
-    if (url.pathname !== '/api/events' || !hostAllowed(request, host)) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
+  // Bodies are JSON or nothing; an empty body is `{}`. Other types are refused (415), which
+  // also keeps plain HTML forms on other sites from posting here (they cannot send JSON).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const body = String(text);
+    if (body.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(body));
+    } catch {
+      done(Object.assign(new Error(ERRORS.MALFORMED_JSON.message), { statusCode: 400, code: 'MALFORMED_JSON' }));
     }
-    // Anonymous sockets are allowed so the first-run and bootstrap screens hear progress;
-    // they only ever receive public events.
-    const session = sessions.find(readCookie(request, SESSION_COOKIE));
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      socketSessions.set(ws, session);
-      ws.on('close', () => socketSessions.delete(ws));
-      ws.on('message', () => {}); // the socket only carries events outward
-    });
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.code === 'MALFORMED_JSON') return fail(reply, 400, 'MALFORMED_JSON');
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return fail(reply, 415, 'VALIDATION', 'Send the request as application/json.');
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, 'PAYLOAD_TOO_LARGE');
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return fail(reply, status, 'VALIDATION', error.message);
+    return fail(reply, 500, 'INTERNAL', 'Unexpected bridge error.');
+  });
+
+  // One gate for every request, static files and the event stream included.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    const refusal = !allowedHosts.has(hostName(request.headers.host))
+      ? 'Unexpected Host header.'
+      : origin !== undefined && origin !== `http://${request.headers.host}`
+        ? 'Requests from another origin are refused.'
+        : null;
+    if (!refusal) return;
+    // Nothing more from this client on this connection (a refused upgrade included).
+    reply.header('connection', 'close');
+    reply.raw.once('finish', () => request.raw.socket.end());
+    return fail(reply, 403, 'FORBIDDEN', refusal);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+    // Plain HTTP on this computer or the shop's network: no HSTS, no upgrade of requests.
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  const indexExists = () => existsSync(join(rendererDir, 'index.html'));
+  await app.register(fastifyStatic, {
+    root: rendererDir,
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    setHeaders(response, path) {
+      const immutable = path.includes(`${sep}assets${sep}`);
+      response.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+
+  app.post<{ Params: { channel: string } }>('/api/:channel', async (request, reply) => {
+    const channel = request.params.channel;
+    const token = request.cookies[SESSION_COOKIE] ?? null;
+    const known = sessions.find(token);
+    const session: Session = known ?? { user: null };
+    const body = request.body ?? {};
+
+    if (channel === 'station:enroll' && !isLoopbackAddress(request.socket.remoteAddress)) {
+      return fail(reply, 403, 'FORBIDDEN', 'A station can be enrolled only from this computer (its first-run screen).');
+    }
+    const username =
+      channel === 'session:login' && typeof (body as { username?: unknown }).username === 'string'
+        ? (body as { username: string }).username
+        : null;
+    if (username !== null) {
+      const wait = throttle.admit(request.socket.remoteAddress ?? '', username);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        return fail(reply, 429, 'RATE_LIMITED', `Too many login attempts; try again in ${wait} s.`);
+      }
+    }
+
+    const result = await dispatch(channels.handlers, channel, body, session);
+    if (username !== null) {
+      if (result.ok) throttle.succeeded(username);
+      else if (result.error.code === 'INVALID_CREDENTIALS') throttle.failed(username);
+    }
+    if (!result.ok) return fail(reply, result.status, result.error.code, result.error.message);
+    reply.header('cache-control', 'no-store');
+    if (!known && session.user) reply.setCookie(SESSION_COOKIE, sessions.open(session), cookieOptions());
+    if (known && !session.user) {
+      sessions.close(token);
+      reply.setCookie(SESSION_COOKIE, '', { ...cookieOptions(), maxAge: 0 });
+    }
+    return result.value;
+  });
+
+  // Anonymous sockets are allowed so the first-run and bootstrap screens hear progress;
+  // they only ever receive public events.
+  app.get('/api/events', { websocket: true }, (socket, request) => {
+    const session = sessions.find(request.cookies[SESSION_COOKIE] ?? null);
+    socketSessions.set(socket, session);
+    socket.on('close', () => socketSessions.delete(socket));
+    socket.on('message', () => {}); // the socket only carries events outward
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (path.startsWith('/api/')) {
+      return request.method === 'POST'
+        ? fail(reply, 404, 'NOT_FOUND', `No channel at ${path}.`)
+        : fail(reply, 405, 'NOT_FOUND', 'Channels are called with POST.');
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return fail(reply, 405, 'NOT_FOUND', 'Not here.');
+    // Any app path that is not a file gets index.html: the app routes itself.
+    if (!indexExists()) {
+      return fail(reply, 503, 'RENDERER_NOT_BUILT', 'The renderer is not built: run `npm run build` first.');
+    }
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html');
   });
 
   const unsubscribe = channels.subscribe((event: EventName, payload) => {
@@ -130,11 +251,14 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     }
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
+  // Every connection, upgraded or refused at the upgrade included, so close() ends them all.
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
-  const { port } = server.address() as AddressInfo;
+  await app.listen({ port: options.port, host });
+  const { port } = app.server.address() as AddressInfo;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/`,
@@ -142,9 +266,13 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     async close() {
       unsubscribe();
       for (const ws of socketSessions.keys()) ws.terminate();
-      sockets.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      app.server.closeAllConnections();
+      for (const socket of connections) socket.destroy();
+      await app.close();
     },
   };
+}
+
+function cookieOptions() {
+  return { path: '/', httpOnly: true, sameSite: 'strict' as const };
 }

@@ -17,6 +17,8 @@ export interface UiBridgeOptions {
   dataDir?: string;
   /** Loopback unless the person starting the station says otherwise. */
   host?: string;
+  /** Host names browsers may use when `host` is beyond loopback (required then). */
+  allowedHosts?: readonly string[];
   port: number;
   /** Prefilled on the first-run screen; MOSTRADOR_SERVER_URL (set by `npm start`) otherwise. */
   suggestedServerUrl?: string | null;
@@ -44,6 +46,7 @@ export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge>
   const bridge = await startBridge({
     channels,
     host: options.host ?? '127.0.0.1',
+    allowedHosts: options.allowedHosts,
     port: options.port,
     rendererDir: options.rendererDir,
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type Ceiling, MostradorError, ROLES } from '@mostrador/common';
 import { Station } from '../core/index.js';
@@ -43,6 +44,30 @@ function ceilingOf(text: string | undefined): Ceiling | undefined {
   return text as Ceiling;
 }
 
+/**
+ * The enrolling admin's password: `--password-file FILE` or MOSTRADOR_PASSWORD are the quiet
+ * ways; `--password` still works for scripts but shows in the process list (`ps`), so it
+ * warns on stderr.
+ */
+export function enrollPassword(flags: Flags, env: NodeJS.ProcessEnv = process.env): string {
+  if (flags.password) {
+    process.stderr.write(
+      'warning: --password shows in the process list to every user of this computer; use --password-file FILE or MOSTRADOR_PASSWORD instead.\n',
+    );
+    return flags.password;
+  }
+  const file = flags['password-file'];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new MostradorError('BAD_COMMAND', `Cannot read --password-file ${file}: ${(error as Error).message}`);
+    }
+  }
+  if (env.MOSTRADOR_PASSWORD) return env.MOSTRADOR_PASSWORD;
+  throw new MostradorError('BAD_COMMAND', 'Missing the password: --password-file FILE or MOSTRADOR_PASSWORD.');
+}
+
 /** `station enroll`: enroll with admin credentials, then bootstrap from cursor 0. */
 export async function enroll(flags: Flags): Promise<{ stationId: string; rows: number; cursor: number }> {
   const station = await Station.enroll({
@@ -50,7 +75,7 @@ export async function enroll(flags: Flags): Promise<{ stationId: string; rows: n
     serverUrl: required(flags, 'server'),
     name: required(flags, 'name'),
     username: required(flags, 'user'),
-    password: flags.password ?? passwordFromEnv(),
+    password: enrollPassword(flags),
     ceiling: ceilingOf(flags.ceiling),
   });
   traceTo(station);

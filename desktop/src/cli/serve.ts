@@ -18,31 +18,41 @@ import { stationOptionsFromEnv } from './options.js';
 import { parseCommandLine } from './serve-commands.js';
 import { ServeSession } from './serve-session.js';
 
-const USAGE = 'station serve --data DIR [--ui HOST:PORT] [--password-file FILE]';
+const USAGE = 'station serve --data DIR [--ui HOST:PORT [--ui-allow-hosts NAME,…]] [--password-file FILE]';
 /** How long `quit` waits for the outbox to reach the server before leaving it for next time. */
 const QUIT_FLUSH_MS = 5_000;
 
 interface ServeFlags {
   data: string;
-  ui: { host: string; port: number } | null;
+  ui: { host: string; port: number; allowedHosts: string[] } | null;
   password: string | null;
 }
 
 function parseServeFlags(args: string[]): ServeFlags {
-  let values: { data?: string; ui?: string; 'password-file'?: string };
+  let values: { data?: string; ui?: string; 'ui-allow-hosts'?: string; 'password-file'?: string };
   try {
     ({ values } = parseArgs({
       args,
-      options: { data: { type: 'string' }, ui: { type: 'string' }, 'password-file': { type: 'string' } },
+      options: {
+        data: { type: 'string' },
+        ui: { type: 'string' },
+        'ui-allow-hosts': { type: 'string' },
+        'password-file': { type: 'string' },
+      },
       strict: true,
     }));
   } catch (error) {
     throw new MostradorError('BAD_COMMAND', `${(error as Error).message}. Usage: ${USAGE}`);
   }
   if (!values.data) throw new MostradorError('BAD_COMMAND', `Missing --data. Usage: ${USAGE}`);
+  // Beyond loopback the bridge needs the names browsers will use (no Host check otherwise).
+  const allowedHosts = (values['ui-allow-hosts'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return {
     data: values.data,
-    ui: values.ui === undefined ? null : parseAddress(values.ui),
+    ui: values.ui === undefined ? null : { ...parseAddress(values.ui), allowedHosts },
     password: readPassword(values['password-file']),
   };
 }
@@ -173,13 +183,14 @@ class Server {
 async function startUi(
   server: Server,
   station: Station | null,
-  address: { host: string; port: number },
+  address: { host: string; port: number; allowedHosts: string[] },
 ): Promise<void> {
   const { startUiBridge } = await import('../bridge/server.js');
   const bridge = await startUiBridge({
     station,
     dataDir: server.folder,
     host: address.host,
+    allowedHosts: address.allowedHosts,
     port: address.port,
     onStation: (enrolled) => server.goOnline(enrolled),
     liveOf: () => server.liveClient,

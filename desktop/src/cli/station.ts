@@ -45,6 +45,7 @@ function parseFlags(args: string[]): Flags {
         user: { type: 'string' },
         password: { type: 'string' },
         ceiling: { type: 'string' },
+        'password-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,

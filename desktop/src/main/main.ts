@@ -5,13 +5,14 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, type BrowserWindow, ipcMain } from 'electron';
+import { app, type BrowserWindow, ipcMain, session } from 'electron';
 import { createStationChannels } from '../app/station-channels.js';
 import { StationHost } from '../app/station-host.js';
 import type { Station } from '../core/index.js';
 import type { LiveClient } from '../core/live/live-client.js';
 import { serveChannels } from './ipc.js';
 import { takeOnline } from './online.js';
+import { lockDownSession } from './security.js';
 import { keychainSealer } from './token-sealer.js';
 import { createAppWindow } from './window.js';
 
@@ -25,6 +26,8 @@ let window: BrowserWindow | null = null;
 let live: LiveClient | null = null;
 
 async function start() {
+  // No permission is ever granted, and the CSP rides on every response (index.html has it too).
+  lockDownSession(session.defaultSession);
   const host = new StationHost({
     dataDir: join(app.getPath('userData'), 'station'),
     stationOptions: { tokenSealer: keychainSealer() },

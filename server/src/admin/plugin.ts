@@ -4,12 +4,19 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { requireUser } from '../auth/guards.js';
+import { findUser, requireUser } from '../auth/guards.js';
+import { bearerToken, verifyUserToken } from '../auth/tokens.js';
+import { SocketLimit } from '../live/socket-limit.js';
 import { registerReviewRoutes } from './review-routes.js';
 import { registerAdminRoutes } from './routes.js';
-import { StationsMonitor } from './stations-monitor.js';
+import { CLOSE_SESSION_ENDED, StationsMonitor } from './stations-monitor.js';
 
-async function admin(app: FastifyInstance): Promise<void> {
+export interface AdminOptions {
+  /** Most /admin/ws sockets one user may hold open; default 4. */
+  socketsPerUser?: number;
+}
+
+async function admin(app: FastifyInstance, options: AdminOptions): Promise<void> {
   registerAdminRoutes(app);
   registerReviewRoutes(app);
   const { notifier, presence } = app.live;
@@ -17,26 +24,45 @@ async function admin(app: FastifyInstance): Promise<void> {
   notifier.on('presence', () => monitor.refresh());
   notifier.on('changes', () => monitor.refresh());
   notifier.on('revoked', () => monitor.refresh());
-  const adminOnly = requireUser('admin');
+  // A password change, demotion or deactivation (from any instance) ends that user's monitor at once.
+  notifier.on('user', (userId) => monitor.closeUser(userId));
+  // Notices may have been missed while LISTEN was down: check every monitor's token again.
+  notifier.on('ready', () => {
+    void monitor.recheck(({ token }) =>
+      findUser(app.db, token, app.settings.jwtSecret, ['admin']).then(
+        () => true,
+        () => false,
+      ),
+    );
+  });
+  const limit = new SocketLimit(options.socketsPerUser ?? 4, 'user');
 
   app.get(
     '/admin/ws',
     {
       websocket: true,
+      // The token travels in the Authorization header only: a URL ends up in logs and histories.
       onRequest: async (request, reply) => {
-        // Browsers cannot set headers on a WebSocket: accept `?token=` and check it with the usual guard.
-        const query = request.query as { token?: unknown };
-        if (!request.headers.authorization && typeof query.token === 'string') {
-          request.headers.authorization = `Bearer ${query.token}`;
-        }
-        await adminOnly(request, reply);
+        const token = bearerToken(request.headers.authorization);
+        request.user = await findUser(app.db, token, app.settings.jwtSecret, ['admin']);
+        limit.take(request.user.id, request, reply);
       },
     },
-    (socket) => monitor.add(socket),
+    (socket, request) => {
+      const token = bearerToken(request.headers.authorization) ?? '';
+      const user = request.user;
+      if (!user) return socket.close(CLOSE_SESSION_ENDED, 'no user');
+      monitor.add(socket, { userId: user.id, token });
+      // The socket lives no longer than its token.
+      const { expiresAt } = verifyUserToken(token, app.settings.jwtSecret);
+      const left = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
+      const expiry = setTimeout(() => socket.close(CLOSE_SESSION_ENDED, 'token expired'), left);
+      socket.once('close', () => clearTimeout(expiry));
+    },
   );
 
   app.addHook('onReady', async () => monitor.start());
   app.addHook('preClose', async () => monitor.stop());
 }
 
-export const adminMonitoring = fp(admin, { name: 'mostrador-admin', dependencies: ['mostrador-live'] });
+export const adminMonitoring = fp<AdminOptions>(admin, { name: 'mostrador-admin', dependencies: ['mostrador-live'] });

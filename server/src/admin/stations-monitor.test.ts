@@ -5,6 +5,7 @@ import {
   commitHead,
   Listener,
   type LiveApp,
+  query,
   startLiveApp,
   upgradeStatus,
 } from '../../../test/support/live.js';
@@ -37,7 +38,7 @@ describe('GET /admin/ws (live station list)', () => {
 
   it('pushes the station list when stations connect, report, lag and leave on any instance', async () => {
     const station = await addStation(db.url, 'Caja 1');
-    const monitor = await Listener.open(`${one.ws}/admin/ws?token=${admin.token}`);
+    const monitor = await Listener.open(`${one.ws}/admin/ws`, admin.token);
     await monitor.until(find(station.id, (s) => s.online === false));
 
     const client = await Listener.open(`${two.ws}/sync/ws`, station.token);
@@ -60,6 +61,37 @@ describe('GET /admin/ws (live station list)', () => {
     expect(await upgradeStatus(`${one.ws}/admin/ws`)).toBe(401);
     expect(await upgradeStatus(`${one.ws}/admin/ws?token=nope`)).toBe(401);
     expect(await upgradeStatus(`${one.ws}/admin/ws`, cashier.token)).toBe(403);
+  });
+
+  it('takes the token only from the Authorization header, never from the URL', async () => {
+    expect(await upgradeStatus(`${one.ws}/admin/ws?token=${admin.token}`)).toBe(401);
+  });
+
+  it('closes a monitor as soon as its admin is deactivated, demoted or changes password, on any instance', async () => {
+    for (const change of ['active = false', `role = 'manager'`, `"passwordHash" = 'changed'`]) {
+      const other = await addUser(db.url, 'admin');
+      const monitor = await Listener.open(`${one.ws}/admin/ws`, other.token);
+      await monitor.until((l) => l.lastOf('stations'));
+      const closed = new Promise<number>((resolve) => monitor.socket.once('close', (code) => resolve(code)));
+      // Written on the database directly (as a push applied by the other instance would).
+      await query(db.url, `UPDATE users SET ${change} WHERE id = $1`, [other.id]);
+      // Closed by the NOTIFY of the change (nothing else would close it within the token's hour).
+      expect(await closed).toBe(4401);
+      // The same token no longer opens a monitor nor reads the station list.
+      expect(await upgradeStatus(`${two.ws}/admin/ws`, other.token)).toBe(401);
+      const list = await fetch(`${two.base}/admin/stations`, { headers: { authorization: `Bearer ${other.token}` } });
+      expect(list.status).toBe(401);
+    }
+  });
+
+  it('limits the monitor sockets one admin may hold open', async () => {
+    const other = await addUser(db.url, 'admin');
+    const open = await Promise.all([1, 2, 3, 4].map(() => Listener.open(`${one.ws}/admin/ws`, other.token)));
+    expect(await upgradeStatus(`${one.ws}/admin/ws`, other.token)).toBe(429);
+    open[0]?.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await Listener.open(`${one.ws}/admin/ws`, other.token);
+    for (const monitor of [...open.slice(1), again]) monitor.close();
   });
 
   it('does not repeat an unchanged list', async () => {

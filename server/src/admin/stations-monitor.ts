@@ -16,8 +16,18 @@ export interface StationsMessage {
   stations: StationView[];
 }
 
+/** Close code of a monitor socket whose user's session ended (as a revoked station's, PROTOCOL.md). */
+export const CLOSE_SESSION_ENDED = 4401;
+
+/** Who opened a monitor socket: its session ends when that user changes. */
+export interface Watcher {
+  readonly userId: string;
+  readonly token: string;
+}
+
 export class StationsMonitor {
   private readonly senders = new Map<WebSocket, NoticeSender>();
+  private readonly watchers = new Map<WebSocket, Watcher>();
   private lastFrame: string | null = null;
   private running = false;
   private queued = false;
@@ -39,18 +49,49 @@ export class StationsMonitor {
     if (this.timer) clearInterval(this.timer);
     for (const socket of this.senders.keys()) socket.terminate();
     this.senders.clear();
+    this.watchers.clear();
   }
 
-  add(socket: WebSocket): void {
+  add(socket: WebSocket, watcher?: Watcher): void {
     const sender = new NoticeSender(socket);
     this.senders.set(socket, sender);
-    socket.on('close', () => this.senders.delete(socket));
+    if (watcher) this.watchers.set(socket, watcher);
+    socket.on('close', () => {
+      this.senders.delete(socket);
+      this.watchers.delete(socket);
+    });
     if (this.lastFrame) sender.send(Buffer.from(this.lastFrame));
     this.refresh();
   }
 
   get size(): number {
     return this.senders.size;
+  }
+
+  /** That user's session ended (password, role, deactivation): close their sockets now. */
+  closeUser(userId: string, reason = 'session ended'): number {
+    let closed = 0;
+    for (const [socket, watcher] of this.watchers) {
+      if (watcher.userId !== userId) continue;
+      this.end(socket, reason);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Check every socket's token again (after notices may have been missed); close those no longer valid. */
+  async recheck(stillValid: (watcher: Watcher) => Promise<boolean>): Promise<void> {
+    for (const [socket, watcher] of [...this.watchers]) {
+      if (!(await stillValid(watcher).catch(() => true))) this.end(socket, 'session ended');
+    }
+  }
+
+  private end(socket: WebSocket, reason: string): void {
+    this.watchers.delete(socket);
+    this.senders.delete(socket);
+    socket.close(CLOSE_SESSION_ENDED, reason);
+    // A peer that never answers the close handshake is cut off anyway.
+    setTimeout(() => socket.terminate(), 1_000).unref();
   }
 
   /** Something changed: refresh soon, once, however many times this is called meanwhile. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AnyRow,
+  assertPasswordPolicy,
   createUserKey,
   type HybridLogicalClock,
   hashPassword,
@@ -34,6 +35,8 @@ export async function ensureFirstAdmin(
     if (password !== undefined) await ensureAdminKey(db, clock, password);
     return null;
   }
+  // ADMIN_PASSWORD=pw would leave the shop's every station open to a first guess.
+  if (password !== undefined) assertPasswordPolicy(password, 'admin');
   const chosen = password ?? randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(chosen);
   const key = await createUserKey(chosen);

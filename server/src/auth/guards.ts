@@ -1,7 +1,7 @@
 import { MostradorError, type Role } from '@mostrador/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import type { StationIdentity } from '../context.js';
+import type { StationIdentity, TokenUser } from '../context.js';
 import { bearerToken, stationTokenHash, verifyUserToken } from './tokens.js';
 
 /**
@@ -31,19 +31,30 @@ export async function requireStation(request: FastifyRequest, _reply: FastifyRep
   request.station = await findStation(request.server.db, bearerToken(request.headers.authorization));
 }
 
+/**
+ * The user a token names, as stored now: the token may outlive a change of role, a
+ * deactivation or a password change (each moves the user's session epoch).
+ */
+export async function findUser(db: pg.Pool, token: string | null, secret: string, roles: Role[]): Promise<TokenUser> {
+  if (!token) throw new MostradorError('UNAUTHORIZED', 'A user token is required (Authorization: Bearer …).');
+  const claimed = verifyUserToken(token, secret);
+  const { rows } = await db.query<{ role: Role; epoch: number }>(
+    `SELECT u.role, coalesce(s.epoch, 0) AS epoch FROM users u LEFT JOIN user_sessions s ON s."userId" = u.id
+     WHERE u.id = $1 AND u.active AND u."deletedAt" IS NULL`,
+    [claimed.id],
+  );
+  const stored = rows[0];
+  if (!stored) throw new MostradorError('UNAUTHORIZED', 'This user no longer exists or is inactive.');
+  if (stored.epoch !== claimed.epoch) {
+    throw new MostradorError('UNAUTHORIZED', 'This session ended (password, role or account changed); log in again.');
+  }
+  if (roles.length > 0 && !roles.includes(stored.role)) throw new MostradorError('FORBIDDEN');
+  return { id: claimed.id, username: claimed.username, role: stored.role };
+}
+
 export function requireUser(...roles: Role[]) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new MostradorError('UNAUTHORIZED', 'A user token is required (Authorization: Bearer …).');
-    const claimed = verifyUserToken(token, request.server.settings.jwtSecret);
-    // The token may outlive a change of role or a deactivation: the stored user decides.
-    const { rows } = await request.server.db.query<{ role: Role }>(
-      'SELECT role FROM users WHERE id = $1 AND active AND "deletedAt" IS NULL',
-      [claimed.id],
-    );
-    const role = rows[0]?.role;
-    if (!role) throw new MostradorError('UNAUTHORIZED', 'This user no longer exists or is inactive.');
-    if (roles.length > 0 && !roles.includes(role)) throw new MostradorError('FORBIDDEN');
-    request.user = { ...claimed, role };
+    const { db, settings } = request.server;
+    request.user = await findUser(db, bearerToken(request.headers.authorization), settings.jwtSecret, roles);
   };
 }

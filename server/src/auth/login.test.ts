@@ -1,6 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollStation, login, loginAdmin, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { buildApp, parseTrustProxy } from '../app.js';
 
 const post = (url: string, body: unknown, token?: string) =>
   fetch(url, {
@@ -13,7 +15,7 @@ describe('login and enrollment', () => {
   let server: TestServer;
   let adminToken: string;
   beforeAll(async () => {
-    server = await startTestServer({ loginRateLimit: { max: 5, timeWindowMs: 60_000 } });
+    server = await startTestServer({ loginRateLimit: { max: 8, timeWindowMs: 60_000 } });
     adminToken = await loginAdmin(server.url);
   });
   afterAll(() => server?.close());
@@ -41,19 +43,24 @@ describe('login and enrollment', () => {
     expect((await response.json()).error.code).toBe('VALIDATION');
   });
 
-  it('rate-limits repeated attempts for one username with 429 RATE_LIMITED', async () => {
+  it('limits attempts per client address, whatever X-Forwarded-For says when no proxy is trusted', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      statuses.push((await post(`${server.url}/auth/login`, { username: 'cashier9', password: 'x' })).status);
+    for (let i = 0; i < 8; i++) {
+      // A rotating X-Forwarded-For and rotating usernames: still one client.
+      const response = await fetch(`${server.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.0.${i}` },
+        body: JSON.stringify({ username: `guess${i}`, password: 'x' }),
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect((await response.json()).error.code).toBe('RATE_LIMITED');
+      }
     }
-    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    const limited = await post(`${server.url}/auth/login`, { username: 'cashier9', password: 'x' });
-    expect(limited.status).toBe(429);
-    expect((await limited.json()).error.code).toBe('RATE_LIMITED');
-    // Another username from the same address is not locked out.
-    expect((await post(`${server.url}/auth/login`, { username: 'admin', password: server.adminPassword })).status).toBe(
-      200,
-    );
+    // Eight per window in this server, the earlier tests' attempts included.
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.slice(-3)).toEqual([429, 429, 429]);
   });
 
   it('enrolls a station for an admin and stores only the token hash', async () => {
@@ -75,5 +82,58 @@ describe('login and enrollment', () => {
       expect(response.status).toBe(401);
       expect((await response.json()).error.code).toBe('UNAUTHORIZED');
     }
+  });
+});
+
+describe('login backoff per username, shared by every instance', () => {
+  let server: TestServer;
+  let other: FastifyInstance;
+  beforeAll(async () => {
+    // Behind one proxy: X-Forwarded-For names the client, so each request below comes from another address.
+    const options = {
+      trustProxy: 1,
+      loginRateLimit: { max: 1000, timeWindowMs: 60_000, freeFailures: 3, maxBackoffMs: 2_000 },
+    } as const;
+    server = await startTestServer(options);
+    other = await buildApp({ ...options, databaseUrl: server.databaseUrl, jwtSecret: 'x'.repeat(32) });
+    await other.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await other?.close();
+    await server?.close();
+  });
+
+  const attempt = (url: string, password: string, from: string) =>
+    fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+
+  it('backs off after repeated wrong passwords from any address, on every instance, then lets the right one in', async () => {
+    const otherUrl = `http://127.0.0.1:${(other.server.address() as { port: number }).port}`;
+    for (const [i, url] of [server.url, otherUrl, server.url].entries()) {
+      expect((await attempt(url, 'wrong-password', `192.0.2.${i + 1}`)).status).toBe(401);
+    }
+    // The fourth attempt waits, even with the right password, from a new address, on the other instance.
+    const blocked = await attempt(otherUrl, server.adminPassword, '198.51.100.7');
+    expect(blocked.status).toBe(429);
+    expect(await blocked.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
+    const wait = Number(blocked.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000 + 100));
+    expect((await attempt(server.url, server.adminPassword, '198.51.100.8')).status).toBe(200);
+    // A success clears the failures: the next typo is a plain 401 again.
+    expect((await attempt(server.url, 'wrong-password', '198.51.100.9')).status).toBe(401);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('takes a hop count or addresses, and refuses "any"', () => {
+    expect(parseTrustProxy(undefined)).toBe(false);
+    expect(parseTrustProxy('1')).toBe(1);
+    expect(parseTrustProxy('10.0.0.1, 10.1.0.0/16')).toEqual(['10.0.0.1', '10.1.0.0/16']);
+    for (const any of ['true', 'any', '*']) expect(() => parseTrustProxy(any)).toThrow(/hop count/);
+    expect(() => parseTrustProxy('proxy.example.com')).toThrow(/addresses/);
   });
 });

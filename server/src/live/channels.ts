@@ -8,6 +8,8 @@ import type pg from 'pg';
 export { CHANGES_CHANNEL } from '../sync/apply.js';
 /** Payload: a station id whose token was just revoked; every instance closes its sockets. */
 export const REVOCATIONS_CHANNEL = 'mostrador_revocations';
+/** Payload: a user id whose password, role, activity or deletion changed (a trigger on `users`); their sessions end. */
+export const USERS_CHANNEL = 'mostrador_users';
 /** Payload: a station id whose presence or status changed; admin monitors refresh. */
 export const PRESENCE_CHANNEL = 'mostrador_presence';
 

@@ -60,6 +60,13 @@ export class StationHub {
     for (const { sender } of this.sockets.values()) sender.send(frame, plain);
   }
 
+  /** Open sockets of one station on this instance. */
+  countOf(stationId: string): number {
+    let count = 0;
+    for (const entry of this.sockets.values()) if (entry.stationId === stationId) count++;
+    return count;
+  }
+
   closeStation(stationId: string, code: number, reason: string): number {
     let closed = 0;
     for (const [socket, entry] of this.sockets) {

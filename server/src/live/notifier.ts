@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import pgListen, { type Subscriber } from 'pg-listen';
-import { CHANGES_CHANNEL, PRESENCE_CHANNEL, REVOCATIONS_CHANNEL } from './channels.js';
+import { CHANGES_CHANNEL, PRESENCE_CHANNEL, REVOCATIONS_CHANNEL, USERS_CHANNEL } from './channels.js';
 
 export interface NotifierEvents {
   /**
@@ -20,6 +20,8 @@ export interface NotifierEvents {
   changes: [head: number, previous: number | null];
   revoked: [stationId: string];
   presence: [stationId: string];
+  /** A user's sessions ended (password, role, activity or deletion changed). */
+  user: [userId: string];
   /** The LISTEN session is up (first time or after a reconnect). */
   ready: [];
   /** The LISTEN session dropped; notices are not arriving until `ready` again. */
@@ -59,6 +61,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     this.subscriber.notifications.on(CHANGES_CHANNEL, (payload: string) => this.onChangesPayload(payload));
     this.subscriber.notifications.on(REVOCATIONS_CHANNEL, (id: string) => this.emit('revoked', id));
     this.subscriber.notifications.on(PRESENCE_CHANNEL, (id: string) => this.emit('presence', id));
+    this.subscriber.notifications.on(USERS_CHANNEL, (id: string) => this.emit('user', id));
     this.subscriber.events.on('reconnect', () => this.markLost(null));
     this.subscriber.events.on('error', (error) => this.markLost(error));
     this.subscriber.events.on('connected', () => void this.onReconnected());
@@ -71,7 +74,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
 
   async start(): Promise<void> {
     await this.subscriber.connect();
-    for (const channel of [CHANGES_CHANNEL, REVOCATIONS_CHANNEL, PRESENCE_CHANNEL]) {
+    for (const channel of [CHANGES_CHANNEL, REVOCATIONS_CHANNEL, PRESENCE_CHANNEL, USERS_CHANNEL]) {
       await this.subscriber.listenTo(channel);
     }
     this.listening = true;

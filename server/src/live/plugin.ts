@@ -23,6 +23,8 @@ export interface LiveOptions {
   pageRows?: number;
   /** How long building a notice's page may take before the notice goes out plain. */
   pageBudgetMs?: number;
+  /** Most /sync/ws sockets one station may hold open; default 4. */
+  socketsPerStation?: number;
 }
 
 /**
@@ -76,7 +78,7 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   notifier.on('revoked', (stationId) => hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked'));
   notifier.on('lost', (err) => app.log.warn({ err }, 'live: LISTEN connection lost, reconnecting'));
   notifier.on('ready', () => app.log.info({ instanceId: presence.instanceId }, 'live: listening'));
-  registerStationSocket(app, hub, presence);
+  registerStationSocket(app, hub, presence, options.socketsPerStation ?? 4);
 
   app.addHook('onReady', async () => {
     await notifier.start();

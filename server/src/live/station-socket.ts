@@ -12,10 +12,14 @@ import { findStation } from '../auth/guards.js';
 import { bearerToken } from '../auth/tokens.js';
 import { CLOSE_REVOKED, type StationHub } from './hub.js';
 import type { Presence } from './presence.js';
+import { SocketLimit } from './socket-limit.js';
 
 const statusCheck = TypeCompiler.Compile(StatusMessage);
 
-/** Browsers cannot set headers on a WebSocket, hence `?token=` as well. */
+/**
+ * Browsers cannot set headers on a WebSocket, hence `?token=` as well (PROTOCOL.md lists
+ * it); the request log never shows query strings (app.ts), so the token stays out of logs.
+ */
 function socketToken(request: FastifyRequest): string | null {
   const query = request.query as { token?: unknown };
   return bearerToken(request.headers.authorization) ?? (typeof query.token === 'string' ? query.token : null);
@@ -66,13 +70,21 @@ async function join(
   else log.info({ head }, 'station connected');
 }
 
-export function registerStationSocket(app: FastifyInstance, hub: StationHub, presence: Presence): void {
+export function registerStationSocket(
+  app: FastifyInstance,
+  hub: StationHub,
+  presence: Presence,
+  socketsPerStation: number,
+): void {
+  const limit = new SocketLimit(socketsPerStation, 'station');
   app.get(
     '/sync/ws',
     {
       websocket: true,
-      preValidation: async (request) => {
+      // onRequest: the token is checked before anything else is read.
+      onRequest: async (request, reply) => {
         request.station = await findStation(app.db, socketToken(request));
+        limit.take(request.station.id, request, reply);
       },
     },
     async (socket, request) => {

@@ -20,7 +20,8 @@ describe('sequence numbers in commit order', () => {
   let admin: Signer;
 
   beforeAll(async () => {
-    server = await startTestServer({ poolSize: 12 });
+    // Many writers share one station token here; a real station pushes one page at a time.
+    server = await startTestServer({ poolSize: 12, pushLimits: { perStation: 64 } });
     const enrolled = await enrollStation(server.url, 'Caja 1');
     station = enrolled.stationToken;
     auth = { url: server.url, token: station, stationId: enrolled.stationId };
@@ -98,7 +99,7 @@ describe('sequence numbers in commit order', () => {
   }
 
   it('keeps pulls served while pushes queue behind a transaction that holds the sequence', async () => {
-    const small = await startTestServer({ poolSize: 3 });
+    const small = await startTestServer({ poolSize: 3, pushLimits: { perStation: 64 } });
     const holder = new pg.Client({ connectionString: small.databaseUrl });
     await holder.connect();
     try {

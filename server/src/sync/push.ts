@@ -17,14 +17,15 @@ function refuseOldStations(body: unknown): void {
 }
 
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
-  const gate = new PushGate();
+  const gate = new PushGate(2, app.settings.pushLimits);
   app.post<{ Body: PushRequest }>(
     '/sync/push',
     {
       bodyLimit: PUSH_BODY_LIMIT,
       schema: { body: PushRequest, response: { 200: PushResponse } },
+      // Issue 12: token and admission before the body is read (cheap refusal first).
+      onRequest: [requireStation, gate.admission],
       preValidation: async (request) => refuseOldStations(request.body),
-      preHandler: requireStation,
     },
     async (request) => {
       const started = performance.now();

@@ -5,6 +5,7 @@ import {
   columnsOf,
   type ErrorCode,
   isTableName,
+  passwordHashProblem,
   type Role,
   type TableName,
   tableSpec,
@@ -50,6 +51,9 @@ export function precheck(
   const invalid = checkRow(table, row);
   if (invalid) return { code: 'VALIDATION', message: `${table}: ${invalid}` };
   const valid = row as AnyRow;
+  // Issue 12: only the project's one hash format and cost syncs (a planted costly hash would stall logins).
+  const badHash = table === 'users' && valid.passwordHash !== undefined && passwordHashProblem(valid.passwordHash);
+  if (badHash) return { code: 'VALIDATION', message: `users: ${badHash}` };
   if (versionMillis(valid.version) > nowMs + clockAheadMs) {
     return {
       code: 'CLOCK_AHEAD',

@@ -1,5 +1,6 @@
 import {
   type AnyRow,
+  assertPasswordPolicy,
   createUserKey,
   hashPassword,
   MostradorError,
@@ -78,8 +79,10 @@ export class Shop {
     for (const secret of ['passwordHash', 'publicKey', 'sealedKey']) {
       if (secret in row) throw new MostradorError('VALIDATION', `Send a password, never ${secret}.`);
     }
+    const stored = input.id ? this.store.rows.get('users', input.id) : null;
+    if (stored && input.id) this.refuseLosingLastAdmin(input.id, { role: input.role, active: input.active });
     if (password !== undefined) {
-      if (password.length < 8) throw new MostradorError('VALIDATION', 'A password needs at least 8 characters.');
+      assertPasswordPolicy(password, input.username ?? (stored?.username as string | undefined) ?? null);
       row.passwordHash = await hashPassword(password);
       const existing = typeof input.id === 'string' ? this.store.rows.get('users', input.id) : null;
       const openKey = existing ? this.store.keyring.get(existing.id) : null;
@@ -92,6 +95,35 @@ export class Shop {
       }
     }
     return this.writer.put('users', row, actor);
+  }
+
+  /** Deleting a user: never the last active admin. */
+  removeUser(id: string): AnyRow {
+    this.refuseLosingLastAdmin(id, { deleted: true });
+    return this.remove('users', id);
+  }
+
+  /**
+   * The server refuses to deactivate, demote or delete the last active admin (nobody could
+   * log in to fix it); the station says so before the write instead of after a push.
+   */
+  private refuseLosingLastAdmin(id: string, change: { role?: Role; active?: boolean; deleted?: boolean }): void {
+    const user = this.store.rows.get('users', id);
+    const isLiveAdmin = (u: AnyRow | null) => !!u && u.role === 'admin' && !!u.active && !u.deletedAt;
+    if (!isLiveAdmin(user)) return;
+    const staysAdmin = !change.deleted && (change.role ?? 'admin') === 'admin' && change.active !== false;
+    if (staysAdmin) return;
+    const others = this.store.db
+      .prepare<[string], { n: number }>(
+        "SELECT count(*) AS n FROM users WHERE role = 'admin' AND active = 1 AND deletedAt IS NULL AND id <> ?",
+      )
+      .get(id);
+    if (!others?.n) {
+      throw new MostradorError(
+        'CONFLICT',
+        'LAST_ADMIN: this is the last active admin; make another user admin before deactivating, demoting or deleting it.',
+      );
+    }
   }
 
   searchProducts(query: string, limit?: number): AnyRow[] {

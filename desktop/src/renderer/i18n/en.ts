@@ -187,5 +187,13 @@ export const en: Messages = {
     // Issue 8 (trusted writes)
     UPGRADE_REQUIRED:
       "The server no longer accepts changes from this version of the app: update this station's app. Its changes are still kept here.",
+    // Issue 12 (hardening): refusals recognised by the start of their message.
+    LAST_ADMIN: 'This is the last active admin: make another user admin before deactivating, demoting or deleting it.',
+    weakPassword: {
+      too_short: 'The password needs at least 8 characters.',
+      too_long: 'The password is too long (256 characters at most).',
+      same_as_username: 'The password cannot be the username.',
+      too_common: 'That password is one of the most common; choose another.',
+    },
   },
 };

@@ -187,6 +187,15 @@ export const es = {
     // Issue 8 (trusted writes)
     UPGRADE_REQUIRED:
       'El servidor ya no acepta los cambios de esta versión de la aplicación: actualice la aplicación de esta estación. Sus cambios siguen guardados aquí.',
+    // Issue 12 (hardening): refusals recognised by the start of their message.
+    LAST_ADMIN:
+      'Es el último administrador activo: primero haga administrador a otro usuario para desactivarlo, cambiarle el rol o borrarlo.',
+    weakPassword: {
+      too_short: 'La contraseña necesita al menos 8 caracteres.',
+      too_long: 'La contraseña es demasiado larga (máximo 256 caracteres).',
+      same_as_username: 'La contraseña no puede ser el nombre de usuario.',
+      too_common: 'Esa contraseña es de las más usadas; elija otra.',
+    },
   },
 };
 
