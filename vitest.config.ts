@@ -4,7 +4,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Tests import the workspaces' sources directly; only spawned processes use dist/.
-    alias: { '@mostrador/common': fileURLToPath(new URL('./common/src/index.ts', import.meta.url)) },
+    alias: [
+      // issue 10: the renderer imports the money rules alone
+      {
+        find: /^@mostrador\/common\/money$/,
+        replacement: fileURLToPath(new URL('./common/src/money.ts', import.meta.url)),
+      },
+      { find: /^@mostrador\/common$/, replacement: fileURLToPath(new URL('./common/src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['{common,server,desktop}/src/**/*.test.{ts,tsx}', 'e2e/**/*.test.ts'],

@@ -167,6 +167,9 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await search.press('Enter');
     await expect.poll(() => page1.getByTestId('ticket-total').textContent()).toBe('2,75');
     await page1.keyboard.press('F9');
+    // The payment dialog opens on cash, ready for the amount tendered: Enter takes the exact amount.
+    await page1.getByRole('dialog').getByTestId('pay-total').waitFor();
+    await page1.keyboard.press('Enter');
     await page1
       .getByRole('status')
       .filter({ hasText: /Venta .+ completada/ })

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HybridLogicalClock, isVersion, parseVersion } from './hlc.js';
+import { HybridLogicalClock, isCalendarTimestamp, isVersion, parseVersion } from './hlc.js';
 
 const NODE_A = '00000000000000aa';
 const NODE_B = '00000000000000bb';
@@ -79,5 +79,50 @@ describe('HybridLogicalClock', () => {
         },
       ),
     );
+  });
+});
+
+describe('versions name a real calendar instant', () => {
+  const node = '9f3c2a1b4d5e6f70';
+  it.each([
+    ['2026-13-01T00:00:00.000Z', 'month 13'],
+    ['2026-02-30T10:00:00.000Z', 'February 30th'],
+    ['2026-11-28T24:00:00.000Z', 'hour 24'],
+    ['2026-11-28T10:60:00.000Z', 'minute 60'],
+  ])('refuses %s (%s)', (time) => {
+    const version = `${time}-0000-${node}`;
+    expect(isVersion(version)).toBe(false);
+    expect(() => parseVersion(version)).toThrow(/invalid HLC version/);
+  });
+
+  it('accepts a leap day and the last millisecond of a year', () => {
+    expect(isVersion(`2028-02-29T23:59:59.999Z-ffff-${node}`)).toBe(true);
+    expect(isVersion(`2026-12-31T23:59:59.999Z-0000-${node}`)).toBe(true);
+  });
+});
+
+describe('isCalendarTimestamp', () => {
+  const roundTrips = (text: string) => {
+    const millis = Date.parse(text);
+    return !Number.isNaN(millis) && new Date(millis).toISOString() === text;
+  };
+
+  it('accepts every instant Date prints, years 0000 to 9999', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (millis) =>
+        isCalendarTimestamp(new Date(millis).toISOString()),
+      ),
+    );
+  });
+
+  it('agrees with a Date round trip on any digits in the timestamp shape', () => {
+    const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+    const text = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two, two, two, two, two, fc.integer({ min: 0, max: 999 }))
+      .map(
+        ([y, mo, d, h, mi, s, ms]) =>
+          `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}Z`,
+      );
+    fc.assert(fc.property(text, (t) => isCalendarTimestamp(t) === roundTrips(t)));
   });
 });

@@ -25,16 +25,43 @@ export interface ParsedVersion {
   readonly node: string;
 }
 
+const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two or four ASCII digits at `at` as a number (the shape was checked before). */
+function digits(text: string, at: number, count: 2 | 4): number {
+  let value = 0;
+  for (let i = at; i < at + count; i += 1) value = value * 10 + (text.charCodeAt(i) - 48);
+  return value;
+}
+
+/**
+ * Whether `text` is an ISO-8601 UTC timestamp with milliseconds naming a real instant:
+ * the pattern alone lets through `2026-13-01` (Date.parse says NaN) and `2026-02-30`
+ * (Date.parse rolls it over to March 2). Checked by arithmetic, not through Date, because
+ * every pulled row's timestamps and version go through here (a bootstrap: 140,000 rows).
+ */
+export function isCalendarTimestamp(text: string): boolean {
+  if (!TIMESTAMP_SHAPE.test(text)) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (digits(text, 11, 2) > 23 || digits(text, 14, 2) > 59 || digits(text, 17, 2) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
 export function parseVersion(version: string): ParsedVersion {
-  if (!VERSION_PATTERN.test(version)) throw new Error(`invalid HLC version: ${version}`);
+  if (!isVersion(version)) throw new Error(`invalid HLC version: ${version}`);
   const millis = Date.parse(version.slice(0, 24));
-  if (Number.isNaN(millis)) throw new Error(`invalid HLC version: ${version}`);
   return { millis, counter: Number.parseInt(version.slice(25, 29), 16), node: version.slice(30) };
 }
 
+/** The HLC grammar AND a real calendar date: a version every station can order and receive. */
 export function isVersion(value: unknown): value is string {
   if (typeof value !== 'string' || !VERSION_PATTERN.test(value)) return false;
-  return !Number.isNaN(Date.parse(value.slice(0, 24)));
+  return isCalendarTimestamp(value.slice(0, 24));
 }
 
 export function formatVersion({ millis, counter, node }: ParsedVersion): string {

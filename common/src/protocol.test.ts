@@ -11,9 +11,11 @@ const SCHEMA_HASHES: Record<number, string> = {
   1: '83d358a5ee57d7a8',
   // 2: `changes` notices may carry `from` and `page` (the changes since the previous notice).
   2: 'ba9c4e1415adf458',
-  // 3: pushes carry signed write groups and are answered per group; users carry publicKey and
-  // sealedKey; stations have a ceiling; the admins' review list (issue 8).
-  3: '94f4ad5796c0780a',
+  // 3 (this release): pushes carry signed write groups answered per group; users carry
+  // publicKey and sealedKey; stations have a ceiling; the admins' review list (issue 8);
+  // pull answers and the hello carry `epoch`; integrity routes; station health fields
+  // (issue 9); the counter's tables and fields (issue 10); products.minStock (issue 13).
+  3: '98dae123d6e5f8dc',
 };
 
 describe('wire protocol', () => {

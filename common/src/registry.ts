@@ -6,6 +6,8 @@
  * schemas follow from the entry without new sync code.
  */
 
+import { TAX_RATE_KINDS } from './money.js';
+
 export const ROLES = ['admin', 'manager', 'cashier'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -81,6 +83,12 @@ export const TABLE_NAMES = [
   'stock_movements',
   'sales',
   'sale_items',
+  // issue 10: payments, cash sessions and the shop's settings
+  'sale_payments',
+  'cash_sessions',
+  'cash_movements',
+  'cash_closings',
+  'shop_settings',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
@@ -138,6 +146,12 @@ export const TABLES = {
       cost: cents(false),
       providerId: ref('providers', false),
       active: { type: 'boolean', required: true },
+      // issue 10: the product's IVA rate (absent: general) and whether it sells by weight
+      // (then `price` is per kilogram and sale quantities are grams)
+      taxRate: { type: 'string', required: false, enum: TAX_RATE_KINDS },
+      weighed: { type: 'boolean', required: false },
+      // issue 13: below this stock the product is on the low-stock list (absent: never)
+      minStock: { type: 'integer', required: false, minimum: 0 },
     },
   },
   stock_movements: {
@@ -165,8 +179,19 @@ export const TABLES = {
       customerId: ref('customers', false),
       status: { type: 'string', required: true, enum: ['completed', 'voided'] },
       total: cents(),
-      paymentMethod: { type: 'string', required: true, enum: ['cash', 'card', 'other'] },
+      // issue 10: 'split' when several methods paid (the parts are sale_payments rows)
+      paymentMethod: { type: 'string', required: true, enum: ['cash', 'card', 'other', 'split'] },
       voidReason: str(300),
+      // issue 10: a return is a sale row of kind 'return' (its total is paid back) naming the
+      // original sale; amounts before discounts, the discounts, the change given, the cash
+      // session it belongs to, and the manager who approved a discount above the cashier's limit
+      kind: { type: 'string', required: false, enum: ['sale', 'return'] },
+      originalSaleId: ref('sales', false),
+      sessionId: ref('cash_sessions', false),
+      subtotal: cents(false),
+      discount: cents(false),
+      change: cents(false),
+      approvedBy: ref('users', false),
     },
   },
   sale_items: {
@@ -180,6 +205,82 @@ export const TABLES = {
       unitPrice: cents(),
       discount: cents(),
       lineTotal: cents(),
+      // issue 10: what the ticket shows even after the product changes: its name, IVA rate
+      // (basis points), whether quantity is grams, the line's share of the ticket discount,
+      // and for a return line the sold item it returns
+      name: str(200),
+      taxRate: { type: 'integer', required: false, minimum: 0 },
+      weighed: { type: 'boolean', required: false },
+      ticketDiscount: cents(false),
+      originalItemId: { type: 'uuid', required: false },
+    },
+  },
+  // issue 10: payments, cash sessions (each part written once: a session is open until its
+  // closing row exists, so a closed session cannot change), and the shop's settings
+  sale_payments: {
+    name: 'sale_payments',
+    mode: 'insertOnly',
+    writeRoles: ALL_ROLES,
+    fields: {
+      saleId: ref('sales'),
+      method: { type: 'string', required: true, enum: ['cash', 'card', 'other'] },
+      amount: cents(),
+      tendered: cents(false),
+    },
+  },
+  cash_sessions: {
+    name: 'cash_sessions',
+    mode: 'insertOnly',
+    writeRoles: ALL_ROLES,
+    fields: {
+      stationId: { type: 'uuid', required: true },
+      userId: ref('users'),
+      float: cents(),
+    },
+  },
+  cash_movements: {
+    name: 'cash_movements',
+    mode: 'insertOnly',
+    writeRoles: ALL_ROLES,
+    fields: {
+      sessionId: ref('cash_sessions'),
+      kind: { type: 'string', required: true, enum: ['in', 'out'] },
+      amount: { type: 'integer', required: true, minimum: 1 },
+      reason: str(300, true),
+    },
+  },
+  cash_closings: {
+    name: 'cash_closings',
+    mode: 'insertOnly',
+    writeRoles: ALL_ROLES,
+    fields: {
+      sessionId: ref('cash_sessions'),
+      userId: ref('users'),
+      expected: { type: 'integer', required: true },
+      counted: cents(),
+      difference: { type: 'integer', required: true },
+      /** JSON {denomination in cents: count}. */
+      counts: str(2000, true),
+      /** JSON of the Z report's figures, frozen at closing. */
+      report: str(8000, true),
+    },
+  },
+  shop_settings: {
+    name: 'shop_settings',
+    mode: 'mutable',
+    writeRoles: ['admin'],
+    fields: {
+      shopName: str(200),
+      taxId: str(40),
+      address: str(300),
+      rateGeneral: { type: 'integer', required: false, minimum: 0 },
+      rateReduced: { type: 'integer', required: false, minimum: 0 },
+      rateSuperReduced: { type: 'integer', required: false, minimum: 0 },
+      /** Basis points of a line or ticket a cashier may discount without a manager. */
+      cashierDiscountLimit: { type: 'integer', required: false, minimum: 0 },
+      stockPolicy: { type: 'string', required: false, enum: ['warn', 'forbid'] },
+      requireSession: { type: 'boolean', required: false },
+      receiptFooter: str(300),
     },
   },
 } as const satisfies Record<TableName, TableSpec>;

@@ -6,7 +6,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { ERRORS, type ErrorCode } from './errors.js';
-import { VERSION_PATTERN } from './hlc.js';
+import { isCalendarTimestamp, isVersion, VERSION_PATTERN } from './hlc.js';
 import { type FieldSpec, fieldsOf, ROLES, TABLE_NAMES, type TableName } from './registry.js';
 
 /** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
@@ -44,14 +44,44 @@ export function rowSchema(table: TableName): TSchema {
 
 const rowCheckers = new Map(TABLE_NAMES.map((table) => [table, TypeCompiler.Compile(rowSchema(table))]));
 
+/**
+ * What PostgreSQL and SQLite enforce beyond the JSON schema, so a row that passes here is
+ * stored the same on both sides: text without NUL (PostgreSQL refuses it) and well-formed
+ * UTF-16 (a lone surrogate has no UTF-8 form: the driver would silently replace it), and
+ * timestamps and versions naming a real calendar instant (`2026-13-01` matches the pattern).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly the character PostgreSQL refuses
+const RARE_CHARACTERS = /[\u0000\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const fieldLists = new Map(TABLE_NAMES.map((table) => [table, Object.entries(fieldsOf(table))]));
+
+function storableFieldProblem(spec: FieldSpec, name: string, value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  // One scan for the rare characters first; the precise checks only when one is there.
+  if (RARE_CHARACTERS.test(value)) {
+    if (value.includes('\u0000')) return `/${name}: must not contain a NUL character`;
+    if (LONE_SURROGATE.test(value)) return `/${name}: must be valid Unicode text (a lone surrogate)`;
+  }
+  if (name === 'version') return isVersion(value) ? null : `/${name}: not a valid HLC version (date or format)`;
+  if (spec.type === 'timestamp' && !isCalendarTimestamp(value)) return `/${name}: not a real calendar date`;
+  return null;
+}
+
 /** Check a row against its table's schema; returns a readable reason, or null when valid. */
 export function checkRow(table: TableName, row: unknown): string | null {
   const checker = rowCheckers.get(table);
   if (!checker) return `unknown table ${table}`;
-  if (checker.Check(row)) return null;
-  const first = checker.Errors(row).First();
-  if (!first) return 'invalid row';
-  return `${first.path || '/'}: ${first.message}`;
+  if (!checker.Check(row)) {
+    const first = checker.Errors(row).First();
+    if (!first) return 'invalid row';
+    return `${first.path || '/'}: ${first.message}`;
+  }
+  const values = row as Record<string, unknown>;
+  for (const [name, spec] of fieldLists.get(table) ?? []) {
+    const problem = storableFieldProblem(spec, name, values[name]);
+    if (problem) return problem;
+  }
+  return null;
 }
 
 const Uuid = Type.String({ pattern: UUID_PATTERN });
@@ -142,11 +172,15 @@ export const PullQuery = Type.Object({
 });
 export type PullQuery = Static<typeof PullQuery>;
 
+/** (protocol 3) The server's identity: it changes when its database is replaced or restored. */
+const Epoch = Type.String({ maxLength: 100 });
+
 export const PullResponse = Type.Object({
   changes: Type.Array(Type.Object({ table: Type.String(), row: AnyRowSchema })),
   cursor: Cursor,
   head: Cursor,
   hasMore: Type.Boolean(),
+  epoch: Type.Optional(Epoch),
 });
 export type PullResponse = Static<typeof PullResponse>;
 
@@ -167,6 +201,7 @@ export const ColumnarPullResponse = Type.Object({
   cursor: Cursor,
   head: Cursor,
   hasMore: Type.Boolean(),
+  epoch: Type.Optional(Epoch),
 });
 export type ColumnarPullResponse = Static<typeof ColumnarPullResponse>;
 
@@ -204,6 +239,51 @@ export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
+/**
+ * (protocol 3) Integrity: the station and the server compare what they hold.
+ * - `POST /sync/compare` `{table, rows: [[id, version, deletedAt]…]}` → the ids whose version
+ *   the server lacks or holds older (`version`: the server's, or null), so a station
+ *   reconciling after an epoch change re-pushes exactly those;
+ * - `POST /sync/checksums` `{exclude: {<table>: [ids]}}` → per table and per bucket (the first
+ *   hex digit of the id) a row count and a hash over every row's content, at `cursor`;
+ * - `GET /sync/rows?table=T&bucket=H` → that bucket's rows as a columnar page, to repair it.
+ */
+export const CompareRequest = Type.Object({
+  table: Type.String({ maxLength: 64 }),
+  rows: Type.Array(Type.Tuple([Uuid, Type.String({ maxLength: 64 }), Type.Union([Type.String(), Type.Null()])]), {
+    maxItems: 5_000,
+  }),
+});
+export type CompareRequest = Static<typeof CompareRequest>;
+
+export const CompareResponse = Type.Object({
+  behind: Type.Array(Type.Object({ id: Uuid, version: Type.Union([Type.String(), Type.Null()]) })),
+});
+export type CompareResponse = Static<typeof CompareResponse>;
+
+const Checksum = Type.Object({ count: Type.Integer({ minimum: 0 }), hash: Type.String() });
+export const CHECKSUM_BUCKETS = 16;
+
+export const ChecksumsRequest = Type.Object({
+  exclude: Type.Optional(Type.Record(Type.String(), Type.Array(Uuid, { maxItems: 5_000 }))),
+});
+export type ChecksumsRequest = Static<typeof ChecksumsRequest>;
+
+export const ChecksumsResponse = Type.Object({
+  cursor: Cursor,
+  epoch: Epoch,
+  /** Deleted rows with an older `deletedAt` are purged; neither side counts them. */
+  purgedBefore: Type.Union([Type.String(), Type.Null()]),
+  tables: Type.Record(Type.String(), Type.Object({ total: Checksum, buckets: Type.Array(Checksum) })),
+});
+export type ChecksumsResponse = Static<typeof ChecksumsResponse>;
+
+export const RowsQuery = Type.Object({
+  table: Type.String({ maxLength: 64 }),
+  bucket: Type.String({ pattern: '^[0-9a-f]$' }),
+});
+export type RowsQuery = Static<typeof RowsQuery>;
+
 export const StationView = Type.Object({
   id: Uuid,
   name: Type.String(),
@@ -216,6 +296,14 @@ export const StationView = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   ceiling: Ceiling,
+  /** (protocol 3) Last time the station reported being fully in sync (nothing pending, at the head). */
+  syncedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Not in sync for longer than expected (offline, behind, or with writes waiting). */
+  overdue: Type.Optional(Type.Boolean()),
+  /** Last reconcile after the server's epoch changed; last checksum comparison; last repair. */
+  reconciledAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  checkedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  repairedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type StationView = Static<typeof StationView>;
 
@@ -269,7 +357,12 @@ export const ReviewRejectRequest = Type.Object({ note: Type.Optional(Type.String
 export type ReviewRejectRequest = Static<typeof ReviewRejectRequest>;
 
 // WebSocket messages on /sync/ws.
-export const HelloMessage = Type.Object({ type: Type.Literal('hello'), head: Cursor, serverTime: Type.String() });
+export const HelloMessage = Type.Object({
+  type: Type.Literal('hello'),
+  head: Cursor,
+  serverTime: Type.String(),
+  epoch: Type.Optional(Epoch),
+});
 export type HelloMessage = Static<typeof HelloMessage>;
 
 /**
@@ -319,5 +412,10 @@ export const WIRE_SCHEMAS = {
   HelloMessage,
   ChangesMessage,
   StatusMessage,
+  CompareRequest,
+  CompareResponse,
+  ChecksumsRequest,
+  ChecksumsResponse,
+  RowsQuery,
   ...Object.fromEntries(TABLE_NAMES.map((table) => [`row:${table}`, rowSchema(table)])),
 };

@@ -83,6 +83,11 @@ export class ServerProcess {
     await stopChild(this.child);
     this.child = null;
   }
+
+  /** Freeze (SIGSTOP) or thaw (SIGCONT) the server process: it stops answering without closing a socket. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
+  }
 }
 
 export class UiStation {
@@ -90,11 +95,17 @@ export class UiStation {
   readonly dataDir = join(mkdtempSync(join(tmpdir(), 'mostrador-ui-')), 'data');
   url = '';
 
+  /** `env`: extra environment for `station serve` (e.g. MOSTRADOR_PASSWORD, the enrolling admin's password). */
+  constructor(private readonly env: Record<string, string> = {}) {}
+
   async start(): Promise<void> {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     const args = [STATION_BIN, 'serve', '--data', this.dataDir, '--ui', address];
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.env },
+    });
     this.child = child;
     const output = collectOutput(child);
     this.url = `http://${address}/`;
@@ -112,5 +123,10 @@ export class UiStation {
   async stop(): Promise<void> {
     await stopChild(this.child);
     this.child = null;
+  }
+
+  /** Freeze (SIGSTOP) or thaw (SIGCONT) the station process. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
   }
 }

@@ -11,6 +11,7 @@ import { createPool } from './db/pool.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes } from './health/health.js';
 import { type LiveOptions, liveSync } from './live/plugin.js';
+import { ownerView } from './owner/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
 import { pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
@@ -186,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ...options.live,
     });
     await app.register(adminMonitoring, { socketsPerUser: options.socketsPerUser });
+    await app.register(ownerView, { databaseUrl: options.databaseUrl }); // issue 13: the owner's read-only pages
     const retention = new ConflictRetention(app.db, options.conflictRetention, app.log);
     app.addHook('onReady', async () => retention.start());
     app.addHook('onClose', async () => retention.stop());

@@ -80,6 +80,20 @@ const DEFAULTS: Record<TableName, (n: string) => Record<string, unknown>> = {
     discount: 0,
     lineTotal: 2500,
   }),
+  // issue 10
+  sale_payments: () => ({ saleId: newId(), method: 'card', amount: 2500, tendered: null }),
+  cash_sessions: () => ({ stationId: newId(), userId: newId(), float: 10000 }),
+  cash_movements: () => ({ sessionId: newId(), kind: 'out', amount: 500, reason: 'change for the till' }),
+  cash_closings: () => ({
+    sessionId: newId(),
+    userId: newId(),
+    expected: 10000,
+    counted: 9900,
+    difference: -100,
+    counts: '{"5000":1,"2000":2,"500":1,"200":2}',
+    report: '{}',
+  }),
+  shop_settings: (n) => ({ shopName: `Shop ${n}`, taxId: 'B12345678', stockPolicy: 'warn', requireSession: true }),
 };
 
 export class RowMaker {

@@ -5,7 +5,14 @@
  * logged in offline is asked to log in again once the server is back.
  */
 import { EventEmitter } from 'node:events';
-import { LoginResponse, MostradorError, StationsResponse, type StationView } from '@mostrador/common';
+import {
+  ConflictsResponse,
+  type ConflictView,
+  LoginResponse,
+  MostradorError,
+  StationsResponse,
+  type StationView,
+} from '@mostrador/common';
 import { Type } from '@sinclair/typebox';
 import WebSocket from 'ws';
 import { ServerClient } from '../core/sync/client.js';
@@ -52,6 +59,18 @@ export class AdminLink extends EventEmitter<{ stations: [StationView[]] }> {
       {},
       requireToken(token),
     );
+  }
+
+  /** issue 13: the server's conflict log, newest first. */
+  async conflicts(token: string | null, limit: number): Promise<ConflictView[]> {
+    const { conflicts } = await this.client(true).request(
+      ConflictsResponse,
+      'GET',
+      `/admin/conflicts?limit=${limit}`,
+      undefined,
+      requireToken(token),
+    );
+    return conflicts;
   }
 
   /** Keep the live station list flowing (one socket, whichever admin token opened it) until `unwatch`. */

@@ -3,7 +3,7 @@
  * most recently changed first (what someone just entered is on top, however long the
  * list), and never a password hash or key.
  */
-import { type AnyRow, fieldsOf, type TableName } from '@mostrador/common';
+import { type AnyRow, fieldsOf, MostradorError, type TableName } from '@mostrador/common';
 import type Database from 'better-sqlite3';
 import type { Station } from '../core/index.js';
 import { fromSqlRow } from '../core/store/rows.js';
@@ -65,4 +65,50 @@ export function listRows(station: Station, table: TableName, search = '', limit 
   const statement = statementFor(station.store.db, table, wanted !== '');
   const params = wanted === '' ? { limit } : { q: wanted, limit };
   return statement.all(params).map((row) => withoutSecrets(fromSqlRow(table, row)));
+}
+
+export interface RowPageRequest {
+  search?: string;
+  /** A field of the table; the most recently changed first when absent. */
+  sort?: string;
+  descending?: boolean;
+  offset?: number;
+  limit?: number;
+}
+
+/**
+ * One page of a list, sorted and filtered in SQLite (issue 13): a list of 50,000 products
+ * costs one indexed or sorted query per page, never the whole table over the channel.
+ */
+export function pageRows(
+  station: Station,
+  table: TableName,
+  request: RowPageRequest,
+): { rows: AnyRow[]; total: number } {
+  const fields = fieldsOf(table);
+  const sort = request.sort ?? 'updatedAt';
+  if (!Object.hasOwn(fields, sort) || HIDDEN_FIELDS.has(sort)) {
+    throw new MostradorError('VALIDATION', `${table} cannot be sorted by ${sort}.`);
+  }
+  const descending = request.sort === undefined ? true : Boolean(request.descending);
+  const limit = Math.min(Math.max(request.limit ?? 50, 1), 500);
+  const offset = Math.max(request.offset ?? 0, 0);
+  const wanted = (request.search ?? '').trim().toLocaleLowerCase();
+  const searchable = textFields(table);
+  const where = ['deletedAt IS NULL'];
+  const params: unknown[] = [];
+  if (wanted) {
+    where.push(`(${searchable.map((field) => `instr(lower("${field}"), ?) > 0`).join(' OR ')})`);
+    for (const _ of searchable) params.push(wanted);
+  }
+  const text = fields[sort]?.type === 'string';
+  const order = `${text ? `"${sort}" COLLATE NOCASE` : `"${sort}"`} ${descending ? 'DESC' : 'ASC'}, id`;
+  const db = station.store.db;
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM "${table}" WHERE ${where.join(' AND ')}`).get(...params) as { n: number }
+  ).n;
+  const rows = db
+    .prepare(`SELECT * FROM "${table}" WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`)
+    .all(...params, limit, offset) as Record<string, unknown>[];
+  return { rows: rows.map((row) => withoutSecrets(fromSqlRow(table, row))), total };
 }

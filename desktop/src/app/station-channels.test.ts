@@ -39,13 +39,22 @@ describe('refused write groups in the app', () => {
     );
     const refused = await channels.handlers['sync:refused']({}, session);
     expect(refused.rows).toEqual([
-      { table: 'customers', id: held.id, code: 'FORBIDDEN', message: 'Review.', groupId: heldGroup?.id, state: 'held' },
+      {
+        table: 'customers',
+        id: held.id,
+        code: 'FORBIDDEN',
+        message: 'Review.',
+        groupId: heldGroup?.id,
+        state: 'held',
+        label: held.name,
+      },
       {
         table: 'customers',
         id: rejected.id,
         code: 'FORBIDDEN',
         message: 'Bad signature.',
         groupId: rejectedGroup?.id,
+        label: rejected.name,
         state: 'rejected',
       },
     ]);

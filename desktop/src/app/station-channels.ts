@@ -15,11 +15,14 @@ import {
   type TableName,
 } from '@mostrador/common';
 import type { Station, UserInput } from '../core/index.js';
-import type { CompletedSale, EventName, EventPayloads, ProductWithStock } from '../shared/channels.js';
+import { backupStation } from '../core/store/backup.js';
+import type { EventName, EventPayloads, ProductWithStock } from '../shared/channels.js';
 import type { ChannelHandlers, Session } from '../shared/dispatch.js';
 import type { EventListener, StationChannels } from '../shared/station-channels.js';
 import { AdminLink } from './admin-link.js';
-import { listRows, withoutSecrets } from './row-views.js';
+import { counterChannels } from './counter-channels.js';
+import { runReport } from './reports.js';
+import { listRows, pageRows, withoutSecrets } from './row-views.js';
 import type { StationHost } from './station-host.js';
 import { type LiveIndicator, NO_STATION_STATUS, syncStatusOf } from './sync-status.js';
 
@@ -27,6 +30,10 @@ export interface StationChannelsOptions {
   /** The live channel of a station, when the caller runs one. */
   liveOf?: (station: Station) => LiveIndicator | null;
 }
+
+/** How often the app asks the server's /health, and how long it waits for the answer (issue 13). */
+const HEALTH_PROBE_MS = 2_000;
+const HEALTH_TIMEOUT_MS = 2_500;
 
 const EDITABLE = new Set<TableName>(['products', 'providers', 'customers', 'users']);
 
@@ -58,8 +65,9 @@ export function createStationChannels(host: StationHost, options: StationChannel
   const cleanups: (() => void)[] = [];
   let lastSyncAt: string | null = null;
   let live: LiveIndicator | null = null;
+  let unanswered = false;
 
-  const status = () => (host.station ? syncStatusOf(host.station, live, lastSyncAt) : NO_STATION_STATUS);
+  const status = () => (host.station ? syncStatusOf(host.station, live, lastSyncAt, unanswered) : NO_STATION_STATUS);
   const publishStatus = () => emit('sync:status', status());
 
   /** Acting as the caller's user is part of the write: call right before it, nothing async between. */
@@ -105,7 +113,31 @@ export function createStationChannels(host: StationHost, options: StationChannel
       if (!live?.connected && station.sync.status().reachable === false) void station.sync.sync().catch(() => {});
     }, 5_000);
     retry.unref();
+    // issue 13: ask the server's /health every couple of seconds, so a server that stopped
+    // answering (frozen, or a dead network path that keeps sockets open) shows as offline at once.
+    let probing = false;
+    const probe = setInterval(() => {
+      const serverUrl = station.store.meta.get('serverUrl');
+      if (probing || !serverUrl) return;
+      probing = true;
+      fetch(new URL('health', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`), {
+        signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+      })
+        .then(
+          (response) => response.status < 500,
+          () => false,
+        )
+        .then((answered) => {
+          probing = false;
+          if (answered === !unanswered) return;
+          unanswered = !answered;
+          publishStatus();
+          if (answered) void station.sync.sync().catch(() => {});
+        });
+    }, HEALTH_PROBE_MS);
+    probe.unref();
     cleanups.push(() => {
+      clearInterval(probe);
       clearInterval(retry);
       station.sync.off('status', onStatus);
       station.store.off('written', onWritten);
@@ -186,9 +218,11 @@ export function createStationChannels(host: StationHost, options: StationChannel
       else actingStation(session).shop.remove(name, id);
       return { id };
     },
-    'products:lookup': async ({ query }) => {
+    'products:lookup': async ({ query, forSale }) => {
       const station = host.requireStation();
-      const rows = query.trim() ? station.shop.searchProducts(query, 50) : listRows(station, 'products', '', 200);
+      const rows = query.trim()
+        ? station.shop.searchProducts(query, 50, { forSale })
+        : listRows(station, 'products', '', 200).filter((row) => !forSale || row.active === true);
       return { products: rows.map((row) => withStock(station, row)) };
     },
     'stock:adjust': async ({ productId, quantity, kind, reason }, session) => {
@@ -203,10 +237,8 @@ export function createStationChannels(host: StationHost, options: StationChannel
           : station.shop.adjustStock(productId, quantity, reason ?? '');
       return { row: row as Row<'stock_movements'> };
     },
-    'sales:complete': async (request, session) => {
-      // The core types rows generically; these are the registry's sales and sale_items rows.
-      return actingStation(session).shop.recordSale(request) as unknown as CompletedSale;
-    },
+    // issue 10: sales, returns, voids, tickets, cash sessions and settings
+    ...counterChannels(host),
     'admin:stations': async (_, session) => {
       requireAdmin(session);
       const token = adminTokens.get(session) ?? null;
@@ -219,6 +251,51 @@ export function createStationChannels(host: StationHost, options: StationChannel
       await admin.revoke(adminTokens.get(session) ?? null, stationId);
       return { stationId };
     },
+    // issue 13: the back office
+    'station:backup': async (_, session) => {
+      requireAdmin(session);
+      return backupStation(host.requireStation().store);
+    },
+    'reports:run': async (request, session) => {
+      requireUser(session);
+      return runReport(host.requireStation(), request);
+    },
+    'stock:low': async (_, session) => {
+      requireUser(session);
+      return { products: host.requireStation().stockRoom.lowStock() };
+    },
+    'stock:history': async ({ productId }, session) => {
+      requireUser(session);
+      return { movements: host.requireStation().stockRoom.history(productId) };
+    },
+    'stock:purchase': async (request, session) => {
+      const result = actingStation(session).stockRoom.recordPurchase(request);
+      return {
+        purchaseId: result.purchaseId,
+        lines: result.movements.length,
+        updatedProducts: result.updatedProducts.length,
+      };
+    },
+    'stock:count': async ({ lines, note }, session) => {
+      const result = actingStation(session).stockRoom.postCount(lines, note);
+      return { countId: result.countId, adjusted: result.movements.length, unchanged: result.unchanged };
+    },
+    'rows:page': async ({ table, ...request }, session) => {
+      if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `No synced table named ${table}.`);
+      if (table === 'users') requireAdmin(session);
+      else requireUser(session);
+      return pageRows(host.requireStation(), table, request);
+    },
+    'admin:conflicts': async ({ limit }, session) => {
+      requireAdmin(session);
+      return { conflicts: await admin.conflicts(adminTokens.get(session) ?? null, limit ?? 100) };
+    },
+    'csv:export': async ({ table }, session) => {
+      const text = actingStation(session).csv.exportCsv(table);
+      return { text, rows: Math.max(0, text.split('\r\n').length - 2) };
+    },
+    'csv:preview': async ({ table, text }, session) => actingStation(session).csv.preview(table, text),
+    'csv:import': async ({ table, text }, session) => actingStation(session).csv.importCsv(table, text),
   };
 
   return {
@@ -240,7 +317,10 @@ export function createStationChannels(host: StationHost, options: StationChannel
 
 /** The rows of refused (held, rejected, unsigned) write groups, as the status bar lists them. */
 function refusedRows(station: Station) {
-  return station
-    .flagged()
-    .map(({ table, id, code, message, groupId, state }) => ({ table, id, code, message, groupId, state }));
+  return station.flagged().map(({ table, id, code, message, groupId, state }) => {
+    // issue 13: name the record as a person knows it.
+    const row = isTableName(table) ? station.store.rows.get(table, id) : null;
+    const label = row ? String(row.name ?? row.displayName ?? row.number ?? row.sku ?? '') || null : null;
+    return { table, id, code, message, groupId, state, label };
+  });
 }

@@ -14,13 +14,23 @@ export interface LiveIndicator {
 
 const SHUT_OUT = new Set(['STATION_REVOKED', 'UNAUTHORIZED']);
 
-export function syncStatusOf(station: Station, live: LiveIndicator | null, lastSyncAt: string | null): SyncStatus {
+/**
+ * `unanswered`: the server's health probe has just gone unanswered (issue 13). A frozen server
+ * keeps its sockets open and answers nothing, so neither the live channel nor the last sync
+ * would notice for a long time; the probe does within seconds.
+ */
+export function syncStatusOf(
+  station: Station,
+  live: LiveIndicator | null,
+  lastSyncAt: string | null,
+  unanswered = false,
+): SyncStatus {
   const status = station.sync.status();
   const liveNow = live?.connected ?? false;
   // A server that answers "revoked" is reachable, but this station is not online with it.
   const shutOut = status.lastError !== null && SHUT_OUT.has(status.lastError.code);
   return {
-    online: !shutOut && (liveNow || status.reachable === true),
+    online: !shutOut && !unanswered && (liveNow || status.reachable === true),
     live: liveNow,
     lastSyncAt,
     pending: status.pending,
@@ -28,6 +38,8 @@ export function syncStatusOf(station: Station, live: LiveIndicator | null, lastS
     cursor: status.cursor,
     head: status.head,
     problem: status.lastError,
+    syncedAt: status.syncedAt,
+    overdue: status.overdue,
   };
 }
 
@@ -40,4 +52,6 @@ export const NO_STATION_STATUS: SyncStatus = {
   cursor: 0,
   head: 0,
   problem: null,
+  syncedAt: null,
+  overdue: false,
 };

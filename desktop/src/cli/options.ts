@@ -5,6 +5,7 @@ import type { StationOptions } from '../core/index.js';
  * Station settings a process takes from its environment, for tests and benchmarks:
  * - MOSTRADOR_CLOCK_OFFSET_MS: skew the station's wall clock (a station an hour behind).
  * - MOSTRADOR_PULL_LIMIT, MOSTRADOR_BOOTSTRAP_LIMIT, MOSTRADOR_PUSH_PAGE: page sizes.
+ * - MOSTRADOR_REQUEST_TIMEOUT_MS: the deadline of each request to the server.
  */
 export function stationOptionsFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): StationOptions {
   const skew = integerFromEnv(env, 'MOSTRADOR_CLOCK_OFFSET_MS');
@@ -16,6 +17,7 @@ export function stationOptionsFromEnv(dataDir: string, env: NodeJS.ProcessEnv = 
       pullLimit: integerFromEnv(env, 'MOSTRADOR_PULL_LIMIT'),
       bootstrapLimit: integerFromEnv(env, 'MOSTRADOR_BOOTSTRAP_LIMIT'),
       pushPageSize: integerFromEnv(env, 'MOSTRADOR_PUSH_PAGE'),
+      requestTimeoutMs: integerFromEnv(env, 'MOSTRADOR_REQUEST_TIMEOUT_MS'),
     },
   };
 }

@@ -28,12 +28,24 @@ export const ServeCommand = Type.Union([
     tag: Tag,
   }),
   Type.Object({ cmd: Type.Literal('sync'), tag: Tag }),
+  // Issue 9 (an extension, README protocol notes): a sale with its items and stock movements,
+  // numbered by the station, in one transaction (the chaos harness sells through it).
+  Type.Object({
+    cmd: Type.Literal('sale'),
+    items: Type.Array(
+      Type.Object({ productId: Id, quantity: Type.Integer({ minimum: 1 }), unitPrice: Type.Optional(Type.Integer()) }),
+      { minItems: 1 },
+    ),
+    paymentMethod: Type.Union([Type.Literal('cash'), Type.Literal('card'), Type.Literal('other')]),
+    user: User,
+    tag: Tag,
+  }),
   Type.Object({ cmd: Type.Literal('status'), tag: Tag }),
   Type.Object({ cmd: Type.Literal('quit'), tag: Tag }),
 ]);
 export type ServeCommand = Static<typeof ServeCommand>;
 
-const COMMANDS = new Set(['put', 'delete', 'get', 'login', 'sync', 'status', 'quit']);
+const COMMANDS = new Set(['put', 'delete', 'get', 'login', 'sync', 'status', 'quit', 'sale']);
 const checker = TypeCompiler.Compile(ServeCommand);
 
 export interface ParsedLine {

@@ -37,6 +37,10 @@ export class ServeSession {
         const { id, username, role } = await this.station.unlock(command.user, command.password);
         return { user: { id, username, role } };
       }
+      case 'sale': {
+        const { items, paymentMethod } = command;
+        return { ...this.as(command.user, () => this.station.shop.recordSale({ items, paymentMethod })) };
+      }
       case 'sync':
         return { ...(await this.station.sync.sync()) };
       case 'status': {

@@ -100,6 +100,10 @@ function write(message: Record<string, unknown>): void {
 function announce(station: Station, live: LiveClient): void {
   station.sync.on('pushed', ({ count, cursor }) => write({ event: 'pushed', count, cursor }));
   station.sync.on('pulled', ({ count, cursor, ids }) => write({ event: 'pulled', count, cursor, ids }));
+  station.sync.on('skipped', (rows) => write({ event: 'skipped', rows }));
+  station.sync.on('reconciled', ({ reason, requeued }) => write({ event: 'reconciled', reason, requeued }));
+  station.sync.on('resynced', ({ reason }) => write({ event: 'resynced', reason }));
+  station.sync.on('checked', ({ status, repaired }) => write({ event: 'checked', status, repaired }));
   live.on('online', () => write({ event: 'online' }));
   live.on('offline', () => write({ event: 'offline' }));
   live.on('error', (error) => write({ event: 'error', error: { code: error.code, message: error.message } }));
@@ -114,7 +118,7 @@ class Server {
 
   constructor(private readonly dataDir: string) {}
 
-  /** Take an opened station online: startup sync, then the live channel. */
+  /** Take an opened station online: the live channel at once, and a startup sync beside it. */
   async goOnline(station: Station): Promise<void> {
     this.station = station;
     const live = new LiveClient(station, { appVersion: appVersion() });
@@ -122,9 +126,10 @@ class Server {
     this.session = new ServeSession(station, () => this.live);
     announce(station, live);
     write({ event: 'ready', stationId: station.id });
-    // Offline is fine: the live client keeps trying and pushes once it gets through.
-    await station.sync.sync().catch(() => {});
+    // The live channel never waits for the startup sync (a hung request must not keep the
+    // station off it); offline is fine: the live client keeps trying and pushes once through.
     if (!this.stopping) live.start();
+    await station.sync.sync().catch(() => {});
   }
 
   readCommands(): void {

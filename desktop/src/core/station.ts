@@ -7,8 +7,11 @@ import {
   type TableName,
   type WallClock,
 } from '@mostrador/common';
+import { StationReports } from './reports/reports.js';
 import { Session } from './session.js';
+import { CsvTransfer } from './shop/csv-io.js';
 import { Shop } from './shop/shop.js';
+import { StockRoom } from './shop/stock-room.js';
 import type { LocalConflict } from './store/conflicts.js';
 import type { FlaggedRow } from './store/outbox.js';
 import { LocalStore, type TokenSealer } from './store/store.js';
@@ -62,6 +65,12 @@ export class Station {
   readonly session: Session;
   readonly shop: Shop;
   readonly sync: SyncManager;
+  /** issue 13: sales, products, cashiers, stations and taxes from the local copy. */
+  readonly reports: StationReports;
+  /** issue 13: deliveries, stock counts, low stock, movement history. */
+  readonly stockRoom: StockRoom;
+  /** issue 13: CSV export and previewed, one-group import of products, providers and customers. */
+  readonly csv: CsvTransfer;
   private readonly writer: LocalWriter;
 
   private constructor(
@@ -72,6 +81,9 @@ export class Station {
     this.session = new Session(store);
     this.shop = new Shop(store, this.writer, this.session);
     this.sync = new SyncManager(store, { wallClock: options.wallClock, ...options.sync });
+    this.reports = new StationReports(store.db, store.meta);
+    this.csv = new CsvTransfer(store, this.writer, this.session);
+    this.stockRoom = new StockRoom(store, this.writer, this.shop.stock, this.session, () => this.id);
   }
 
   /** Open an enrolled station; NOT_ENROLLED or DATA_CORRUPT otherwise. */

@@ -41,6 +41,14 @@ export function App() {
     void api.invoke('session:get', {}).then(({ user }) => setUser(user));
   }, []);
   useEvent('app:state', setState);
+  // issue 13: events are only hints. While enrolling or bootstrapping, ask for the state once a
+  // second too, so a 'ready' sent before the event stream was (re)connected is never waited on.
+  const waiting = state?.phase === 'enrolling' || state?.phase === 'bootstrapping';
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => void api.invoke('app:state', {}).then(setState, () => {}), 1000);
+    return () => clearInterval(timer);
+  }, [waiting]);
   const finishing = useBootstrapFinish(state);
 
   if (!state || user === undefined) return <div className="splash">{t('app.loading')}</div>;

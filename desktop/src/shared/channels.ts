@@ -6,8 +6,26 @@
  * from our own code and are typed only.
  */
 
-import type { AnyRow, Row, SessionUser, StationView, TableName } from '@mostrador/common';
+import type {
+  AnyRow,
+  ConflictView,
+  Row,
+  SessionReport,
+  SessionUser,
+  ShopSettings,
+  StationView,
+  TableName,
+  Ticket,
+  ZReport,
+} from '@mostrador/common';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type {
+  CategoryReportRow,
+  PeriodReportRow,
+  ProductReportRow,
+  SalesReportRow,
+  TaxReportRow,
+} from './report-types.js';
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 const Table = Type.String({ minLength: 1, maxLength: 64 });
@@ -42,6 +60,9 @@ export interface SyncStatus {
   head: number;
   /** Why the last sync failed, when it did: e.g. STATION_REVOKED needs a person, SERVER_UNREACHABLE does not. */
   problem: { code: string; message: string } | null;
+  /** Last time fully in sync, and whether that is longer ago than expected (issue 9). */
+  syncedAt: string | null;
+  overdue: boolean;
 }
 
 export interface RefusedRow {
@@ -52,15 +73,117 @@ export interface RefusedRow {
   /** Issue 8: the write group the row belongs to, and what became of it. */
   groupId?: string;
   state?: 'held' | 'rejected' | 'unsigned';
+  /** How a person names the record (its name, number or code), when the station has it (issue 13). */
+  label?: string | null;
 }
 
 /** A user as the renderer sees it: never the password hash. */
 export type UserView = Omit<Row<'users'>, 'passwordHash'>;
 // price is required in the registry; the registry's Row type currently infers it as optional, so it is pinned here.
 export type ProductWithStock = Row<'products'> & { price: number; stock: number };
-export type CompletedSale = { sale: Row<'sales'>; items: Row<'sale_items'>[] };
+export type CompletedSale = {
+  sale: Row<'sales'>;
+  items: Row<'sale_items'>[];
+  // issue 10
+  payments: Row<'sale_payments'>[];
+  beyondStock: { productId: string; name: string; stock: number }[];
+};
+
+// issue 13: the back office's shapes.
+export const REPORT_NAMES = [
+  'day',
+  'week',
+  'month',
+  'hour',
+  'product',
+  'category',
+  'cashier',
+  'station',
+  'payment',
+  'taxes',
+] as const;
+export type ReportName = (typeof REPORT_NAMES)[number];
+export type ReportResult =
+  | { report: 'day' | 'week' | 'month'; rows: PeriodReportRow[] }
+  | { report: 'hour' | 'cashier' | 'station' | 'payment'; rows: SalesReportRow[] }
+  | { report: 'product'; rows: ProductReportRow[] }
+  | { report: 'category'; rows: CategoryReportRow[] }
+  | { report: 'taxes'; rows: TaxReportRow[] };
+
+const CsvTableName = Type.Union([Type.Literal('products'), Type.Literal('providers'), Type.Literal('customers')]);
+
+export interface LowStockRow {
+  id: string;
+  sku: string;
+  name: string;
+  category: string | null;
+  providerId: string | null;
+  minStock: number;
+  stock: number;
+}
+
+export interface MovementHistoryRow {
+  id: string;
+  createdAt: string;
+  kind: string;
+  quantity: number;
+  reason: string | null;
+  refId: string | null;
+  balance: number;
+  userId: string;
+  userName: string | null;
+  stationId: string;
+  here: boolean;
+}
+
+export interface CsvPreview {
+  table: 'products' | 'providers' | 'customers';
+  columns: string[];
+  ignoredColumns: string[];
+  lines: {
+    line: number;
+    action: 'create' | 'update' | 'skip';
+    values: Record<string, unknown>;
+    errors: { field: string; code: string; value?: string }[];
+  }[];
+  creates: number;
+  updates: number;
+  errors: number;
+}
+
+/** A copy of the station's database written while it runs (issue 13). */
+export interface StationBackup {
+  file: string;
+  bytes: number;
+  at: string;
+}
 
 export const PaymentMethod = Type.Union([Type.Literal('cash'), Type.Literal('card'), Type.Literal('other')]);
+
+// issue 10: the counter, payments, tickets, sales history, cash sessions and shop settings
+const Cents = Type.Integer({ minimum: 0, maximum: 100_000_000 });
+const Discount = Type.Union([
+  Type.Object(
+    { kind: Type.Literal('percent'), value: Type.Integer({ minimum: 0, maximum: 10_000 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ kind: Type.Literal('amount'), value: Cents }, { additionalProperties: false }),
+]);
+const Instant = Type.String({ minLength: 10, maxLength: 40 });
+
+export type { SessionReport, ShopSettings, Ticket, ZReport };
+/** A sale or return in the history list. */
+export type SaleSummary = Row<'sales'> & { cashier: string };
+export type SaleItemView = Row<'sale_items'> & { returned: number };
+export interface CashState {
+  session: Row<'cash_sessions'>;
+  report: SessionReport;
+}
+export interface CounterSettings extends ShopSettings {
+  /** The short code this station's sale numbers start with. */
+  ticketCode: string;
+  stationId: string | null;
+}
 
 /** Every channel: its request schema, whether it may be called before login, and its response type. */
 export const CHANNELS = {
@@ -117,7 +240,11 @@ export const CHANNELS = {
   },
   'products:lookup': {
     public: false,
-    request: Type.Object({ query: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+    request: Type.Object(
+      // issue 10: forSale leaves out inactive products (the counter)
+      { query: Type.String({ maxLength: 200 }), forSale: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false },
+    ),
   },
   'stock:adjust': {
     public: false,
@@ -137,13 +264,132 @@ export const CHANNELS = {
       {
         items: Type.Array(
           Type.Object(
-            { productId: Id, quantity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
+            {
+              productId: Id,
+              // Units, or grams of a weighed product.
+              quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+              // issue 10: the price the ticket showed, and the line's discount
+              unitPrice: Type.Optional(Cents),
+              discount: Type.Optional(Type.Union([Discount, Type.Null()])),
+            },
             { additionalProperties: false },
           ),
           { minItems: 1, maxItems: 500 },
         ),
-        paymentMethod: PaymentMethod,
+        paymentMethod: Type.Optional(PaymentMethod),
         customerId: Type.Optional(Type.Union([Id, Type.Null()])),
+        // issue 10: split payments, the ticket discount, and a manager approving at the counter
+        payments: Type.Optional(
+          Type.Array(Type.Object({ method: PaymentMethod, amount: Cents }, { additionalProperties: false }), {
+            minItems: 1,
+            maxItems: 10,
+          }),
+        ),
+        discount: Type.Optional(Type.Union([Discount, Type.Null()])),
+        approval: Type.Optional(
+          Type.Object({ username: Text(64), password: Text(200) }, { additionalProperties: false }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  // issue 10
+  'counter:code': {
+    public: false,
+    request: Type.Object({ code: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+  },
+  'products:get': {
+    public: false,
+    request: Type.Object({ ids: Type.Array(Id, { maxItems: 500 }) }, { additionalProperties: false }),
+  },
+  'sales:list': {
+    public: false,
+    request: Type.Object(
+      {
+        from: Type.Optional(Instant),
+        to: Type.Optional(Instant),
+        stationId: Type.Optional(Id),
+        userId: Type.Optional(Id),
+        paymentMethod: Type.Optional(PaymentMethod),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'sales:items': { public: false, request: Type.Object({ saleId: Id }, { additionalProperties: false }) },
+  'sales:void': {
+    public: false,
+    request: Type.Object({ saleId: Id, reason: Text(300) }, { additionalProperties: false }),
+  },
+  'sales:return': {
+    public: false,
+    request: Type.Object(
+      {
+        saleId: Id,
+        lines: Type.Array(
+          Type.Object(
+            { itemId: Id, quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }) },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 500 },
+        ),
+        refund: Type.Union([Type.Literal('original'), Type.Literal('cash')]),
+        reason: Type.Optional(Type.String({ maxLength: 300 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'tickets:get': { public: false, request: Type.Object({ saleId: Id }, { additionalProperties: false }) },
+  'cash:current': { public: false, request: Empty },
+  'cash:open': { public: false, request: Type.Object({ float: Cents }, { additionalProperties: false }) },
+  'cash:move': {
+    public: false,
+    request: Type.Object(
+      { kind: Type.Union([Type.Literal('in'), Type.Literal('out')]), amount: Cents, reason: Text(300) },
+      { additionalProperties: false },
+    ),
+  },
+  'cash:close': {
+    public: false,
+    request: Type.Object(
+      { counts: Type.Record(Type.String({ pattern: '^[0-9]{1,5}$' }), Type.Integer({ minimum: 0, maximum: 100_000 })) },
+      { additionalProperties: false },
+    ),
+  },
+  'cash:closings': { public: false, request: Empty },
+  'cash:report': { public: false, request: Type.Object({ sessionId: Id }, { additionalProperties: false }) },
+  'settings:get': { public: false, request: Empty },
+  // Electron prints the window itself (to the default or a named printer, silently when set);
+  // the browser bridge answers printed: false and the page calls window.print().
+  'print:receipt': {
+    public: false,
+    request: Type.Object(
+      { silent: Type.Boolean(), deviceName: Type.Optional(Type.String({ maxLength: 200 })) },
+      { additionalProperties: false },
+    ),
+  },
+  'settings:save': {
+    public: false,
+    request: Type.Object(
+      {
+        shopName: Type.Optional(Type.String({ maxLength: 200 })),
+        taxId: Type.Optional(Type.String({ maxLength: 40 })),
+        address: Type.Optional(Type.String({ maxLength: 300 })),
+        receiptFooter: Type.Optional(Type.String({ maxLength: 300 })),
+        taxRates: Type.Optional(
+          Type.Object(
+            {
+              general: Type.Integer({ minimum: 0, maximum: 10_000 }),
+              reduced: Type.Integer({ minimum: 0, maximum: 10_000 }),
+              superReduced: Type.Integer({ minimum: 0, maximum: 10_000 }),
+              exempt: Type.Optional(Type.Literal(0)),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        cashierDiscountLimit: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+        stockPolicy: Type.Optional(Type.Union([Type.Literal('warn'), Type.Literal('forbid')])),
+        requireSession: Type.Optional(Type.Boolean()),
+        ticketCode: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{1,6}$' })),
       },
       { additionalProperties: false },
     ),
@@ -152,6 +398,98 @@ export const CHANNELS = {
   'admin:revoke': {
     public: false,
     request: Type.Object({ stationId: Id }, { additionalProperties: false }),
+  },
+  // issue 13: the back office
+  'station:backup': { public: false, request: Empty },
+  'reports:run': {
+    public: false,
+    request: Type.Object(
+      {
+        report: Type.Union(REPORT_NAMES.map((name) => Type.Literal(name))),
+        from: Type.String({ minLength: 10, maxLength: 10 }),
+        to: Type.String({ minLength: 10, maxLength: 10 }),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'stock:low': { public: false, request: Empty },
+  'stock:history': {
+    public: false,
+    request: Type.Object({ productId: Id }, { additionalProperties: false }),
+  },
+  'stock:purchase': {
+    public: false,
+    request: Type.Object(
+      {
+        providerId: Type.Optional(Type.Union([Id, Type.Null()])),
+        reference: Type.Optional(Type.String({ maxLength: 100 })),
+        lines: Type.Array(
+          Type.Object(
+            {
+              productId: Id,
+              quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+              cost: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()])),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 2000 },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'stock:count': {
+    public: false,
+    request: Type.Object(
+      {
+        note: Type.Optional(Type.String({ maxLength: 200 })),
+        lines: Type.Array(
+          Type.Object(
+            { productId: Id, counted: Type.Integer({ minimum: 0, maximum: 1_000_000 }) },
+            { additionalProperties: false },
+          ),
+          { minItems: 1, maxItems: 20_000 },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'rows:page': {
+    public: false,
+    request: Type.Object(
+      {
+        table: Table,
+        search: Type.Optional(Type.String({ maxLength: 200 })),
+        sort: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        descending: Type.Optional(Type.Boolean()),
+        offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  'admin:conflicts': {
+    public: false,
+    request: Type.Object(
+      { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) },
+      { additionalProperties: false },
+    ),
+  },
+  'csv:export': { public: false, request: Type.Object({ table: CsvTableName }, { additionalProperties: false }) },
+  'csv:preview': {
+    public: false,
+    request: Type.Object(
+      { table: CsvTableName, text: Type.String({ maxLength: 20_000_000 }) },
+      { additionalProperties: false },
+    ),
+  },
+  'csv:import': {
+    public: false,
+    request: Type.Object(
+      { table: CsvTableName, text: Type.String({ maxLength: 20_000_000 }) },
+      { additionalProperties: false },
+    ),
   },
 } as const satisfies Record<string, { public: boolean; request: TSchema }>;
 
@@ -172,8 +510,37 @@ export interface ChannelResponses {
   'products:lookup': { products: ProductWithStock[] };
   'stock:adjust': { row: Row<'stock_movements'> };
   'sales:complete': CompletedSale;
+  // issue 10
+  'counter:code': { product: ProductWithStock | null; inactive: boolean };
+  'products:get': { products: ProductWithStock[] };
+  'sales:list': { sales: SaleSummary[] };
+  'sales:items': { items: SaleItemView[] };
+  'sales:void': { sale: Row<'sales'> };
+  'sales:return': CompletedSale;
+  'tickets:get': Ticket;
+  'cash:current': { current: CashState | null };
+  'cash:open': { current: CashState | null };
+  'cash:move': { current: CashState | null };
+  'cash:close': ZReport;
+  'cash:closings': { closings: Row<'cash_closings'>[] };
+  'cash:report': ZReport;
+  'settings:get': CounterSettings;
+  'print:receipt': { printed: boolean };
+  'settings:save': CounterSettings;
   'admin:stations': { stations: StationView[] };
   'admin:revoke': { stationId: string };
+  // issue 13: the back office
+  'station:backup': StationBackup;
+  'reports:run': ReportResult;
+  'stock:low': { products: LowStockRow[] };
+  'stock:history': { movements: MovementHistoryRow[] };
+  'stock:purchase': { purchaseId: string; lines: number; updatedProducts: number };
+  'stock:count': { countId: string; adjusted: number; unchanged: number };
+  'rows:page': { rows: AnyRow[]; total: number };
+  'admin:conflicts': { conflicts: ConflictView[] };
+  'csv:export': { text: string; rows: number };
+  'csv:preview': CsvPreview;
+  'csv:import': { created: number; updated: number; skipped: number };
 }
 
 export type ChannelName = keyof typeof CHANNELS;

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { findUser, requireUser } from '../auth/guards.js';
+import { findUser } from '../auth/guards.js';
 import { bearerToken, verifyUserToken } from '../auth/tokens.js';
 import { SocketLimit } from '../live/socket-limit.js';
 import { registerReviewRoutes } from './review-routes.js';

@@ -114,7 +114,10 @@ export class Presence {
     this.reports.clear();
     await this.db.query(
       `UPDATE stations s SET cursor = r.cursor, pending = r.pending, "appVersion" = r."appVersion",
-         "lastError" = r."lastError", "lastSeenAt" = now()
+         "lastError" = r."lastError", "lastSeenAt" = now(),
+         -- Issue 9: the last moment the station reported being fully in sync, for "overdue".
+         "syncedAt" = CASE WHEN r.pending = 0 AND r.cursor >= (SELECT head FROM sync_state WHERE id = 1)
+                           THEN now() ELSE s."syncedAt" END
        FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::text[], $5::text[])
          AS r(id, cursor, pending, "appVersion", "lastError")
        WHERE s.id = r.id`,

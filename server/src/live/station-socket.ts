@@ -10,6 +10,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { WebSocket } from 'ws';
 import { findStation } from '../auth/guards.js';
 import { bearerToken } from '../auth/tokens.js';
+import { SYNC_STATE_SQL, type SyncStateRow } from '../sync/epoch.js';
 import { CLOSE_REVOKED, type StationHub } from './hub.js';
 import type { Presence } from './presence.js';
 import { SocketLimit } from './socket-limit.js';
@@ -25,9 +26,9 @@ function socketToken(request: FastifyRequest): string | null {
   return bearerToken(request.headers.authorization) ?? (typeof query.token === 'string' ? query.token : null);
 }
 
-async function readHead(app: FastifyInstance): Promise<number> {
-  const { rows } = await app.db.query<{ head: string | number }>('SELECT head FROM sync_state WHERE id = 1');
-  return Number(rows[0]?.head ?? 0);
+async function readHead(app: FastifyInstance): Promise<{ head: number; epoch: string }> {
+  const { rows } = await app.db.query<SyncStateRow>(SYNC_STATE_SQL);
+  return { head: Number(rows[0]?.head ?? 0), epoch: rows[0]?.epoch ?? '' };
 }
 
 function parseStatus(data: unknown): StatusMessage | string {
@@ -56,8 +57,8 @@ async function join(
   presence: Presence,
   log: FastifyBaseLogger,
 ): Promise<void> {
-  const head = await readHead(app);
-  const hello: HelloMessage = { type: 'hello', head, serverTime: new Date(app.settings.now()).toISOString() };
+  const { head, epoch } = await readHead(app);
+  const hello: HelloMessage = { type: 'hello', head, serverTime: new Date(app.settings.now()).toISOString(), epoch };
   hub.add(socket, stationId, JSON.stringify(hello));
   const joined = presence.connected(stationId);
   socket.on('close', () => {

@@ -7,7 +7,7 @@ import type { PullPage } from './pull-page.js';
  */
 
 function tail(page: PullPage): string {
-  return `"cursor":${page.cursor},"head":${page.head},"hasMore":${page.hasMore}`;
+  return `"cursor":${page.cursor},"head":${page.head},"hasMore":${page.hasMore},"epoch":${JSON.stringify(page.epoch)}`;
 }
 
 /** `{changes:[{table,row}…], cursor, head, hasMore}` (PullResponse). */

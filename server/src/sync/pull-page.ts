@@ -1,6 +1,7 @@
 import { TABLE_NAMES, type TableName } from '@mostrador/common';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
+import { SYNC_STATE_SQL, type SyncStateRow } from './epoch.js';
 import { quote, tableSql } from './table-sql.js';
 
 /**
@@ -25,6 +26,10 @@ export interface PullPage {
   readonly cursor: number;
   readonly head: number;
   readonly hasMore: boolean;
+  /** The server's identity (see epoch.ts). */
+  readonly epoch: string;
+  /** A cursor below this may have missed a purged delete (see horizon.ts). */
+  readonly purgedSeq: number;
 }
 
 /**
@@ -57,8 +62,8 @@ const PAGE_SQL: Record<PullFormat, string> = { rows: pageSql('rows'), columns: p
 const BEGIN_PULL =
   'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off';
 
-const HEAD_SQL = 'SELECT head FROM sync_state WHERE id = 1';
-type HeadRow = { head: number | string };
+const HEAD_SQL = SYNC_STATE_SQL;
+type HeadRow = SyncStateRow;
 type PageRow = { t: TableName | null; n: number; last: number | string; rows: string };
 
 /** The page the query's rows make; `bound` is the last seq the page could reach (head, or less). */
@@ -68,7 +73,9 @@ function toPullPage(heads: HeadRow[], rows: PageRow[], cursor: number, limit: nu
   const count = rows.reduce((sum, r) => sum + r.n, 0);
   const last = Math.max(0, ...rows.map((r) => Number(r.last)));
   const next = count === limit ? last : Math.max(bound, cursor);
-  return { parts, count, cursor: next, head, hasMore: next < head };
+  const epoch = heads[0]?.epoch ?? '';
+  const purgedSeq = Number(heads[0]?.purgedSeq ?? 0);
+  return { parts, count, cursor: next, head, hasMore: next < head, epoch, purgedSeq };
 }
 
 /**

@@ -26,6 +26,10 @@ export interface LiveClientOptions {
   silenceMs?: number;
   /** The station's uncorrected clock, to measure its offset to the server's. */
   wallClock?: () => number;
+  /** An opening handshake still unanswered after this long is dropped (and retried with backoff). */
+  handshakeMs?: number;
+  /** How often, while online, the station compares checksums with the server (0: never). */
+  checkEveryMs?: number;
 }
 
 export interface LiveClientEvents {
@@ -40,6 +44,8 @@ const MAX_ERROR_LENGTH = 500;
 const RETRY_MS = 1_000;
 const MAX_PULL_ROUNDS = 10;
 const STATUS_INTERVAL_MS = 250;
+const HANDSHAKE_MS = 10_000;
+const CHECK_EVERY_MS = 10 * 60_000;
 
 export class LiveClient extends EventEmitter<LiveClientEvents> {
   private socket: WebSocket | null = null;
@@ -50,11 +56,13 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
   private retryTimer: NodeJS.Timeout | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private noticed = 0;
+  private epoch: string | null = null;
   private pulling = false;
   private pullAgain = false;
   private lastStatus = '';
   private statusTimer: NodeJS.Timeout | null = null;
   private statusDue = false;
+  private checkTimer: NodeJS.Timeout | null = null;
   private readonly onWritten = () => this.pushSoon();
   private readonly onSyncChange = () => this.sendStatus();
 
@@ -75,7 +83,20 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     this.stopped = false;
     this.station.store.on('written', this.onWritten);
     this.station.sync.on('status', this.onSyncChange);
+    this.scheduleChecks();
     this.connect();
+  }
+
+  // Periodic integrity checks while online (DESIGN.md): a mismatch is repaired by re-pulling
+  // only the differing range; the outcome shows in the status and on the monitor.
+  private scheduleChecks(): void {
+    const every = this.options.checkEveryMs ?? CHECK_EVERY_MS;
+    if (every <= 0) return;
+    this.checkTimer = setInterval(() => {
+      if (!this.isOnline || this.pulling) return;
+      this.station.sync.checkIntegrity().catch((error: unknown) => this.report(error));
+    }, every);
+    this.checkTimer.unref();
   }
 
   stop(): void {
@@ -85,6 +106,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    this.checkTimer = null;
     this.socket?.close(1000, 'station stopping');
     this.dropSocket();
   }
@@ -96,7 +119,10 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
       this.fail(new MostradorError('NOT_ENROLLED'));
       return;
     }
-    const socket = new WebSocket(liveUrl(serverUrl), { headers: { authorization: `Bearer ${token}` } });
+    const socket = new WebSocket(liveUrl(serverUrl), {
+      headers: { authorization: `Bearer ${token}` },
+      handshakeTimeout: this.options.handshakeMs ?? HANDSHAKE_MS,
+    });
     this.socket = socket;
     socket.on('message', (data) => this.onMessage(data));
     socket.on('ping', () => this.heardFromServer());
@@ -125,6 +151,10 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
     const serverMs = Date.parse(hello.serverTime);
     if (!Number.isNaN(serverMs)) this.station.sync.adoptServerTime({ serverMs, receivedAt });
     this.attempt = 0;
+    // Heads noticed under another server history (a restored database) mean nothing now;
+    // the pull below notices the new epoch and reconciles.
+    if (hello.epoch && this.epoch && hello.epoch !== this.epoch) this.noticed = 0;
+    this.epoch = hello.epoch ?? this.epoch;
     this.noticed = Math.max(this.noticed, hello.head);
     const wasOnline = this.isOnline;
     this.isOnline = true;

@@ -33,8 +33,8 @@ describe('shop operations', () => {
       paymentMethod: 'card',
     });
     const second = s.shop.recordSale({ items: [{ productId: mate.id, quantity: 1 }], paymentMethod: 'cash' });
-    expect(first.sale).toMatchObject({ number: 'TEST01-1', total: 8500, status: 'completed', userId: s.user?.id });
-    expect(second.sale.number).toBe('TEST01-2');
+    expect(first.sale).toMatchObject({ number: 'TEST01-000001', total: 8500, status: 'completed', userId: s.user?.id });
+    expect(second.sale.number).toBe('TEST01-000002');
     expect(first.items.map((i) => i.lineTotal)).toEqual([5000, 3500]);
     expect(s.shop.stockOf(mate.id)).toBe(7);
     expect(s.shop.stockOf(yerba.id)).toBe(-1);
@@ -67,7 +67,7 @@ describe('shop operations', () => {
     expect(s.sync.pending).toBe(before);
     // The failed attempts used no sale number.
     expect(s.shop.recordSale({ items: [{ productId: mate.id, quantity: 1 }], paymentMethod: 'cash' }).sale.number).toBe(
-      'TEST01-1',
+      'TEST01-000001',
     );
   });
 

@@ -6,14 +6,29 @@ import {
   MostradorError,
   type Role,
   resealUserKey,
+  type SessionReport,
+  type SessionUser,
   type TableName,
+  type Ticket,
+  verifyPassword,
+  type ZReport,
 } from '@mostrador/common';
 import type { Session } from '../session.js';
 import type { LocalStore } from '../store/store.js';
 import type { LocalWriter } from '../store/writer.js';
-import { type RecordedSale, type SaleInput, SalesDesk } from './sales.js';
-import { ProductSearch } from './search.js';
+import { CashDrawer, type ClosingResult } from './cash.js';
+import {
+  type RecordedSale,
+  type ReturnInput,
+  type SaleInput,
+  type SaleOptions,
+  SalesDesk,
+  type SalesFilter,
+} from './sales.js';
+import { readSettings, type ShopSettings, settingsRow } from './sales-settings.js';
+import { ProductSearch, type SearchOptions } from './search.js';
 import { StockLedger } from './stock.js';
+import { TicketBook } from './tickets.js';
 
 /** Catalogue and people tables, edited in place (last writer wins). */
 export type CatalogTable = 'products' | 'providers' | 'customers';
@@ -35,7 +50,9 @@ export interface UserInput {
  */
 export class Shop {
   readonly stock: StockLedger;
+  readonly cash: CashDrawer;
   private readonly sales: SalesDesk;
+  private readonly tickets: TicketBook;
   private readonly finder: ProductSearch;
 
   constructor(
@@ -45,10 +62,9 @@ export class Shop {
   ) {
     const stationId = () => this.requireMeta('stationId');
     this.stock = new StockLedger(store, writer, stationId);
-    this.sales = new SalesDesk(store, writer, this.stock, () => ({
-      id: stationId(),
-      code: this.requireMeta('stationCode'),
-    }));
+    this.cash = new CashDrawer(store, writer, stationId);
+    this.sales = new SalesDesk(store, writer, this.stock, this.cash, () => ({ id: stationId() }));
+    this.tickets = new TicketBook(store, this.sales);
     this.finder = new ProductSearch(store.db);
   }
 
@@ -126,16 +142,99 @@ export class Shop {
     }
   }
 
-  searchProducts(query: string, limit?: number): AnyRow[] {
-    return this.finder.search(query, limit);
+  searchProducts(query: string, limit?: number, options?: SearchOptions): AnyRow[] {
+    return this.finder.search(query, limit, options);
   }
 
-  recordSale(input: SaleInput): RecordedSale {
-    return this.sales.recordSale(this.session.actor(), input);
+  /** Prepares the search's in-memory names (the counter calls it as it opens). */
+  warmSearch(): void {
+    this.finder.warm();
+  }
+
+  /** A scanned or typed code, exactly (SKU or barcode), among products on sale. */
+  productByCode(code: string): AnyRow | null {
+    return this.finder.exact(code, { forSale: true })[0] ?? null;
+  }
+
+  recordSale(input: SaleInput, options?: SaleOptions): RecordedSale {
+    return this.sales.recordSale(this.session.actor(), input, options);
+  }
+
+  returnItems(input: ReturnInput): RecordedSale {
+    return this.sales.returnItems(this.session.actor(), input);
   }
 
   voidSale(saleId: string, reason: string): AnyRow {
     return this.sales.voidSale(this.session.actor(), saleId, reason);
+  }
+
+  listSales(filter?: SalesFilter): AnyRow[] {
+    this.session.actor();
+    return this.sales.list(filter);
+  }
+
+  /** A sold item with what is left to return of it. */
+  saleItems(saleId: string): (AnyRow & { returned: number })[] {
+    return this.sales.items(saleId).map((item) => ({ ...item, returned: this.sales.returned(item.id).quantity }));
+  }
+
+  ticket(saleId: string): Ticket {
+    this.session.actor();
+    return this.tickets.ticket(saleId);
+  }
+
+  /**
+   * A manager or admin approving something at the counter with their own password (the
+   * logged-in cashier stays logged in). Returns who approved.
+   */
+  async approve(username: string, password: string): Promise<SessionUser> {
+    const user = this.store.db
+      .prepare<[string], { id: string; username: string; displayName: string; role: Role; passwordHash: string }>(
+        'SELECT id, username, displayName, role, passwordHash FROM users WHERE username = ? AND deletedAt IS NULL AND active = 1',
+      )
+      .get(username);
+    if (!user || !(await verifyPassword(password, user.passwordHash))) throw new MostradorError('INVALID_CREDENTIALS');
+    if (user.role === 'cashier') throw new MostradorError('FORBIDDEN', 'Only a manager or an admin can approve.');
+    return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };
+  }
+
+  openCash(float: number): AnyRow {
+    return this.cash.open(this.session.actor(), float);
+  }
+
+  moveCash(kind: 'in' | 'out', amount: number, reason: string): AnyRow {
+    return this.cash.move(this.session.actor(), kind, amount, reason);
+  }
+
+  closeCash(counts: Record<string, number>): ClosingResult {
+    return this.cash.close(this.session.actor(), counts);
+  }
+
+  /** The open session of this station and its figures so far. */
+  currentCash(): { session: AnyRow; report: SessionReport } | null {
+    this.session.actor();
+    const session = this.cash.current();
+    return session ? { session, report: this.cash.report(session.id) } : null;
+  }
+
+  zReport(sessionId: string): ZReport {
+    this.session.actor();
+    const closing = this.cash.recentClosings(5000).find((c) => c.sessionId === sessionId) ?? null;
+    return this.tickets.zReport(this.cash.report(sessionId), closing);
+  }
+
+  recentClosings(): AnyRow[] {
+    this.session.actor();
+    return this.cash.recentClosings();
+  }
+
+  settings(): ShopSettings {
+    return readSettings(this.store);
+  }
+
+  saveSettings(settings: Partial<ShopSettings>): ShopSettings {
+    this.writer.put('shop_settings', settingsRow(settings), this.session.actor());
+    return this.settings();
   }
 
   recordPurchase(productId: string, quantity: number, reason?: string): AnyRow {

@@ -20,7 +20,20 @@ export type MetaKey =
   | 'enrolledBy'
   /** Set by the app shell once the first pull has finished (see desktop/src/app). */
   | 'bootstrapped'
-  | 'deferredIndexes';
+  | 'deferredIndexes'
+  // Issue 9 (self-healing sync): the server identity this station's cursor counts in, when it
+  // last reconciled with a new one, last compared checksums (and the outcome), last was fully in sync.
+  | 'epoch'
+  | 'reconciledAt'
+  | 'checkedAt'
+  | 'checkResult'
+  | 'syncedAt'
+  /** The server's tombstone cut-off last seen: checksums leave older tombstones out. */
+  | 'purgedBefore'
+  /** issue 10: the short code sale numbers start with (`C1` in `C1-000123`), when an admin set one. */
+  | 'ticketCode'
+  /** issue 13: the time zone the report rollups' days and hours are in (see core/reports). */
+  | 'reportTimeZone';
 
 export class Meta {
   private readonly select;

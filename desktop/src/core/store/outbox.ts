@@ -1,4 +1,4 @@
-import type { Change, TableName, WriteGroup } from '@mostrador/common';
+import { type Change, newId, type TableName, type WriteGroup } from '@mostrador/common';
 import type { Db } from './database.js';
 
 /**
@@ -67,6 +67,8 @@ export class Outbox {
   private readonly unsignedStatement;
   private readonly signStatement;
   private readonly heldCountStatement;
+  private readonly refusedGroupsStatement;
+  private readonly waitingRowStatement;
 
   constructor(db: Db) {
     this.insertGroup = db.prepare<[string, string, string, string, string | null, GroupState]>(
@@ -100,6 +102,13 @@ export class Outbox {
       `SELECT r.rowId, g.id AS groupId, g.code FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
        WHERE r.tableName = ? AND g.state IN ('held', 'rejected') ORDER BY g.seq`,
     );
+    this.refusedGroupsStatement = db.prepare<[], StoredGroup>(
+      `SELECT * FROM outbox_groups WHERE state IN ('held', 'rejected') ORDER BY seq`,
+    );
+    this.waitingRowStatement = db.prepare<[string, string], { n: number }>(
+      `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+       WHERE r.tableName = ? AND r.rowId = ? AND g.state IN ('pending', 'unsigned')`,
+    );
     this.unsignedStatement = db.prepare<[string], StoredGroup>(
       `SELECT * FROM outbox_groups WHERE state = 'unsigned' AND userId = ? ORDER BY seq`,
     );
@@ -119,6 +128,28 @@ export class Outbox {
       'pending',
     );
     for (const change of group.changes) this.insertRow.run(lastInsertRowid, change.table, change.row.id);
+  }
+
+  /**
+   * Queue again a row the server lacks or holds older (after a restored server or a
+   * checksum repair), as an unsigned group of the row's last writer: it is signed with the
+   * row's current state at that user's next login here, or at once when `sign` can.
+   */
+  requeue(
+    table: TableName,
+    row: { id: string; version: string; updatedBy?: unknown },
+    baseVersion: string | null,
+  ): void {
+    const change: UnsignedChange = { table, id: row.id, baseVersion };
+    const { lastInsertRowid } = this.insertGroup.run(
+      newId(),
+      String(row.updatedBy),
+      row.version,
+      JSON.stringify([change]),
+      null,
+      'unsigned',
+    );
+    this.insertRow.run(lastInsertRowid, table, row.id);
   }
 
   /**
@@ -143,6 +174,28 @@ export class Outbox {
     if (stored?.state !== 'rejected') return false;
     this.remove(stored.seq);
     return true;
+  }
+
+  /**
+   * Drop the held and rejected groups that later writes made moot: every row they wrote has
+   * since been written again (`versionOf` is newer), here by a group the server accepted or
+   * elsewhere and pulled, and no waiting group holds it. A fixed record stops being listed as refused; should an admin
+   * still accept the old group, its older versions lose to the fix on the server too.
+   */
+  dropSuperseded(versionOf: (table: TableName, id: string) => string | undefined): number {
+    let dropped = 0;
+    for (const stored of this.refusedGroupsStatement.all()) {
+      const group = parse(stored);
+      const moot = group.changes.every(({ table, row }) => {
+        const current = versionOf(table as TableName, row.id);
+        return current !== undefined && current > row.version && this.waitingRowStatement.get(table, row.id)?.n === 0;
+      });
+      if (moot) {
+        this.remove(group.seq);
+        dropped += 1;
+      }
+    }
+    return dropped;
   }
 
   get(seq: number): OutboxGroup | null {

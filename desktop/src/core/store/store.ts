@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  type AnyRow,
   type Change,
   groupSigningBytes,
   HybridLogicalClock,
@@ -147,6 +148,21 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
     // A row written twice keeps the version its first write started from.
     if (!this.group.rows.has(key)) this.group.rows.set(key, { table, id, baseVersion });
     this.written.set(table, (this.written.get(table) ?? 0) + 1);
+  }
+
+  /**
+   * Queue again a row the server lacks or holds older (a restored server, a checksum
+   * repair): as a group of its last writer, signed now when that user is logged in here,
+   * otherwise at their next login.
+   */
+  requeueRow(table: TableName, row: AnyRow, baseVersion: string | null): void {
+    const userId = String(row.updatedBy);
+    if (!this.keyring.get(userId)) {
+      this.outbox.requeue(table, row, baseVersion);
+      return;
+    }
+    const body: WriteGroupBody = { id: newId(), userId, version: row.version, changes: [{ table, row, baseVersion }] };
+    this.outbox.add({ ...body, signature: this.signGroup(body) });
   }
 
   /** Sign a group body with its user's key (NOT_LOGGED_IN without one) for this station. */

@@ -57,7 +57,7 @@ describe('local writes', () => {
     expect(groups).toHaveLength(before + 1);
     const saleGroup = groups.at(-1);
     expect(saleGroup?.changes.map((c) => c.table).sort()).toEqual(
-      ['sale_items', 'sale_items', 'sales', 'stock_movements', 'stock_movements'].sort(),
+      ['sale_items', 'sale_items', 'sale_payments', 'sales', 'stock_movements', 'stock_movements'].sort(),
     );
     expect(saleGroup?.version).toBe(sale.version);
     expect(saleGroup?.changes.map((c) => c.row.id)).toEqual(expect.arrayContaining(items.map((i) => i.id)));

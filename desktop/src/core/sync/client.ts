@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorCode, isErrorCode, MostradorError } from '@mostrador/common';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -15,7 +16,21 @@ export interface ClientOptions {
   /** Called with each answer's `Date` header, to correct the station clock. */
   onServerTime?: (sample: ServerTimeSample) => void;
   wallClock?: () => number;
+  /** A request (answer body included) still unsettled after this long is abandoned. */
+  timeoutMs?: number;
+  /**
+   * Attempts after the first, with backoff, for failures that may pass (unreachable, timed
+   * out, 503). Only for requests that are safe to repeat: pull, and push (an equal version
+   * is a no-op); enrollment makes one attempt.
+   */
+  retries?: number;
 }
+
+/** Node's fetch can leave a request to a server that accepts and drops connections unsettled for good. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+export const DEFAULT_RETRIES = 2;
+const RETRY_BASE_MS = 250;
+const RETRIABLE = new Set(['SERVER_UNREACHABLE', 'DB_UNAVAILABLE']);
 
 const checkers = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
 
@@ -41,12 +56,65 @@ export class ServerClient {
     return this.options.baseUrl;
   }
 
+  /** One request, retried with backoff while the failure may pass; every attempt has a deadline. */
   async request<S extends TSchema>(
     schema: S,
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
     token: string | null | undefined = this.options.token,
+  ): Promise<Static<S>> {
+    const retries = this.options.retries ?? DEFAULT_RETRIES;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.attempt(schema, method, path, body, token);
+      } catch (error) {
+        const code = error instanceof MostradorError ? error.code : null;
+        if (attempt >= retries || code === null || !RETRIABLE.has(code)) throw error;
+        const ceiling = RETRY_BASE_MS * 2 ** attempt;
+        await sleep(ceiling / 2 + Math.random() * (ceiling / 2));
+      }
+    }
+  }
+
+  private async attempt<S extends TSchema>(
+    schema: S,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    token: string | null | undefined,
+  ): Promise<Static<S>> {
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // The abort settles fetch and the body read; the race is the backstop should it not.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(this.unreachable(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exchange(schema, method, path, body, token, controller.signal), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private unreachable(cause: string): MostradorError {
+    return new MostradorError(
+      'SERVER_UNREACHABLE',
+      `The server at ${this.options.baseUrl} cannot be reached (${cause}).`,
+    );
+  }
+
+  private async exchange<S extends TSchema>(
+    schema: S,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    token: string | null | undefined,
+    signal: AbortSignal,
   ): Promise<Static<S>> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -57,15 +125,19 @@ export class ServerClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       });
     } catch (error) {
-      throw new MostradorError(
-        'SERVER_UNREACHABLE',
-        `The server at ${this.options.baseUrl} cannot be reached (${causeOf(error)}).`,
-      );
+      throw this.unreachable(causeOf(error));
     }
     this.sampleServerTime(response);
-    const payload = await readJson(response);
+    let payload: unknown;
+    try {
+      payload = await readJson(response);
+    } catch (error) {
+      // The connection dropped (or the deadline passed) halfway through the answer.
+      throw this.unreachable(causeOf(error));
+    }
     if (!response.ok) throw errorFromAnswer(response.status, payload);
     const checker = checkerOf(schema);
     if (!checker.Check(payload)) {

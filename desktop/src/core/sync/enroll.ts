@@ -25,7 +25,7 @@ export async function enrollStation(
     throw new MostradorError('CONFLICT', 'This data folder already holds an enrolled station; use another folder.');
   }
   const serverUrl = normalizeServerUrl(request.serverUrl);
-  const client = new ServerClient({ baseUrl: serverUrl, onServerTime });
+  const client = new ServerClient({ baseUrl: serverUrl, onServerTime, retries: 0 });
   const login = await client.request(LoginResponse, 'POST', '/auth/login', {
     username: request.username,
     password: request.password,

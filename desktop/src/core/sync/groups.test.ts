@@ -97,6 +97,36 @@ describe('write groups through the server', () => {
     ]);
   });
 
+  it('stops listing a held edit once a later edit of the same record is accepted (the record was fixed)', async () => {
+    const a = await station('fixed-a');
+    const b = await station('fixed-b');
+    const product = a.shop.save('products', { sku: 'TE', name: 'Té', price: 100, active: true });
+    const manager = await a.shop.saveUser({
+      username: 'mgr2',
+      displayName: 'Manager',
+      role: 'manager',
+      active: true,
+      password: 'mgr-pass-2',
+    });
+    await a.sync.sync();
+    await b.sync.sync();
+    await b.unlock('mgr2', 'mgr-pass-2');
+    await a.shop.saveUser({ id: manager.id, role: 'cashier' });
+    await a.sync.sync();
+    b.actAs(manager.id);
+    b.shop.save('products', { id: product.id, price: 50 });
+    await b.sync.sync();
+    expect(b.flagged()).toEqual([expect.objectContaining({ id: product.id, state: 'held' })]);
+    // An admin at B fixes the record: the fix is accepted, and the held edit is moot.
+    await b.login('admin', server.adminPassword);
+    b.shop.save('products', { id: product.id, price: 80 });
+    await b.sync.sync();
+    expect(b.flagged()).toEqual([]);
+    expect(b.get('products', product.id)?.price).toBe(80);
+    const state = await serverState(server.url, stationToken(b));
+    expect(state.products.find((row) => row.id === product.id)?.price).toBe(80);
+  });
+
   it('holds a sale by a cashier deactivated meanwhile, whole; reject undoes it, accept applies it, stock equal everywhere', async () => {
     const a = await station('held-a');
     const b = await station('held-b');
@@ -124,7 +154,7 @@ describe('write groups through the server', () => {
     expect(state.sales.map((row) => row.id)).not.toEqual(expect.arrayContaining([first.sale.id]));
     expect(state.sales.map((row) => row.id)).not.toEqual(expect.arrayContaining([second.sale.id]));
     expect(state.stock_movements.filter((m) => m.productId === product.id)).toHaveLength(1);
-    expect(b.flagged().map((f) => f.state)).toEqual(Array(6).fill('held'));
+    expect(b.flagged().map((f) => f.state)).toEqual(Array(8).fill('held'));
     expect(b.shop.stockOf(product.id)).toBe(6);
     const groupOf = (saleId: string) => b.flagged().find((f) => f.id === saleId)?.groupId as string;
 
@@ -144,7 +174,7 @@ describe('write groups through the server', () => {
     state = await serverState(server.url, stationToken(b));
     expect(b.dump().tables).toEqual(state);
     expect(a.dump().tables).toEqual(state);
-    expect(b.flagged().map((f) => f.state)).toEqual(Array(3).fill('rejected'));
+    expect(b.flagged().map((f) => f.state)).toEqual(Array(4).fill('rejected'));
     expect(b.sync.pending).toBe(0);
   });
 

@@ -47,13 +47,15 @@ describe('the sync manager', () => {
     expect(fresh.dump().tables.customers).toHaveLength(450);
   });
 
-  it('lets a second sync join the one in flight, and queues one more push for writes made during a push', async () => {
+  it('queues one more sync behind the one in flight (later calls join it), and one more push for writes made during a push', async () => {
     const s = await openTestStation(server, 'joins');
     stations.push(s);
     s.shop.save('customers', { name: 'First' });
     const first = s.sync.sync();
-    expect(s.sync.sync()).toBe(first);
-    await first;
+    const second = s.sync.sync();
+    expect(second).not.toBe(first);
+    expect(s.sync.sync()).toBe(second);
+    await Promise.all([first, second]);
     const pushed: PushedEvent[] = [];
     s.sync.on('pushed', (e) => pushed.push(e));
     s.shop.save('customers', { name: 'A' });

@@ -5,9 +5,11 @@ import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
 import { remoteGuard } from '../store/repository.js';
 import type { LocalStore } from '../store/store.js';
+import { type CheckResult, checkIntegrity } from './checksum.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
-import { applyPulledPage, type PullPage, type PullProgress, pullAll } from './pull.js';
+import { applyPulledPage, type PullPage, type PullProgress, pullAll, type SkippedRow } from './pull.js';
 import { pushOutbox } from './push.js';
+import { HistoryChanged, prepareRebootstrap, type ReconcileResult, reconcile } from './reconcile.js';
 import { CoalescedRun, Mutex } from './serial.js';
 
 export interface SyncOptions {
@@ -19,7 +21,14 @@ export interface SyncOptions {
   pushPageSize?: number;
   /** The station's uncorrected clock (the HLC's wall clock), to measure the server offset. */
   wallClock?: () => number;
+  /** Deadline of each request; no request holds the sync lock longer (times its retries). */
+  requestTimeoutMs?: number;
+  /** Out of sync for longer than this, the station says so (status bar, monitor). */
+  overdueMs?: number;
 }
+
+export const DEFAULT_OVERDUE_MS = 10 * 60_000;
+const IN_SYNC_WRITE_MS = 30_000;
 
 export interface PushedEvent {
   count: number;
@@ -44,6 +53,13 @@ export interface SyncStatus {
   pending: number;
   flagged: number;
   lastError: { code: string; message: string } | null;
+  /** Last time fully in sync (nothing waiting, at the head), and whether that is longer ago than expected. */
+  syncedAt: string | null;
+  overdue: boolean;
+  /** Last reconcile with a new server history; last integrity check and its outcome. */
+  reconciledAt: string | null;
+  checkedAt: string | null;
+  checkResult: string | null;
 }
 export interface SyncResult {
   pushed: number;
@@ -59,6 +75,14 @@ export interface SyncEvents {
   status: [SyncStatus];
   /** A bootstrap's staged rows joined their tables and the indexes were rebuilt, in `ms`. */
   bootstrapped: [{ ms: number }];
+  /** Pulled rows the station refused to store (the cursor moved past them), with the reason. */
+  skipped: [SkippedRow[]];
+  /** The server's history changed (restored or replaced database) and the station reconciled. */
+  reconciled: [ReconcileResult];
+  /** The server purged deletes past its horizon: the station bootstrapped again. */
+  resynced: [{ reason: string }];
+  /** An integrity check compared checksums (and repaired what differed). */
+  checked: [CheckResult];
 }
 
 /**
@@ -85,6 +109,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
   private reachable: boolean | null = null;
   private active = 0;
   private lastError: MostradorError | null = null;
+  private inSyncNotedAt = 0;
 
   constructor(
     private readonly store: LocalStore,
@@ -122,15 +147,20 @@ export class SyncManager extends EventEmitter<SyncEvents> {
           hasMore: false,
         });
         const event = { count: applied.count, cursor: applied.cursor, ids: applied.ids, tables: applied.tables };
+        this.noteInSync();
+        this.reportSkipped(applied.skipped);
         if (event.count > 0) this.emit('pulled', event);
         return event;
       }),
     );
   }
 
-  /** One push then one pull; a second call joins the one in flight. */
+  /**
+   * One push then one pull that include every write made before the call: a call while a
+   * sync runs gets the next one (its push may be past already), never the one in flight.
+   */
   sync(): Promise<SyncResult> {
-    return this.syncs.join();
+    return this.syncs.run();
   }
 
   get pending(): number {
@@ -154,7 +184,21 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       pending: this.pending,
       flagged: this.store.outbox.flaggedRows,
       lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
+      syncedAt: this.store.meta.get('syncedAt'),
+      overdue: this.overdue(),
+      reconciledAt: this.store.meta.get('reconciledAt'),
+      checkedAt: this.store.meta.get('checkedAt'),
+      checkResult: this.store.meta.get('checkResult'),
     };
+  }
+
+  /** Not in sync now, and not since longer than `overdueMs` (an idle, up-to-date station is never overdue). */
+  private overdue(): boolean {
+    const inSync = this.pending === 0 && this.cursor >= this.head && this.reachable !== false;
+    if (inSync) return false;
+    const since = Date.parse(this.store.meta.get('syncedAt') ?? '');
+    const now = (this.options.wallClock ?? Date.now)() + this.store.clock.offset;
+    return Number.isNaN(since) || now - since > (this.options.overdueMs ?? DEFAULT_OVERDUE_MS);
   }
 
   /** Correct the station clock from a server time (a `Date` header, or a live hello's serverTime). */
@@ -174,6 +218,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       baseUrl,
       token,
       wallClock: this.options.wallClock,
+      timeoutMs: this.options.requestTimeoutMs,
       onServerTime: (sample) => this.adoptServerTime(sample),
     });
   }
@@ -187,46 +232,119 @@ export class SyncManager extends EventEmitter<SyncEvents> {
   private pushNow(): Promise<PushedEvent> {
     return this.tracked(async () => {
       const result = await pushOutbox(this.store, this.client(), this.options.pushPageSize ?? 1_000);
+      this.noteInSync(true);
       const event = { count: result.count, cursor: result.cursor };
       if (result.count > 0 || result.rejected > 0) this.emit('pushed', event);
       return event;
     });
   }
 
+  /**
+   * Pull until up to date. A server on another history (new epoch, head below the cursor)
+   * is reconciled with first; a server that purged deletes this station may have missed
+   * (RESYNC_REQUIRED) is bootstrapped from again, unpushed writes kept. A bootstrap, and a
+   * pull after either, ends with an integrity check.
+   */
   private pullNow(): Promise<PulledEvent> {
     return this.tracked(async () => {
-      const empty = this.cursor === 0;
-      const limit = empty ? (this.options.bootstrapLimit ?? BOOTSTRAP_PAGE) : (this.options.pullLimit ?? 5_000);
-      // A bootstrap's ids are the whole database: nobody needs them all in one list.
-      const ids: string[] = [];
-      if (empty) {
-        deferIndexes(this.store.db);
-        beginStaging(this.store.db);
-      }
-      try {
-        const result = await pullAll(
-          this.store,
-          this.client(),
-          limit,
-          (page, progress) => {
-            if (page.count > 0) this.emit('pulled', page);
-            if (empty || progress.total > limit) this.emit('progress', progress);
-            if (!empty) ids.push(...page.ids);
-          },
-          empty ? FIRST_BOOTSTRAP_PAGE : limit,
-          empty,
-        );
-        return { count: result.count, cursor: result.cursor, ids };
-      } finally {
-        if (empty) {
-          const started = performance.now();
-          finishStaging(this.store.db, remoteGuard);
-          this.store.rows.endStaging();
-          restoreIndexes(this.store.db);
-          this.emit('bootstrapped', { ms: performance.now() - started });
-        }
-      }
+      const { pulled, check } = await this.pullRecovering();
+      // A check that cannot run now (an older server, a dropped line) waits for the next one.
+      if (check) await this.checkNow().catch(() => null);
+      return pulled;
     });
+  }
+
+  /** Pull, recovering from another server history or a purge; `check` says an integrity check is due. */
+  private async pullRecovering(): Promise<{ pulled: PulledEvent; check: boolean }> {
+    const bootstrap = this.cursor === 0;
+    try {
+      const pulled = await this.pullPages();
+      this.noteInSync(true);
+      return { pulled, check: bootstrap };
+    } catch (error) {
+      if (error instanceof HistoryChanged) {
+        const result = await reconcile(this.store, this.client(), error.reason);
+        this.emit('reconciled', result);
+      } else if (error instanceof MostradorError && error.code === 'RESYNC_REQUIRED') {
+        prepareRebootstrap(this.store);
+        this.emit('resynced', { reason: error.message });
+      } else {
+        throw error;
+      }
+    }
+    const pulled = await this.pullPages();
+    this.noteInSync(true);
+    return { pulled, check: true };
+  }
+
+  private async pullPages(): Promise<PulledEvent> {
+    const empty = this.cursor === 0;
+    const limit = empty ? (this.options.bootstrapLimit ?? BOOTSTRAP_PAGE) : (this.options.pullLimit ?? 5_000);
+    // A bootstrap's ids are the whole database: nobody needs them all in one list.
+    const ids: string[] = [];
+    if (empty) {
+      deferIndexes(this.store.db);
+      beginStaging(this.store.db);
+    }
+    try {
+      const result = await pullAll(
+        this.store,
+        this.client(),
+        limit,
+        (page, progress) => {
+          this.reportSkipped(page.skipped);
+          if (page.count > 0) this.emit('pulled', page);
+          if (empty || progress.total > limit) this.emit('progress', progress);
+          if (!empty) ids.push(...page.ids);
+        },
+        empty ? FIRST_BOOTSTRAP_PAGE : limit,
+        empty,
+      );
+      return { count: result.count, cursor: result.cursor, ids };
+    } finally {
+      if (empty) {
+        const started = performance.now();
+        finishStaging(this.store.db, remoteGuard);
+        this.store.rows.endStaging();
+        restoreIndexes(this.store.db);
+        this.emit('bootstrapped', { ms: performance.now() - started });
+      }
+    }
+  }
+
+  /**
+   * Compare checksums with the server and repair what differs (pulling first, so both
+   * stand at the same cursor). Rows re-queued by a repair go out with the next push.
+   */
+  checkIntegrity(): Promise<CheckResult> {
+    return this.mutex.lock(() =>
+      this.tracked(async () => {
+        await this.pullRecovering();
+        return this.checkNow();
+      }),
+    );
+  }
+
+  private async checkNow(): Promise<CheckResult> {
+    const result = await checkIntegrity(this.store, this.client());
+    if (result.status !== 'skipped') this.emit('checked', result);
+    return result;
+  }
+
+  /**
+   * Fully in sync (nothing waiting, at the head): remembered, so a long silence shows. Live
+   * notices land often, so outside a pull or push it is written at most every 30 s.
+   */
+  private noteInSync(always = false): void {
+    if (this.pending !== 0 || this.cursor < this.store.meta.getNumber('head')) return;
+    const now = Date.now();
+    if (!always && now - this.inSyncNotedAt < IN_SYNC_WRITE_MS) return;
+    this.inSyncNotedAt = now;
+    this.store.meta.set('syncedAt', this.store.nowIso());
+  }
+
+  private reportSkipped(skipped: SkippedRow[]): void {
+    if (skipped.length > 0) this.emit('skipped', skipped);
   }
 
   /** Run a request, keeping reachability, lastError and the status event up to date. */

@@ -1,15 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import {
   ColumnarPullResponse,
+  checkRow,
   columnsOf,
   isTableName,
-  isVersion,
   MostradorError,
   type TableName,
 } from '@mostrador/common';
 import { toSqlValue } from '../store/rows.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
+import { HistoryChanged, historyChange } from './reconcile.js';
 
 export type PullPage = ColumnarPullResponse;
 
@@ -21,9 +22,17 @@ export interface AppliedPage {
   ids: string[];
   /** Tables that had rows in the page, so screens re-read only what changed. */
   tables: TableName[];
+  /** Rows refused by the station's own checks (never stored), with the reason: the cursor moves past them. */
+  skipped: SkippedRow[];
   /** Time spent writing the page, and waiting for it beforehand (for tracing). */
   applyMs?: number;
   waitMs?: number;
+}
+
+export interface SkippedRow {
+  table: TableName;
+  id: string;
+  reason: string;
 }
 
 export function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
@@ -41,6 +50,7 @@ export function fetchPullPage(client: ServerClient, cursor: number, limit: numbe
 export function applyPulledPage(store: LocalStore, page: PullPage, staged = false): AppliedPage {
   const ids: string[] = [];
   const tables: TableName[] = [];
+  const skipped: SkippedRow[] = [];
   let newest = '';
   store.transaction(() => {
     for (const [name, block] of Object.entries(page.tables)) {
@@ -54,7 +64,15 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
       // Rows of held or rejected local groups: a newer server version replaces them, and the
       // local version goes to the conflict log (usually none, so the loop stays lean).
       const refused = store.outbox.refusedRows(name);
+      const columns = columnsOf(name);
       for (const row of block.rows) {
+        // A row this station could not store or order (a NUL, an impossible date) is left out
+        // with its reason rather than stopping the cursor: one bad row must not freeze sync.
+        const reason = checkRow(name, rowObject(columns, positions, row));
+        if (reason) {
+          skipped.push({ table: name, id: String(row[idAt]), reason });
+          continue;
+        }
         const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
         const id = row[idAt] as string;
         const version = row[versionAt] as string;
@@ -85,14 +103,24 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
     }
     // Versions compare as strings, so advancing past the newest covers every pulled version.
     if (newest) {
-      if (!isVersion(newest)) throw new MostradorError('INTERNAL', `Pulled an invalid version: ${newest}`);
       store.clock.receive(newest);
       store.saveClock();
     }
     store.meta.set('cursor', page.cursor);
     store.meta.set('head', page.head);
+    // The cursor counts in this server history from now on (reconcile.ts).
+    if (page.epoch) store.meta.set('epoch', page.epoch);
   });
-  return { count: ids.length, cursor: page.cursor, head: page.head, ids, tables };
+  return { count: ids.length, cursor: page.cursor, head: page.head, ids, tables, skipped };
+}
+
+function rowObject(columns: string[], positions: number[], values: unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i += 1) {
+    const at = positions[i] ?? -1;
+    row[columns[i] as string] = at < 0 ? null : (values[at] ?? null);
+  }
+  return row;
 }
 
 function columnPositions(table: TableName, sent: string[]): number[] {
@@ -128,6 +156,8 @@ export async function pullAll(
     const waitStarted = performance.now();
     const page: PullPage = await next;
     const waitMs = performance.now() - waitStarted;
+    const changed = historyChange(store, page, cursor);
+    if (changed) throw new HistoryChanged(changed);
     next = page.hasMore ? fetchPullPage(client, page.cursor, limit) : null;
     // Keep a failed prefetch from surfacing as an unhandled rejection while we apply.
     next?.catch(() => {});

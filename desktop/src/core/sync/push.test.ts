@@ -80,13 +80,13 @@ describe('settling write groups from a push answer', () => {
         ? { id: g.id, status: 'held', code: 'FORBIDDEN', message: 'The user was inactive when this was written.' }
         : { id: g.id, status: 'applied' },
     );
-    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 2, rejected: 3 });
+    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 2, rejected: 4 });
     expect(s.get('sales', sale.id)).toEqual(sale);
     expect(s.shop.stockOf(product.id)).toBe(8);
-    expect(s.flagged()).toHaveLength(3);
+    expect(s.flagged()).toHaveLength(4);
     expect(s.flagged()[0]).toMatchObject({ groupId: saleGroup.id, state: 'held', code: 'FORBIDDEN' });
     expect(s.sync.pending).toBe(0);
-    expect(s.sync.status().flagged).toBe(3);
+    expect(s.sync.status().flagged).toBe(4);
     // Held groups go out again (the server says what became of them), after the new ones' turn in order.
     s.shop.recordSale({ items: [{ productId: product.id, quantity: 1 }], paymentMethod: 'card' });
     expect(sendable(s).map((g) => g.state)).toEqual(['held', 'pending']);
@@ -100,7 +100,7 @@ describe('settling write groups from a push answer', () => {
     const first = sendable(s);
     applyPushAnswer(s.store, first, answer(first.map((g) => ({ id: g.id, status: 'applied' }))));
     const serverProduct = s.get('products', product.id) as AnyRow;
-    // An edit and a sale, both refused for good after review.
+    // An edit and a sale (sale, item, movement, payment), both refused for good after review.
     s.put('products', { id: product.id, price: 1 });
     s.shop.recordSale({ items: [{ productId: product.id, quantity: 3 }], paymentMethod: 'cash' });
     expect(s.shop.stockOf(product.id)).toBe(7);
@@ -116,13 +116,13 @@ describe('settling write groups from a push answer', () => {
         row: c.table === 'products' ? serverProduct : null,
       })),
     }));
-    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 0, rejected: 4 });
+    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 0, rejected: 5 });
     expect(s.get('products', product.id)).toEqual(serverProduct);
     expect(s.dump().tables.sales).toEqual([]);
     expect(s.dump().tables.sale_items).toEqual([]);
     expect(s.shop.stockOf(product.id)).toBe(10);
     // Told, not lost: the rejection stays listed, and is never sent again.
-    expect(s.flagged().map((f) => f.state)).toEqual(Array(4).fill('rejected'));
+    expect(s.flagged().map((f) => f.state)).toEqual(Array(5).fill('rejected'));
     expect(sendable(s)).toEqual([]);
     // A person who has seen it may dismiss a rejected group; a pending one cannot be dismissed.
     const pending = s.put('customers', { name: 'Pending' });
@@ -167,7 +167,7 @@ describe('settling write groups from a push answer', () => {
     expect(sizes(0, 2)).toEqual([1, 1]);
     expect(sizes(0, 3)).toEqual([1, 1]);
     const second = s.store.outbox.nextPage(0, 2)[1]?.seq as number;
-    expect(sizes(second, 2)).toEqual([7]);
+    expect(sizes(second, 2)).toEqual([8]);
   });
 });
 

@@ -119,6 +119,9 @@ export function applyPushAnswer(
       }
       store.outbox.setState(group.seq, outcome.status, code, message, flaggedAt);
     }
+    if (acknowledged > 0) {
+      store.outbox.dropSuperseded((table, id) => (isTableName(table) ? store.rows.get(table, id)?.version : undefined));
+    }
     store.saveClock();
   });
   return { acknowledged, rejected };

@@ -24,11 +24,6 @@ export class CoalescedRun<T> {
     return this.queued;
   }
 
-  /** Join the run in flight, or start one. */
-  join(): Promise<T> {
-    return this.running ?? this.start();
-  }
-
   private start(): Promise<T> {
     const current = this.work().finally(() => {
       if (this.running === current) this.running = null;

@@ -4,8 +4,13 @@ import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { formatTime, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
+import { openRecord } from '../open-record.js';
+import { Modal } from './Modal.js';
 
 /** Sync failures that will not fix themselves by waiting; being offline is shown by the first light. */
+/** Refused rows a person can open and correct in a form (issue 13). */
+const FIXABLE = new Set(['products', 'providers', 'customers', 'users']);
+
 const NEEDS_A_PERSON = new Set([
   'STATION_REVOKED',
   'UNAUTHORIZED',
@@ -43,6 +48,11 @@ export function StatusBar() {
       <span data-testid="status-pending">
         {current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}
       </span>
+      {current.overdue ? (
+        <span className="pill bad" role="status" data-testid="status-overdue">
+          {t('health.overdue', { when: timeAgo(current.syncedAt, now, t) })}
+        </span>
+      ) : null}
       {current.problem && NEEDS_A_PERSON.has(current.problem.code) ? (
         <span className="pill bad" role="alert" data-testid="status-problem">
           {t(`errors.${current.problem.code}`, { message: current.problem.message })}
@@ -61,14 +71,29 @@ export function StatusBar() {
         {t('status.syncNow')}
       </button>
       {refused ? (
-        <dialog open className="dialog" aria-labelledby="refused-title">
-          <h2 id="refused-title">{t('status.refusedTitle')}</h2>
+        <Modal title={t('status.refusedTitle')} onClose={() => setRefused(null)} testId="refused-dialog">
           <p>{t('status.refusedIntro')}</p>
           <ul className="refused-list">
             {refused.map((row) => (
               <li key={`${row.groupId ?? ''}:${row.table}:${row.id}`} data-state={row.state}>
-                <strong>{row.table}</strong> <code>{row.id}</code> — {row.code}: {row.message}
+                <strong>
+                  {t(`refused.tables.${row.table}`, { defaultValue: row.table })}
+                  {row.label ? ` «${row.label}»` : ''}
+                </strong>
+                : {t(`refused.reasons.${row.code}`, { defaultValue: t('refused.reasons.other') })}
                 {row.state ? <div className="muted">{t(`status.groupState.${row.state}`)}</div> : null}
+                {FIXABLE.has(row.table) ? (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setRefused(null);
+                      openRecord({ table: row.table, id: row.id });
+                    }}
+                  >
+                    {t('refused.fix')}
+                  </button>
+                ) : null}
                 {row.state === 'rejected' && row.groupId ? (
                   <button
                     type="button"
@@ -83,6 +108,10 @@ export function StatusBar() {
                     {t('status.dismiss')}
                   </button>
                 ) : null}
+                <details>
+                  <summary>{t('refused.details')}</summary>
+                  <code className="wrap">{row.message}</code>
+                </details>
               </li>
             ))}
           </ul>
@@ -91,7 +120,7 @@ export function StatusBar() {
               {t('status.close')}
             </button>
           </div>
-        </dialog>
+        </Modal>
       ) : null}
     </footer>
   );

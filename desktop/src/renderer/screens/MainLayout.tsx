@@ -5,30 +5,73 @@ import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { StatusBar } from '../components/StatusBar.js';
+import { useChannel, useEvent } from '../hooks.js';
+import { onOpenRecord } from '../open-record.js';
+import { CashScreen } from './CashScreen.js';
+import { ConflictsScreen } from './ConflictsScreen.js';
 import { CounterScreen } from './CounterScreen.js';
+import { ReportsScreen } from './ReportsScreen.js';
+import { SalesHistoryScreen } from './SalesHistoryScreen.js';
+import { ShopSettingsScreen } from './ShopSettingsScreen.js';
 import { StationsScreen } from './StationsScreen.js';
 import { StockScreen } from './StockScreen.js';
 import { TableScreen } from './TableScreen.js';
 
-type Section = 'counter' | 'products' | 'providers' | 'customers' | 'stock' | 'users' | 'stations';
+// issue 10: sales (history), cash (the till) and settings (the shop's); issue 13: reports, conflicts
+type Section =
+  | 'counter'
+  | 'sales'
+  | 'cash'
+  | 'products'
+  | 'providers'
+  | 'customers'
+  | 'stock'
+  | 'reports'
+  | 'users'
+  | 'stations'
+  | 'conflicts'
+  | 'settings';
 
 /** Which sections each role sees; the station enforces the same rules again on every write. */
 const SECTIONS: Record<Role, Section[]> = {
-  cashier: ['counter', 'customers', 'stock'],
-  manager: ['counter', 'products', 'providers', 'customers', 'stock'],
-  admin: ['counter', 'products', 'providers', 'customers', 'stock', 'users', 'stations'],
+  cashier: ['counter', 'sales', 'cash', 'customers', 'stock'],
+  manager: ['counter', 'sales', 'cash', 'products', 'providers', 'customers', 'stock', 'reports'],
+  admin: [
+    'counter',
+    'sales',
+    'cash',
+    'products',
+    'providers',
+    'customers',
+    'stock',
+    'reports',
+    'users',
+    'stations',
+    'conflicts',
+    'settings',
+  ],
 };
 
-function SectionView({ section, user }: { section: Section; user: SessionUser }) {
+function SectionView({ section, user, openId }: { section: Section; user: SessionUser; openId: string | null }) {
   switch (section) {
     case 'counter':
-      return <CounterScreen />;
+      return <CounterScreen role={user.role} />;
+    case 'sales':
+      return <SalesHistoryScreen role={user.role} />;
+    case 'cash':
+      return <CashScreen />;
+    case 'settings':
+      return <ShopSettingsScreen />;
     case 'stock':
       return <StockScreen canAdjust={user.role !== 'cashier'} />;
     case 'stations':
       return <StationsScreen />;
+    case 'reports':
+      return <ReportsScreen />;
+    case 'conflicts':
+      return <ConflictsScreen />;
     default:
-      return <TableScreen key={section} table={section} />;
+      return <TableScreen key={section} table={section} openId={openId} />;
   }
 }
 
@@ -36,6 +79,24 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
   const { t } = useTranslation();
   const sections = SECTIONS[user.role];
   const [section, setSection] = useState<Section>('counter');
+  // issue 13: "fix" from the refused-records list opens the record's form in its section.
+  const [opening, setOpening] = useState<{ section: Section; id: string } | null>(null);
+  useEffect(
+    () =>
+      onOpenRecord(({ table, id }) => {
+        const target = sections.find((name) => name === table);
+        if (!target) return;
+        setSection(target);
+        setOpening({ section: target, id });
+      }),
+    [sections],
+  );
+  // The low-stock badge on the menu (issue 13).
+  const low = useChannel('stock:low', {});
+  useEvent('data:changed', ({ tables }) => {
+    if (tables.includes('stock_movements') || tables.includes('products')) low.reload();
+  });
+  const lowCount = low.data?.products.length ?? 0;
 
   // Alt+1…7 jumps between sections without the mouse.
   useEffect(() => {
@@ -46,6 +107,7 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
       if (target) {
         event.preventDefault();
         setSection(target);
+        setOpening(null);
       }
     }
     window.addEventListener('keydown', onKey);
@@ -72,9 +134,17 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
               className={name === section ? 'nav-item active' : 'nav-item'}
               aria-current={name === section ? 'page' : undefined}
               title={`Alt+${index + 1}`}
-              onClick={() => setSection(name)}
+              onClick={() => {
+                setSection(name);
+                setOpening(null);
+              }}
             >
-              {t(`nav.${name}`)}
+              {name === 'sales' || name === 'cash' || name === 'settings' ? t(`till.nav.${name}`) : t(`nav.${name}`)}
+              {name === 'stock' && lowCount > 0 ? (
+                <span className="badge" title={t('stock.lowBadge', { count: lowCount })} data-testid="nav-low-stock">
+                  {lowCount}
+                </span>
+              ) : null}
             </button>
           ))}
         </nav>
@@ -87,7 +157,7 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
         </div>
       </header>
       <main className="content">
-        <SectionView section={section} user={user} />
+        <SectionView section={section} user={user} openId={opening?.section === section ? opening.id : null} />
       </main>
       <StatusBar />
     </div>

@@ -1,6 +1,7 @@
 import type { StationView } from '@mostrador/common';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { StationBackup } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorAlert } from '../components/ErrorAlert.js';
@@ -15,6 +16,7 @@ export function StationsScreen() {
   const [live, setLive] = useState<StationView[] | null>(null);
   const [revoking, setRevoking] = useState<StationView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [backup, setBackup] = useState<{ busy: boolean; done: StationBackup | null }>({ busy: false, done: null });
   const now = useNow(5000);
   useEvent('admin:stations', ({ stations }) => setLive(stations));
   const stations = live ?? initial.data?.stations ?? null;
@@ -29,12 +31,30 @@ export function StationsScreen() {
     }
   }
 
+  async function backUp() {
+    setBackup({ busy: true, done: null });
+    try {
+      setBackup({ busy: false, done: await api.invoke('station:backup', {}) });
+    } catch (failure) {
+      setBackup({ busy: false, done: null });
+      setError(describeError(failure, t));
+    }
+  }
+
   return (
     <div className="table-screen">
       <header className="section-header">
         <h1>{t('stations.title')}</h1>
         <p className="muted">{t('stations.intro')}</p>
+        <button type="button" disabled={backup.busy} onClick={() => void backUp()}>
+          {backup.busy ? t('backup.running') : t('backup.button')}
+        </button>
       </header>
+      {backup.done ? (
+        <p className="alert ok" role="status" data-testid="backup-done">
+          {t('backup.done', { file: backup.done.file, size: Math.ceil(backup.done.bytes / 1024) })}
+        </p>
+      ) : null}
       <ErrorAlert message={error} />
       {initial.error && !stations ? (
         <p className="alert warning" role="status">
@@ -53,6 +73,7 @@ export function StationsScreen() {
               <th className="num">{t('stations.pending')}</th>
               <th>{t('stations.version')}</th>
               <th>{t('stations.lastError')}</th>
+              <th>{t('health.checks')}</th>
               <th />
             </tr>
           </thead>
@@ -70,10 +91,22 @@ export function StationsScreen() {
                   )}
                 </td>
                 <td>{timeAgo(station.lastSeenAt, now, t)}</td>
-                <td className="num">{station.lag}</td>
-                <td className="num">{station.pending}</td>
+                <td className="num">{t('stations.lagValue', { count: station.lag })}</td>
+                <td className="num">{t('stations.pendingValue', { count: station.pending })}</td>
                 <td>{station.appVersion ?? '—'}</td>
                 <td className="error-text">{station.lastError ?? ''}</td>
+                <td data-testid="station-health">
+                  {station.overdue ? <span className="pill bad">{t('health.overdueBadge')}</span> : null}{' '}
+                  {[
+                    station.checkedAt ? t('health.checked', { when: timeAgo(station.checkedAt, now, t) }) : null,
+                    station.repairedAt ? t('health.repaired', { when: timeAgo(station.repairedAt, now, t) }) : null,
+                    station.reconciledAt
+                      ? t('health.reconciled', { when: timeAgo(station.reconciledAt, now, t) })
+                      : null,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </td>
                 <td className="row-actions">
                   {station.revokedAt ? null : (
                     <button type="button" className="link danger" onClick={() => setRevoking(station)}>

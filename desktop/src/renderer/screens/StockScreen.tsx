@@ -3,41 +3,114 @@ import { useTranslation } from 'react-i18next';
 import type { ProductWithStock } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { ErrorAlert } from '../components/ErrorAlert.js';
+import { Modal } from '../components/Modal.js';
 import { describeError } from '../errors.js';
+import { formatTime } from '../format.js';
 import { useChannel, useEvent } from '../hooks.js';
+import { CountScreen } from './CountScreen.js';
+import { PurchaseScreen } from './PurchaseScreen.js';
+
+type StockTab = 'levels' | 'low' | 'purchase' | 'count';
 
 type MovementKind = 'purchase' | 'adjustment' | 'return';
 
-/** Stock per product (the sum of its ledger), and recording a purchase, return or adjustment. */
+/** Stock per product (the sum of its ledger), low stock, deliveries, counts and each product's history. */
 export function StockScreen({ canAdjust }: { canAdjust: boolean }) {
   const { t } = useTranslation();
+  const [tab, setTab] = useState<StockTab>('levels');
   const [search, setSearch] = useState('');
   const list = useChannel('products:lookup', { query: search }, search);
+  const low = useChannel('stock:low', {});
   const [adjusting, setAdjusting] = useState<ProductWithStock | null>(null);
+  const [history, setHistory] = useState<{ id: string; name: string } | null>(null);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   useEvent('data:changed', ({ tables }) => {
-    if (tables.includes('stock_movements') || tables.includes('products')) list.reload();
+    if (tables.includes('stock_movements') || tables.includes('products')) {
+      list.reload();
+      low.reload();
+    }
   });
   const products = list.data?.products ?? [];
+  const lowProducts = low.data?.products ?? [];
+  const tabs: StockTab[] = canAdjust ? ['levels', 'low', 'purchase', 'count'] : ['levels', 'low'];
+  const done = (text: string) => {
+    setMessage({ kind: 'ok', text });
+    list.reload();
+    low.reload();
+  };
 
   return (
     <div className="table-screen">
       <header className="section-header">
         <h1>{t('stock.title')}</h1>
-        <input
-          type="search"
-          placeholder={t('table.search')}
-          aria-label={t('table.search')}
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-        />
+        <div className="tabs" role="tablist">
+          {tabs.map((name) => (
+            <button
+              key={name}
+              type="button"
+              role="tab"
+              aria-selected={tab === name}
+              className={tab === name ? 'tab active' : 'tab'}
+              onClick={() => {
+                setTab(name);
+                setMessage(null);
+              }}
+            >
+              {t(`stock.tabs.${name}`)}
+              {name === 'low' && lowProducts.length > 0 ? (
+                <span className="badge" data-testid="low-stock-badge">
+                  {lowProducts.length}
+                </span>
+              ) : null}
+            </button>
+          ))}
+        </div>
+        {tab === 'levels' ? (
+          <input
+            type="search"
+            placeholder={t('table.search')}
+            aria-label={t('table.search')}
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        ) : null}
       </header>
       {message ? (
         <p className={message.kind === 'ok' ? 'alert ok' : 'alert error'} role="status">
           {message.text}
         </p>
       ) : null}
-      {products.length === 0 && !list.loading ? (
+      {tab === 'purchase' ? <PurchaseScreen onDone={done} /> : null}
+      {tab === 'count' ? <CountScreen onDone={done} /> : null}
+      {tab === 'low' ? (
+        lowProducts.length === 0 ? (
+          <p className="empty">{t('stock.noLow')}</p>
+        ) : (
+          <table className="grid" data-testid="low-stock-table">
+            <thead>
+              <tr>
+                <th>{t('fields.sku')}</th>
+                <th>{t('fields.name')}</th>
+                <th className="num">{t('stock.level')}</th>
+                <th className="num">{t('fields.minStock')}</th>
+                <th className="num">{t('stock.missing')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lowProducts.map((product) => (
+                <tr key={product.id}>
+                  <td>{product.sku}</td>
+                  <td>{product.name}</td>
+                  <td className={product.stock < 0 ? 'num negative' : 'num'}>{product.stock}</td>
+                  <td className="num">{product.minStock}</td>
+                  <td className="num">{product.minStock - product.stock}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
+      {tab !== 'levels' ? null : products.length === 0 && !list.loading ? (
         <p className="empty">{search ? t('table.noMatch') : t('table.empty')}</p>
       ) : (
         <table className="grid" data-testid="stock-table">
@@ -46,7 +119,8 @@ export function StockScreen({ canAdjust }: { canAdjust: boolean }) {
               <th>{t('fields.sku')}</th>
               <th>{t('fields.name')}</th>
               <th className="num">{t('stock.level')}</th>
-              {canAdjust ? <th /> : null}
+              <th className="num">{t('fields.minStock')}</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -55,13 +129,21 @@ export function StockScreen({ canAdjust }: { canAdjust: boolean }) {
                 <td>{product.sku}</td>
                 <td>{product.name}</td>
                 <td className={product.stock < 0 ? 'num negative' : 'num'}>{product.stock}</td>
-                {canAdjust ? (
-                  <td className="row-actions">
+                <td className="num">{product.minStock ?? ''}</td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setHistory({ id: product.id, name: product.name })}
+                  >
+                    {t('stock.history')}
+                  </button>
+                  {canAdjust ? (
                     <button type="button" className="link" onClick={() => setAdjusting(product)}>
                       {t('stock.adjust')}
                     </button>
-                  </td>
-                ) : null}
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -77,7 +159,58 @@ export function StockScreen({ canAdjust }: { canAdjust: boolean }) {
           }}
         />
       ) : null}
+      {history ? <HistoryDialog product={history} onClose={() => setHistory(null)} /> : null}
     </div>
+  );
+}
+
+/** Every movement of one product, newest first: when, what, how many, who, where, why, and the stock after it. */
+function HistoryDialog({ product, onClose }: { product: { id: string; name: string }; onClose: () => void }) {
+  const { t } = useTranslation();
+  const history = useChannel('stock:history', { productId: product.id }, product.id);
+  const movements = history.data?.movements ?? [];
+  return (
+    <Modal title={t('stock.historyOf', { name: product.name })} onClose={onClose} wide testId="history-dialog">
+      {movements.length === 0 && !history.loading ? (
+        <p className="empty">{t('stock.noMovements')}</p>
+      ) : (
+        <div className="scroll">
+          <table className="grid" data-testid="history-table">
+            <thead>
+              <tr>
+                <th>{t('stock.when')}</th>
+                <th>{t('stock.kind')}</th>
+                <th className="num">{t('stock.quantityShort')}</th>
+                <th className="num">{t('stock.balance')}</th>
+                <th>{t('stock.who')}</th>
+                <th>{t('stock.where')}</th>
+                <th>{t('stock.reason')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {movements.map((m) => (
+                <tr key={m.id}>
+                  <td>{formatTime(m.createdAt)}</td>
+                  <td>{t(`stock.kinds.${m.kind}`, { defaultValue: m.kind })}</td>
+                  <td className={m.quantity < 0 ? 'num negative' : 'num'}>
+                    {m.quantity > 0 ? `+${m.quantity}` : m.quantity}
+                  </td>
+                  <td className="num">{m.balance}</td>
+                  <td>{m.userName ?? '—'}</td>
+                  <td>{m.here ? t('stock.thisStation') : t('stock.otherStation', { id: m.stationId.slice(0, 8) })}</td>
+                  <td>{m.reason ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          {t('status.close')}
+        </button>
+      </div>
+    </Modal>
   );
 }
 
@@ -107,11 +240,8 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
   }
 
   return (
-    <dialog open className="dialog" aria-labelledby="adjust-title">
-      <form onSubmit={submit}>
-        <h2 id="adjust-title">
-          {t('stock.adjust')}: {product.name}
-        </h2>
+    <Modal title={t('stock.adjustOf', { name: product.name })} onClose={() => onDone(null)}>
+      <form onSubmit={submit} noValidate>
         <div className="field">
           <label htmlFor="adjust-quantity">{t('stock.quantity')}</label>
           <input
@@ -120,8 +250,6 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
             step={1}
             value={quantity}
             onChange={(e) => setQuantity(e.target.value)}
-            required
-            autoFocus
           />
         </div>
         <div className="field">
@@ -148,6 +276,6 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
           </button>
         </div>
       </form>
-    </dialog>
+    </Modal>
   );
 }

@@ -2,7 +2,8 @@
  * How each editable table is shown: which fields appear as columns and in the form, and
  * how to edit them. Field names are the registry's; labels come from i18n `fields.*`.
  */
-export type FieldKind = 'text' | 'money' | 'boolean' | 'role' | 'password' | 'email';
+// issue 10: taxRate (the product's IVA rate, a choice); issue 13: count, provider
+export type FieldKind = 'text' | 'money' | 'boolean' | 'role' | 'password' | 'email' | 'taxRate' | 'count' | 'provider';
 
 export interface FieldView {
   name: string;
@@ -22,7 +23,13 @@ export const TABLE_VIEWS: Record<EditableTable, FieldView[]> = {
     { name: 'category', kind: 'text', column: true },
     { name: 'price', kind: 'money', required: true, column: true },
     { name: 'cost', kind: 'money' },
+    // issue 13: the product's provider and its minimum stock
+    { name: 'providerId', kind: 'provider' },
+    { name: 'minStock', kind: 'count' },
     { name: 'active', kind: 'boolean', column: true },
+    // issue 10
+    { name: 'taxRate', kind: 'taxRate', column: true },
+    { name: 'weighed', kind: 'boolean' },
   ],
   providers: [
     { name: 'name', kind: 'text', required: true, column: true },
@@ -49,7 +56,7 @@ export const TABLE_VIEWS: Record<EditableTable, FieldView[]> = {
 
 /** Values a new row starts with. */
 export const NEW_ROW: Record<EditableTable, Record<string, unknown>> = {
-  products: { active: true, price: 0 },
+  products: { active: true, price: 0, taxRate: 'general' },
   providers: {},
   customers: {},
   users: { role: 'cashier', active: true },

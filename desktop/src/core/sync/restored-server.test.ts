@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StationView } from '@mostrador/common';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../../server/src/app.js';
+import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from '../../../../test/support/pg.js';
+import { login } from '../../../../test/support/server.js';
+import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
+import type { Station } from '../station.js';
+import type { ReconcileResult } from './reconcile.js';
+
+/**
+ * The server's database is restored from a pg_dump taken mid-run, while stations pushed
+ * after the dump. Each station notices the server's new identity, re-pushes what the server
+ * lost and pulls what it lacks: in the end everyone holds everything, and the admins'
+ * monitor says which stations reconciled.
+ */
+describe('a server restored from a backup', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let port = 0;
+  const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
+  const jwtSecret = randomBytes(32).toString('hex');
+  const stations: Station[] = [];
+  const url = () => `http://127.0.0.1:${port}`;
+
+  async function startServer(): Promise<void> {
+    app = await buildApp({
+      databaseUrl: database.url,
+      jwtSecret,
+      adminPassword,
+      logger: false,
+      loginRateLimit: { max: 1000, timeWindowMs: 60_000 },
+    });
+    await app.listen({ host: '127.0.0.1', port });
+    const address = app.server.address();
+    if (typeof address === 'object' && address) port = address.port;
+  }
+
+  async function restore(dumpFile: string): Promise<void> {
+    await app.close();
+    const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE ${database.name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${database.name}`);
+    } finally {
+      await admin.end();
+    }
+    execFileSync('pg_restore', ['--no-owner', '-d', database.url, dumpFile]);
+    await startServer();
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await startServer();
+  });
+
+  afterAll(async () => {
+    for (const s of stations) s.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('reconciles every station without losing a row either side held', async () => {
+    const server = { url: url(), adminPassword, databaseUrl: database.url } as Parameters<typeof openTestStation>[0];
+    const a = await openTestStation(server, 'restore-a');
+    const b = await openTestStation(server, 'restore-b');
+    stations.push(a, b);
+    const early = a.shop.save('products', { sku: 'EARLY', name: 'Before the backup', price: 100, active: true });
+    await a.sync.sync();
+    await b.sync.sync();
+
+    const dumpFile = join(mkdtempSync(join(tmpdir(), 'mostrador-dump-')), 'central.dump');
+    execFileSync('pg_dump', ['-Fc', '-f', dumpFile, database.url]);
+
+    // Acknowledged by the server after the dump: lost by the restore.
+    const fromA = a.shop.save('customers', { name: 'Pushed by A after the backup' });
+    a.shop.save('products', { id: early.id, price: 150 });
+    await a.sync.sync();
+    const fromB = b.shop.save('customers', { name: 'Pushed by B after the backup' });
+    // Created and deleted after the backup: the restored server lacks even the tombstone.
+    const gone = b.shop.save('customers', { name: 'Deleted after the backup' });
+    b.shop.remove('customers', gone.id);
+    await b.sync.sync();
+    await a.sync.sync();
+    expect(a.get('customers', fromB.id)).not.toBeNull();
+
+    await restore(dumpFile);
+    const before = await serverState(url(), stationToken(a));
+    expect(before.customers.map((c) => c.id)).not.toContain(fromA.id);
+
+    // Someone pushes to the restored server before A and B come back.
+    const c = await openTestStation({ ...server, url: url() } as typeof server, 'restore-c');
+    stations.push(c);
+    const fromC = c.shop.save('customers', { name: 'Pushed by C after the restore' });
+    await c.sync.sync();
+
+    const reconciled: ReconcileResult[] = [];
+    a.sync.on('reconciled', (r) => reconciled.push(r));
+    // What B queues to push again, as it reconciles (before any integrity check could).
+    let queuedByB: string[] = [];
+    b.sync.on('reconciled', (r) => {
+      reconciled.push(r);
+      queuedByB = b.store.db
+        .prepare<[], { rowId: string }>('SELECT rowId FROM outbox_rows')
+        .all()
+        .map((e) => e.rowId);
+    });
+    await b.sync.sync();
+    await a.sync.sync();
+    await b.sync.sync();
+    await a.sync.sync();
+    await c.sync.sync();
+    expect(reconciled).toHaveLength(2);
+    expect(queuedByB).toEqual(expect.arrayContaining([fromA.id, fromB.id, gone.id, early.id]));
+
+    const state = await serverState(url(), stationToken(a));
+    const customers = state.customers.map((row) => row.id);
+    expect(customers).toEqual(expect.arrayContaining([fromA.id, fromB.id, fromC.id, gone.id]));
+    expect(state.customers.find((row) => row.id === gone.id)?.deletedAt).toEqual(expect.any(String));
+    expect(state.products.find((p) => p.id === early.id)?.price).toBe(150);
+    for (const station of [a, b, c]) {
+      expect(station.dump().tables).toEqual(state);
+      expect(station.sync.pending).toBe(0);
+    }
+
+    const { token } = await login(url(), 'admin', adminPassword);
+    const monitor = (await fetch(`${url()}/admin/stations`, { headers: { authorization: `Bearer ${token}` } }).then(
+      (r) => r.json(),
+    )) as { stations: StationView[] };
+    const byName = new Map(monitor.stations.map((s) => [s.name, s]));
+    expect(byName.get('restore-a')?.reconciledAt).toEqual(expect.any(String));
+    expect(byName.get('restore-b')?.reconciledAt).toEqual(expect.any(String));
+    expect(byName.get('restore-c')?.reconciledAt ?? null).toBeNull();
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * The owner's view (issue 13): read-only pages the API serves to a browser anywhere. The page
+ * logs in with an admin's username and password (POST /auth/login) and then reads
+ * GET /owner/api/summary with that token twice a second: the stations live, today's sales by
+ * station and cashier, and the latest conflicts. Nothing here writes.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { listStations } from '../admin/stations-view.js';
+import { requireUser } from '../auth/guards.js';
+import { createKnex } from '../db/migrate.js';
+import { OWNER_CSS, OWNER_HTML, OWNER_JS } from './page.js';
+import { latestConflicts, salesSince } from './summary.js';
+
+const SummaryQuery = Type.Object(
+  {
+    since: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$' }),
+  },
+  { additionalProperties: false },
+);
+
+async function owner(app: FastifyInstance, options: { databaseUrl: string }): Promise<void> {
+  const knex = createKnex(options.databaseUrl, { min: 0, max: 2 });
+  app.addHook('onClose', async () => knex.destroy());
+  const admin = requireUser('admin');
+
+  app.get('/owner', async (_request, reply) => reply.redirect('/owner/'));
+  app.get('/owner/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(OWNER_HTML));
+  app.get('/owner/app.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(OWNER_JS));
+  app.get('/owner/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(OWNER_CSS));
+
+  app.get<{ Querystring: { since: string } }>(
+    '/owner/api/summary',
+    { onRequest: admin, schema: { querystring: SummaryQuery } },
+    async (request) => {
+      const [stations, sales, conflicts] = await Promise.all([
+        listStations(app.db, app.live.presence.timing.freshMs),
+        salesSince(knex, new Date(request.query.since).toISOString()),
+        latestConflicts(knex, 20),
+      ]);
+      return { serverTime: new Date().toISOString(), stations, sales, conflicts };
+    },
+  );
+}
+
+export const ownerView = fp(owner, { name: 'mostrador-owner', dependencies: ['mostrador-live'] });
