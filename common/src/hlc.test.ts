@@ -46,6 +46,22 @@ describe('HybridLogicalClock', () => {
     expect(isVersion(last)).toBe(true);
   });
 
+  it('comes back to real time after running ahead, but never below a version it received', () => {
+    let wall = Date.parse('2026-12-01T10:10:00.000Z');
+    const clock = new HybridLogicalClock(NODE_A, () => wall);
+    const future = clock.tick();
+    clock.receive('2026-12-01T10:00:05.000Z-0003-00000000000000bb');
+    // The wall clock is put right (10 minutes back): the clock is ahead and rewinds.
+    wall = Date.parse('2026-12-01T10:00:00.000Z');
+    expect(clock.rewind(30_000)).toBe(true);
+    const next = clock.tick();
+    expect(next).toBe('2026-12-01T10:00:05.000Z-0004-00000000000000aa');
+    expect(next < future).toBe(true);
+    // Within the margin nothing moves.
+    expect(clock.rewind(30_000)).toBe(false);
+    expect(clock.tick() > next).toBe(true);
+  });
+
   it('rejects malformed versions and node ids', () => {
     expect(() => parseVersion('2026-11-28T10:00:00Z-0000-00000000000000aa')).toThrow();
     expect(() => new HybridLogicalClock('xyz')).toThrow();

@@ -80,10 +80,15 @@ export function versionNode(version: string): string {
 
 export type WallClock = () => number;
 
+function later(a: { millis: number; counter: number }, b: { millis: number; counter: number }): boolean {
+  return a.millis > b.millis || (a.millis === b.millis && a.counter > b.counter);
+}
+
 export class HybridLogicalClock {
   private millis = 0;
   private counter = 0;
   private offsetMs = 0;
+  private seen = { millis: 0, counter: 0 };
 
   constructor(
     readonly node: string,
@@ -99,6 +104,11 @@ export class HybridLogicalClock {
 
   get offset(): number {
     return this.offsetMs;
+  }
+
+  /** The uncorrected wall clock (what an offset to the server is measured against). */
+  wallNow(): number {
+    return this.wallClock();
   }
 
   /** The corrected physical time. */
@@ -125,10 +135,39 @@ export class HybridLogicalClock {
   /** Advance past a version seen from elsewhere, so the next tick orders after it. */
   receive(version: string): void {
     const remote = parseVersion(version);
-    if (remote.millis > this.millis || (remote.millis === this.millis && remote.counter > this.counter)) {
-      this.millis = remote.millis;
-      this.counter = remote.counter;
+    if (later(remote, this.seen)) this.seen = { millis: remote.millis, counter: remote.counter };
+    this.resume(version);
+  }
+
+  /** Advance past one of this clock's own versions (its last tick, kept across restarts). */
+  resume(version: string): void {
+    const last = parseVersion(version);
+    if (later(last, { millis: this.millis, counter: this.counter })) {
+      this.millis = last.millis;
+      this.counter = last.counter;
     }
+  }
+
+  /** The highest version received from elsewhere (a rewind never goes below it). */
+  peekSeen(): string {
+    return formatVersion({ ...this.seen, node: this.node });
+  }
+
+  /**
+   * Come back to the corrected physical time after running ahead of it (a clock that jumped
+   * forward): the next tick is stamped from real time again. Only the station's own pending
+   * versions may lie beyond it, and those are re-stamped (see the push's re-stamping).
+   * Returns whether the clock was ahead by more than `marginMs`.
+   */
+  rewind(marginMs: number): boolean {
+    const now = this.physicalNow();
+    if (this.millis <= now + marginMs) return false;
+    // Never below a version received from elsewhere: an edit must order after what it edits.
+    const floor = later(this.seen, { millis: now, counter: 0 }) ? this.seen : { millis: now, counter: 0 };
+    if (!later({ millis: this.millis, counter: this.counter }, floor)) return false;
+    this.millis = floor.millis;
+    this.counter = floor.counter;
+    return true;
   }
 
   /** The last version issued or received (without ticking), e.g. to persist the clock. */

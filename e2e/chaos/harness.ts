@@ -3,7 +3,8 @@
  * on loopback while a seeded random schedule writes (products, customers, sales, purchases,
  * NUL-bearing and oversized fields) and breaks things (connection cuts, partitions, hung
  * routes, delays, stations and the API SIGKILLed and restarted, the notifier's PostgreSQL
- * session terminated); one station's clock runs 2 minutes behind. With `restore`, the
+ * session terminated, a station's clock jumping 10 minutes ahead and back); one station's
+ * clock runs 2 minutes behind. With `restore`, the
  * central database is dumped (pg_dump) a third of the way in and restored from that dump two
  * thirds of the way in, so every station must notice the new epoch and reconcile. Then the
  * route heals and the run checks what a shop would:
@@ -18,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AnyRow, TABLE_NAMES, type TableName } from '@mostrador/common';
+import { type AnyRow, TABLE_NAMES, type TableName, versionMillis } from '@mostrador/common';
 import pg from 'pg';
 import { Station } from '../../desktop/src/core/index.js';
 import { migrateCentral } from '../../server/src/db/migrate.js';
@@ -72,6 +73,8 @@ interface Acked {
   table: TableName;
   id: string;
   version: string;
+  /** When the station acknowledged it (real time). */
+  at: number;
 }
 
 class Run {
@@ -121,7 +124,7 @@ class Run {
   ack(line: Line, table: TableName): AnyRow | null {
     if (line.ok !== true) return null;
     const row = line.row as AnyRow;
-    this.acked.push({ table, id: row.id, version: row.version });
+    this.acked.push({ table, id: row.id, version: row.version, at: Date.now() });
     this.report.acknowledged += 1;
     return row;
   }
@@ -164,9 +167,9 @@ class Run {
         const reply = await station.command({ cmd: 'sale', items: [{ productId, quantity }], paymentMethod: 'cash' });
         if (reply.ok !== true) return;
         const sale = reply.sale as AnyRow;
-        this.acked.push({ table: 'sales', id: sale.id, version: sale.version });
+        this.acked.push({ table: 'sales', id: sale.id, version: sale.version, at: Date.now() });
         for (const item of reply.items as AnyRow[])
-          this.acked.push({ table: 'sale_items', id: item.id, version: item.version });
+          this.acked.push({ table: 'sale_items', id: item.id, version: item.version, at: Date.now() });
         this.report.acknowledged += 1;
         this.stock.set(productId, (this.stock.get(productId) ?? 0) - quantity);
         return;
@@ -230,9 +233,11 @@ class Run {
             ? 'hang'
             : roll < 0.55
               ? 'delay'
-              : roll < 0.75
+              : roll < 0.68
                 ? 'kill-station'
-                : roll < 0.9
+                : roll < 0.75
+                  ? 'clock-jump'
+                  : roll < 0.9
                   ? 'kill-api'
                   : 'kill-notifier';
     this.count(this.report.faults, kind);
@@ -260,6 +265,16 @@ class Run {
         const station = this.pick(this.stations);
         await station.kill();
         await sleep(this.rng() * 500);
+        await station.start();
+        return;
+      }
+      case 'clock-jump': {
+        // A station's clock jumps 10 minutes ahead (or is put right again): it restarts with
+        // the new time and writes before it hears from the server that it is off.
+        const station = this.pick(this.stations);
+        await station.kill();
+        const jumped = station.clockOffsetMs !== station.baseClockOffsetMs;
+        station.clockOffsetMs = station.baseClockOffsetMs + (jumped ? 0 : 600_000);
         await station.start();
         return;
       }
@@ -483,10 +498,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 function checkAcknowledged(run: Run, server: TablesState): void {
   const held = new Map<string, string>();
   for (const table of TABLE_NAMES) for (const row of server[table]) held.set(`${table}:${row.id}`, row.version);
-  for (const { table, id, version } of run.acked) {
+  for (const { table, id, version, at } of run.acked) {
     const stored = held.get(`${table}:${id}`);
+    // A write stamped by a clock that had jumped ahead is re-stamped from real time before it
+    // is sent: it must be there, at a version of its own time or later.
+    // (Re-stamped when more than 30 s ahead of the corrected clock at push time: FUTURE_MARGIN_MS.)
+    const fromTheFuture = versionMillis(version) > at + 25_000;
     if (stored === undefined) run.report.problems.push(`acknowledged ${table} ${id} is not on the server`);
-    else if (stored < version) run.report.problems.push(`acknowledged ${table} ${id}@${version} lost to an older one`);
+    else if (stored < version && !fromTheFuture) {
+      run.report.problems.push(
+        `acknowledged ${table} ${id}@${version} (at ${new Date(at).toISOString()}) lost to an older one (${stored})`,
+      );
+    }
   }
 }
 

@@ -80,11 +80,18 @@ export class StationProcess {
   /** Events seen over every start of this station, by name. */
   readonly eventCounts = new Map<string, number>();
 
+  /** The skew the station starts with (MOSTRADOR_CLOCK_OFFSET_MS), and the one of its next start. */
+  readonly baseClockOffsetMs: number;
+  clockOffsetMs: number;
+
   constructor(
     readonly name: string,
     readonly dataDir: string,
     private readonly env: Record<string, string>,
-  ) {}
+  ) {
+    this.baseClockOffsetMs = Number(env.MOSTRADOR_CLOCK_OFFSET_MS ?? 0);
+    this.clockOffsetMs = this.baseClockOffsetMs;
+  }
 
   get running(): boolean {
     return this.child !== null;
@@ -97,7 +104,7 @@ export class StationProcess {
 
   async start(): Promise<void> {
     const child = spawn(process.execPath, [STATION_BIN, 'serve', '--data', this.dataDir], {
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, MOSTRADOR_CLOCK_OFFSET_MS: String(this.clockOffsetMs) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -241,7 +241,10 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
   const hold = (reason: Refusal): GroupPlan => ({ kind: 'held', refusal: reason });
   for (const change of group.changes) {
     const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
-    if ('code' in checked) return hold(checked);
+    if ('code' in checked) {
+      // A clock ahead is no fact for an admin to review: the station re-stamps and sends it again.
+      return checked.code === 'CLOCK_AHEAD' ? { kind: 'rejected', refusal: checked } : hold(checked);
+    }
     const { table, row } = checked;
     const key = keyOf(table, row.id);
     const earlier = tentative.get(key) ?? state.written.get(key);

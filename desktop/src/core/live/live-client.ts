@@ -147,7 +147,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
   }
 
   private onHello(hello: HelloMessage): void {
-    const receivedAt = (this.options.wallClock ?? Date.now)();
+    // Measured against the clock the station stamps with (a skewed one in tests and chaos runs).
+    const receivedAt = this.options.wallClock ? this.options.wallClock() : this.station.store.clock.wallNow();
     const serverMs = Date.parse(hello.serverTime);
     if (!Number.isNaN(serverMs)) this.station.sync.adoptServerTime({ serverMs, receivedAt });
     this.attempt = 0;

@@ -15,6 +15,8 @@ export type MetaKey =
   | 'cursor'
   | 'head'
   | 'hlc'
+  /** The highest version received from elsewhere: a clock re-set after running ahead stays above it. */
+  | 'hlcSeen'
   | 'clockOffset'
   | 'saleSeq'
   | 'enrolledBy'

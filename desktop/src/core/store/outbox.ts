@@ -68,6 +68,8 @@ export class Outbox {
   private readonly signStatement;
   private readonly heldCountStatement;
   private readonly refusedGroupsStatement;
+  private readonly restampableStatement;
+  private readonly restampStatement;
   private readonly waitingRowStatement;
 
   constructor(db: Db) {
@@ -108,6 +110,16 @@ export class Outbox {
     this.waitingRowStatement = db.prepare<[string, string], { n: number }>(
       `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
        WHERE r.tableName = ? AND r.rowId = ? AND g.state IN ('pending', 'unsigned')`,
+    );
+    // Versions start with their ISO time, so they compare as text with an ISO limit.
+    this.restampableStatement = db.prepare<[string], StoredGroup>(
+      `SELECT * FROM outbox_groups
+       WHERE state = 'pending' AND (version > ? OR code = 'CLOCK_AHEAD')
+       ORDER BY seq`,
+    );
+    this.restampStatement = db.prepare<[string, string, string, string | null, GroupState, number]>(
+      `UPDATE outbox_groups SET id = ?, version = ?, changes = ?, signature = ?, state = ?, code = NULL, message = NULL,
+       flaggedAt = NULL WHERE seq = ?`,
     );
     this.unsignedStatement = db.prepare<[string], StoredGroup>(
       `SELECT * FROM outbox_groups WHERE state = 'unsigned' AND userId = ? ORDER BY seq`,
@@ -196,6 +208,34 @@ export class Outbox {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Pending groups whose version lies beyond `limitMs`, or that the server refused as
+   * CLOCK_AHEAD: the ones to re-stamp.
+   */
+  aheadOf(limitMs: number): OutboxGroup[] {
+    return this.restampableStatement.all(new Date(limitMs).toISOString()).map(parse);
+  }
+
+  /** Give a group new versions: signed again (pending), or to sign at its user's next login. */
+  restamp(seq: number, id: string, version: string, changes: Change[], signature: string | null): void {
+    const stored: Change[] | UnsignedChange[] =
+      signature === null
+        ? changes.map(({ table, row, baseVersion }) => ({
+            table: table as TableName,
+            id: row.id,
+            baseVersion: baseVersion ?? null,
+          }))
+        : changes;
+    this.restampStatement.run(
+      id,
+      version,
+      JSON.stringify(stored),
+      signature,
+      signature === null ? 'unsigned' : 'pending',
+      seq,
+    );
   }
 
   get(seq: number): OutboxGroup | null {

@@ -4,6 +4,7 @@ import {
   type Change,
   groupSigningBytes,
   HybridLogicalClock,
+  isTableName,
   MostradorError,
   newId,
   newNodeId,
@@ -58,6 +59,9 @@ interface OpenGroup {
   rows: Map<string, { table: TableName; id: string; baseVersion: string | null }>;
 }
 
+/** How long a server time sample stays good enough to judge the clock ahead. */
+const CLOCK_CHECK_FRESH_MS = 5 * 60_000;
+
 export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
   readonly meta: Meta;
   private depth = 0;
@@ -87,8 +91,10 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
     }
     this.clock = new HybridLogicalClock(node, wallClock);
     this.clock.setOffset(this.meta.getNumber('clockOffset'));
+    const seen = this.meta.get('hlcSeen');
+    if (seen) this.clock.receive(seen);
     const last = this.meta.get('hlc');
-    if (last) this.clock.receive(last);
+    if (last) this.clock.resume(last);
   }
 
   static open(dataDir: string, options: StoreOptions = {}): LocalStore {
@@ -165,6 +171,51 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
     this.outbox.add({ ...body, signature: this.signGroup(body) });
   }
 
+  /**
+   * Re-stamp what a clock that ran ahead wrote (issue 9): the clock comes back to the
+   * corrected time, and each pending group stamped beyond `marginMs` ahead of it (or refused
+   * as CLOCK_AHEAD) gets fresh versions on the rows it still holds, in write order, signed
+   * again by its user (or at that user's next login here). A version from the future is
+   * thus never sent, and cannot later overwrite edits made after it in real time. Nothing is
+   * judged ahead until the server has told this process its time lately (a restarted station
+   * may hold a stale offset). Returns how many groups were re-stamped.
+   */
+  restampAhead(marginMs: number): number {
+    const checked = this.clockCheckedAt !== null && Date.now() - this.clockCheckedAt < CLOCK_CHECK_FRESH_MS;
+    if (!checked) return 0;
+    const ahead = this.outbox.aheadOf(this.clock.physicalNow() + marginMs);
+    if (ahead.length === 0) {
+      if (this.clock.rewind(marginMs)) this.transaction(() => this.saveClock());
+      return 0;
+    }
+    this.transaction(() => {
+      this.clock.rewind(marginMs);
+      for (const group of ahead) {
+        const changes: Change[] = [];
+        for (const { table, row, baseVersion } of group.changes) {
+          if (!isTableName(table)) continue;
+          const current = this.rows.get(table, row.id);
+          // A row written again since belongs to that later group (re-stamped in its turn).
+          if (!current || current.version !== row.version) continue;
+          const restamped = { ...current, version: this.clock.tick() } as AnyRow;
+          this.rows.put(table, restamped);
+          changes.push({ table, row: restamped, baseVersion });
+        }
+        const first = changes[0];
+        if (!first) {
+          this.outbox.remove(group.seq);
+          continue;
+        }
+        // A new group id: the new versions make it another group (the server may know the old one).
+        const body: WriteGroupBody = { id: newId(), userId: group.userId, version: first.row.version, changes };
+        const signature = this.keyring.get(group.userId) ? this.signGroup(body) : null;
+        this.outbox.restamp(group.seq, body.id, body.version, changes, signature);
+      }
+      this.saveClock();
+    });
+    return ahead.length;
+  }
+
   /** Sign a group body with its user's key (NOT_LOGGED_IN without one) for this station. */
   signGroup(body: WriteGroupBody): string {
     const key = this.keyring.get(body.userId);
@@ -215,7 +266,14 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
   /** Call inside the transaction that used or received versions. */
   saveClock(): void {
     this.meta.set('hlc', this.clock.peek());
+    this.meta.set('hlcSeen', this.clock.peekSeen());
   }
+
+  /**
+   * When the server last told this process its time (a response's Date header, a live
+   * hello): only a clock checked lately may be judged ahead and re-stamped.
+   */
+  clockCheckedAt: number | null = null;
 
   /** The corrected physical time as an ISO string, for createdAt/updatedAt/deletedAt. */
   nowIso(): string {

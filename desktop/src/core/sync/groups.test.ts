@@ -208,31 +208,52 @@ describe('write groups through the server', () => {
     expect(names).toEqual(expect.arrayContaining([before.id, after.id]));
   });
 
-  it('keeps a group stamped by a clock that ran ahead until the corrected time reaches it', async () => {
-    const skewed = await openTestStation(server, 'skewed', { wallClock: () => Date.now() + 3_000 });
+  it('re-stamps what a clock ten minutes ahead wrote, sends it at once, and lets later edits made elsewhere win', async () => {
+    const skewed = await openTestStation(server, 'skewed', { wallClock: () => Date.now() + 600_000 });
     stations.push(skewed);
     const corrected = skewed.store.clock.offset;
-    expect(corrected).toBeLessThan(-1_500);
+    expect(corrected).toBeLessThan(-590_000);
     // The clock runs ahead before the station hears from the server again…
     skewed.store.clock.setOffset(0);
     const row = skewed.shop.save('customers', { name: 'From the future' });
-    // …and the push comes after the correction: the group waits instead of being refused.
+    expect(Date.parse(row.version.slice(0, 24))).toBeGreaterThan(Date.now() + 590_000);
+    // …and the push comes after the correction: re-stamped from real time and sent now.
     skewed.store.clock.setOffset(corrected);
-    const client = new ServerClient({ baseUrl: server.url, token: stationToken(skewed) });
-    expect(await pushOutbox(skewed.store, client, 100, 0)).toMatchObject({ count: 0, rejected: 0 });
-    expect(skewed.sync.pending).toBe(1);
+    await skewed.sync.sync();
+    expect(skewed.sync.pending).toBe(0);
     expect(skewed.flagged()).toEqual([]);
-    // Sent once the corrected clock reaches its version (the offset has the Date header's 1 s grain).
-    const deadline = Date.now() + 10_000;
-    let sent = 0;
-    while (sent === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      sent = (await pushOutbox(skewed.store, client, 100, 0)).count;
-    }
-    expect(sent).toBe(1);
+    const stored = (await serverState(server.url, stationToken(skewed))).customers.find((c) => c.id === row.id);
+    expect(Date.parse(String(stored?.version).slice(0, 24))).toBeLessThan(Date.now() + 5_000);
+    expect(skewed.get('customers', row.id)?.version).toBe(stored?.version);
+    // The station's clock is back in real time…
+    expect(Date.parse(skewed.store.clock.peek().slice(0, 24))).toBeLessThan(Date.now() + 5_000);
+    // …so an edit made elsewhere afterwards wins over the one from the future, everywhere.
+    const other = await station('skewed-other');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    other.shop.save('customers', { id: row.id, name: 'Edited later' });
+    await other.sync.sync();
+    await skewed.sync.sync();
+    expect(skewed.get('customers', row.id)?.name).toBe('Edited later');
+  });
+
+  it('re-stamps a group the server refused as CLOCK_AHEAD, once the answer corrected the clock', async () => {
+    const skewed = await openTestStation(server, 'skewed-refused', { wallClock: () => Date.now() + 600_000 });
+    stations.push(skewed);
+    // The station has not measured its offset yet: it writes and sends from the future.
+    skewed.store.clock.setOffset(0);
+    const sale = skewed.shop.save('customers', { name: 'Sent too early' });
+    const client = new ServerClient({
+      baseUrl: server.url,
+      token: stationToken(skewed),
+      wallClock: () => Date.now() + 600_000,
+      onServerTime: (sample) => skewed.sync.adoptServerTime(sample),
+    });
+    const result = await pushOutbox(skewed.store, client, 100);
+    expect(result).toMatchObject({ count: 1, rejected: 0 });
+    expect(skewed.sync.pending).toBe(0);
     expect(skewed.flagged()).toEqual([]);
     const state = await serverState(server.url, stationToken(skewed));
-    expect(state.customers.map((c) => c.id)).toContain(row.id);
+    expect(state.customers.map((c) => c.id)).toContain(sale.id);
   });
 
   it("holds an admin's write carried by a counter station (manager ceiling)", async () => {

@@ -203,6 +203,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
 
   /** Correct the station clock from a server time (a `Date` header, or a live hello's serverTime). */
   adoptServerTime({ serverMs, receivedAt }: ServerTimeSample): void {
+    this.store.clockCheckedAt = Date.now();
     const raw = serverMs - receivedAt;
     const offset = Math.abs(raw) < OFFSET_NOISE_MS ? 0 : raw;
     if (offset === this.store.clock.offset) return;

@@ -6,11 +6,6 @@ import type { ServerClient } from './client.js';
 /** How far ahead of the corrected clock a group may be and still be sent (the server refuses 60 s). */
 export const FUTURE_MARGIN_MS = 30_000;
 
-function versionTime(version: string): number {
-  const ms = Date.parse(version.slice(0, 24));
-  return Number.isNaN(ms) ? 0 : ms;
-}
-
 export interface PushResult {
   /** Rows the server acknowledged (applied, or answered with a newer winner we adopted). */
   count: number;
@@ -23,8 +18,10 @@ export interface PushResult {
  * Push the outbox's write groups in the order they were written, in pages of whole groups
  * (at most `pageSize` rows, but never splitting a group). Pending groups go, and held ones
  * too, so the server says what became of them (still held, accepted, rejected). Each group
- * is sent at most once per call, and a write landing during the push waits for the next one.
- * A pending group stamped more than `aheadMs` ahead of the corrected clock waits its time.
+ * is sent at most once per pass, and a write landing during the push waits for the next one.
+ * Groups stamped by a clock that ran ahead (more than `aheadMs` beyond the corrected clock,
+ * or refused as CLOCK_AHEAD, which also corrects the clock from the answer's Date header)
+ * are re-stamped from the corrected clock first and sent at once (a second pass at most).
  */
 export async function pushOutbox(
   store: LocalStore,
@@ -33,16 +30,23 @@ export async function pushOutbox(
   aheadMs = FUTURE_MARGIN_MS,
 ): Promise<PushResult> {
   const result: PushResult = { count: 0, rejected: 0, cursor: null };
+  for (let pass = 0; pass < 2; pass += 1) {
+    store.restampAhead(aheadMs);
+    const clockAhead = await pushPass(store, client, pageSize, result);
+    if (!clockAhead) break;
+    result.rejected -= clockAhead;
+  }
+  return result;
+}
+
+/** One pass over the outbox; returns how many rows came back refused as CLOCK_AHEAD. */
+async function pushPass(store: LocalStore, client: ServerClient, pageSize: number, result: PushResult) {
+  let clockAhead = 0;
   let afterSeq = 0;
   for (;;) {
-    const next = store.outbox.nextPage(afterSeq, pageSize);
-    if (next.length === 0) break;
-    afterSeq = next.at(-1)?.seq ?? afterSeq;
-    // A group stamped by a clock that ran ahead waits until the (server-corrected) time reaches
-    // it: sent now it would be refused as CLOCK_AHEAD, a fact held for review for nothing.
-    const now = store.clock.physicalNow();
-    const page = next.filter((group) => group.state !== 'pending' || versionTime(group.version) <= now + aheadMs);
-    if (page.length === 0) continue;
+    const page = store.outbox.nextPage(afterSeq, pageSize);
+    if (page.length === 0) break;
+    afterSeq = page.at(-1)?.seq ?? afterSeq;
     const groups: WriteGroup[] = page.map(({ id, userId, version, changes, signature }) => ({
       id,
       userId,
@@ -55,8 +59,11 @@ export async function pushOutbox(
     result.count += outcome.acknowledged;
     result.rejected += outcome.rejected;
     result.cursor = answer.cursor;
+    for (const group of answer.groups) {
+      if (group.code === 'CLOCK_AHEAD') clockAhead += page.find((sent) => sent.id === group.id)?.changes.length ?? 0;
+    }
   }
-  return result;
+  return clockAhead;
 }
 
 /**
@@ -101,6 +108,12 @@ export function applyPushAnswer(
         continue;
       }
       rejected += group.changes.length;
+      if (outcome.code === 'CLOCK_AHEAD') {
+        // Not a refusal of the write: it stays pending, to be re-stamped from the clock this
+        // answer corrected (its Date header) and sent again.
+        store.outbox.setState(group.seq, 'pending', outcome.code, outcome.message ?? '', null);
+        continue;
+      }
       const code = outcome.code ?? (outcome.status === 'held' ? 'FORBIDDEN' : 'VALIDATION');
       const message = outcome.message ?? '';
       const flaggedAt = group.state === outcome.status && group.flaggedAt ? group.flaggedAt : now;
