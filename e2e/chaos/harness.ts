@@ -238,8 +238,8 @@ class Run {
                 : roll < 0.75
                   ? 'clock-jump'
                   : roll < 0.9
-                  ? 'kill-api'
-                  : 'kill-notifier';
+                    ? 'kill-api'
+                    : 'kill-notifier';
     this.count(this.report.faults, kind);
     this.log(`fault: ${kind}`);
     switch (kind) {
