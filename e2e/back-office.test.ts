@@ -416,9 +416,29 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     const frozenAt = Date.now();
     await expect.poll(() => page.getByTestId('status-online').textContent(), { timeout: 15_000 }).toBe('Sin conexión');
     console.log(`status bar offline ${Date.now() - frozenAt} ms after SIGSTOP`);
+    // Work done meanwhile waits, counted as a person counts it: one sale of two lines is one sale.
+    await sell([
+      { sku: 'P-01', quantity: 1 },
+      { sku: 'P-10', quantity: 1 },
+    ]);
+    await expect
+      .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+      .toBe('1 venta pendiente de enviar');
+    await page.evaluate(async () => {
+      const response = await fetch('/api/rows:save', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ table: 'customers', row: { name: 'Cliente sin conexión' } }),
+      });
+      if (!response.ok) throw new Error(await response.text());
+    });
+    await expect
+      .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+      .toBe('1 venta y 1 cambio pendientes de enviar');
     await shot(page, '12-es-frozen-api');
     server.signal('SIGCONT');
     await expect.poll(() => page.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Conectado');
+    await expect.poll(() => page.getByTestId('status-pending').textContent(), { timeout: 30_000 }).toBe('Todo enviado');
   });
 
   it('keeps two stations in one browser logged in side by side', async () => {

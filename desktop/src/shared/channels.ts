@@ -52,8 +52,11 @@ export interface SyncStatus {
   /** The live channel (WebSocket) is connected, so other stations' changes arrive at once. */
   live: boolean;
   lastSyncAt: string | null;
-  /** Local changes waiting to be pushed. */
+  /** Local changes waiting to be pushed (rows). */
   pending: number;
+  /** The same, as a person counts them (issue 13): sales, and other changes, one per write group. */
+  pendingSales: number;
+  pendingChanges: number;
   /** Local rows the server refused, kept for a person to look at. */
   refused: number;
   cursor: number;

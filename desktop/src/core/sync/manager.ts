@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { MostradorError, type TableName } from '@mostrador/common';
 import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
+import type { PendingWork } from '../store/outbox.js';
 import { remoteGuard } from '../store/repository.js';
 import type { LocalStore } from '../store/store.js';
 import { type CheckResult, checkIntegrity } from './checksum.js';
@@ -51,6 +52,8 @@ export interface SyncStatus {
   cursor: number;
   head: number;
   pending: number;
+  /** The pending rows' groups as a person counts them: sales and other changes. */
+  pendingWork: PendingWork;
   flagged: number;
   lastError: { code: string; message: string } | null;
   /** Last time fully in sync (nothing waiting, at the head), and whether that is longer ago than expected. */
@@ -182,6 +185,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       cursor: this.cursor,
       head: this.head,
       pending: this.pending,
+      pendingWork: this.store.outbox.pendingWork(),
       flagged: this.store.outbox.flaggedRows,
       lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
       syncedAt: this.store.meta.get('syncedAt'),

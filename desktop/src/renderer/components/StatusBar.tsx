@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
-import { formatTime, timeAgo } from '../format.js';
+import { formatTime, pendingWork, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 import { openRecord } from '../open-record.js';
 import { Modal } from './Modal.js';
@@ -46,7 +46,7 @@ export function StatusBar() {
         {t('status.lastSync', { when: timeAgo(current.lastSyncAt, now, t) })}
       </span>
       <span data-testid="status-pending">
-        {current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}
+        {pendingWork({ sales: current.pendingSales, changes: current.pendingChanges }, t)}
       </span>
       {current.overdue ? (
         <span className="pill bad" role="status" data-testid="status-overdue">
