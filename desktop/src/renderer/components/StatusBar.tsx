@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
+import { describeError } from '../errors.js';
 import { formatTime, pendingWork, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 import { openRecord } from '../open-record.js';
@@ -55,7 +56,7 @@ export function StatusBar() {
       ) : null}
       {current.problem && NEEDS_A_PERSON.has(current.problem.code) ? (
         <span className="pill bad" role="alert" data-testid="status-problem">
-          {t(`errors.${current.problem.code}`, { message: current.problem.message })}
+          {describeError(current.problem, t)}
         </span>
       ) : null}
       {current.refused > 0 ? (

@@ -231,11 +231,11 @@ export const es = {
     hoursAgo: 'hace {{count}} h',
   },
   errors: {
-    generic: 'Algo ha fallado: {{message}}',
+    generic: 'Algo ha fallado. Vuelva a intentarlo; si sigue fallando, avise al administrador.',
     SERVER_UNREACHABLE: 'No se puede contactar con el servidor. Compruebe la dirección y la red.',
     INVALID_CREDENTIALS: 'Usuario o contraseña incorrectos.',
     FORBIDDEN: 'Su usuario no tiene permiso para esto.',
-    VALIDATION: 'Revise los datos: {{message}}',
+    VALIDATION: 'Revise los datos: alguno no es válido.',
     UNIQUE_VIOLATION: 'Ya existe otro registro con ese valor.',
     NOT_LOGGED_IN: 'La sesión ha terminado. Vuelva a entrar.',
     RATE_LIMITED: 'Demasiados intentos. Espere un momento.',
@@ -245,7 +245,7 @@ export const es = {
     RESYNC_REQUIRED: 'Esta estación estuvo demasiado tiempo sin conexión: hay que volver a descargar los datos.',
     STATION_REVOKED: 'Esta estación fue dada de baja por un administrador.',
     NOT_FOUND: 'No encontrado.',
-    CONFLICT: 'La operación no es posible en el estado actual: {{message}}',
+    CONFLICT: 'No es posible hacerlo en el estado actual.',
     BAD_URL: 'La dirección del servidor no es válida (debe empezar por http:// o https://).',
     // Issue 8 (trusted writes)
     UPGRADE_REQUIRED:
@@ -253,6 +253,31 @@ export const es = {
     // Issue 12 (hardening): refusals recognised by the start of their message.
     LAST_ADMIN:
       'Es el último administrador activo: primero haga administrador a otro usuario para desactivarlo, cambiarle el rol o borrarlo.',
+    // Issue 13: every code of the catalogue in the person's words (never the server's English).
+    MALFORMED_JSON: 'La petición llegó dañada. Vuelva a intentarlo.',
+    UNKNOWN_TABLE: 'Esta versión de la aplicación no coincide con la del servidor: actualícela.',
+    TOKEN_EXPIRED: 'La sesión ha caducado. Vuelva a entrar.',
+    IMMUTABLE: 'Este registro no se puede cambiar una vez guardado (una venta solo se puede anular).',
+    PAYLOAD_TOO_LARGE: 'Son demasiados datos de una vez: envíelos en partes más pequeñas.',
+    INTERNAL: 'Error inesperado. Vuelva a intentarlo; si sigue fallando, avise al administrador.',
+    DB_UNAVAILABLE: 'La base de datos del servidor no está disponible ahora. Vuelva a intentarlo en un momento.',
+    NOT_ENROLLED: 'Esta estación aún no está dada de alta.',
+    DATA_CORRUPT:
+      'Los datos de esta estación están dañados: restaure una copia de seguridad o dé de alta la estación de nuevo.',
+    BAD_COMMAND: 'Orden no válida.',
+    STATION_UNREACHABLE: 'La estación no responde. Compruebe que la aplicación sigue abierta.',
+    validationField: 'Revise «{{field}}»: el valor no es válido.',
+    uniqueField: 'Ya existe otro registro con el mismo «{{field}}».',
+    badValue: 'Valor no válido: «{{value}}».',
+    reasonRequired: 'Escriba el motivo.',
+    noLines: 'Añada al menos una línea.',
+    needCashSession: 'Abra la caja antes de continuar.',
+    cashAlreadyOpen: 'La caja de esta estación ya está abierta.',
+    saleHasReturns: 'Esta venta tiene devoluciones: anúlelas primero.',
+    saleVoided: 'Esta venta está anulada.',
+    returnOfReturn: 'Una devolución no se puede devolver.',
+    inactiveProduct: 'Ese producto está inactivo: no se puede vender.',
+    alreadyEnrolled: 'Esta estación ya está dada de alta.',
     weakPassword: {
       too_short: 'La contraseña necesita al menos 8 caracteres.',
       too_long: 'La contraseña es demasiado larga (máximo 256 caracteres).',
