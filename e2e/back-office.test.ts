@@ -234,12 +234,12 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     const rows = history.getByTestId('history-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     const cells = async (index: number) => (await rows.nth(index).locator('td').allTextContents()).slice(1);
-    expect(await cells(0)).toEqual(['Ajuste', '+6', '7', 'Administrator', 'Esta estación', 'Recuento']);
+    expect(await cells(0)).toEqual(['Ajuste', '+6', '7', 'Administrador', 'Esta estación', 'Recuento']);
     expect(await cells(1)).toEqual([
       'Compra',
       '+1',
       '1',
-      'Administrator',
+      'Administrador',
       'Esta estación',
       'Distribuidora Sur · ALB-7',
     ]);
@@ -289,7 +289,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       const today = owner.getByTestId('today');
       await expect.poll(() => today.textContent(), { timeout: 10_000 }).toMatch(/^3 ventas · 47,50/);
       await owner.locator('#stations').getByText('Oficina').waitFor();
-      await owner.locator('#by-cashier').getByText('Administrator').waitFor();
+      await owner.locator('#by-cashier').getByText('Administrador').waitFor();
       const soldAt = Date.now();
       await sell([{ sku: 'P-05', quantity: 1 }]);
       await expect.poll(() => today.textContent(), { timeout: 10_000, intervals: [50] }).toMatch(/^4 ventas · 53,00/);
