@@ -7,7 +7,7 @@
  * Spanish and English land in test-artifacts/back-office/.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
@@ -303,6 +303,49 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     } finally {
       await owner.close();
     }
+  });
+
+  it('reports a cash session: who opened and closed it, here, the cash expected and counted, the difference, as CSV too', async () => {
+    const call = (channel: string, body: unknown) =>
+      page.evaluate(
+        async ([name, request]) => {
+          const response = await fetch(`/api/${name}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(request),
+          });
+          if (!response.ok) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+          return response.json();
+        },
+        [channel, body] as const,
+      );
+    await call('cash:open', { float: 5000 });
+    // 50,00 float + 20,50 in cash = 70,50 expected; 70,00 counted: 0,50 missing.
+    await sell([{ sku: 'P-20', quantity: 1 }]);
+    await call('cash:close', { counts: { '5000': 1, '2000': 1 } });
+    await nav('Informes').click();
+    await page.getByTestId('report-select').selectOption('cash');
+    const row = page.getByTestId('report-table').locator('tbody tr').first();
+    await expect
+      .poll(async () => (await row.locator('td').allTextContents()).slice(1))
+      .toEqual([
+        'Esta estación',
+        'Administrador',
+        expect.stringMatching(/\d/),
+        'Administrador',
+        '50,00',
+        '70,50',
+        '70,00',
+        '-0,50',
+      ]);
+    await shot(page, '10b-es-report-cash');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exportar CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, 'utf8').split('\r\n');
+    expect(csv[0]).toBe('Apertura,Estación,Abrió,Cierre,Cerró,Fondo,Esperado,Contado,Diferencia');
+    expect(csv[1]).toMatch(/^[^,]+,Esta estación,Administrador,[^,]+,Administrador,50\.00,70\.50,70\.00,-0\.50$/);
   });
 
   it('shows a conflict field by field and restores the lost version as a new edit', async () => {

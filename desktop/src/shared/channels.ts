@@ -20,6 +20,7 @@ import type {
 } from '@mostrador/common';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type {
+  CashSessionReportRow,
   CategoryReportRow,
   PeriodReportRow,
   ProductReportRow,
@@ -104,6 +105,7 @@ export const REPORT_NAMES = [
   'station',
   'payment',
   'taxes',
+  'cash',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 export type ReportResult =
@@ -111,7 +113,8 @@ export type ReportResult =
   | { report: 'hour' | 'cashier' | 'station' | 'payment'; rows: SalesReportRow[] }
   | { report: 'product'; rows: ProductReportRow[] }
   | { report: 'category'; rows: CategoryReportRow[] }
-  | { report: 'taxes'; rows: TaxReportRow[] };
+  | { report: 'taxes'; rows: TaxReportRow[] }
+  | { report: 'cash'; rows: CashSessionReportRow[] };
 
 const CsvTableName = Type.Union([Type.Literal('products'), Type.Literal('providers'), Type.Literal('customers')]);
 

@@ -453,6 +453,8 @@ export const en: Messages = {
     total: 'Total',
     noCategory: 'No category',
     noRate: 'No tax rate',
+    emptyCash: 'No till was opened in this period.',
+    stillOpen: 'Open',
     names: {
       day: 'Sales per day',
       week: 'Sales per week',
@@ -464,6 +466,7 @@ export const en: Messages = {
       station: 'Sales by station',
       payment: 'Sales by payment method',
       taxes: 'Taxes per rate',
+      cash: 'Cash sessions and differences',
     },
     columns: {
       period: 'Period',
@@ -487,6 +490,15 @@ export const en: Messages = {
       base: 'Tax base',
       tax: 'Tax',
       gross: 'Total',
+      // issue 13: cash sessions
+      openedAt: 'Opened',
+      openedBy: 'Opened by',
+      closedAt: 'Closed',
+      closedBy: 'Closed by',
+      float: 'Float',
+      expected: 'Expected',
+      counted: 'Counted',
+      difference: 'Difference',
     },
   },
   purchase: {

@@ -460,6 +460,8 @@ export const es = {
     total: 'Total',
     noCategory: 'Sin categoría',
     noRate: 'Sin tipo de IVA',
+    emptyCash: 'No se abrió ninguna caja en este periodo.',
+    stillOpen: 'Abierta',
     names: {
       day: 'Ventas por día',
       week: 'Ventas por semana',
@@ -471,6 +473,7 @@ export const es = {
       station: 'Ventas por estación',
       payment: 'Ventas por forma de pago',
       taxes: 'Impuestos por tipo',
+      cash: 'Sesiones de caja y descuadres',
     },
     columns: {
       period: 'Periodo',
@@ -494,6 +497,15 @@ export const es = {
       base: 'Base imponible',
       tax: 'Cuota',
       gross: 'Total',
+      // issue 13: cash sessions
+      openedAt: 'Apertura',
+      openedBy: 'Abrió',
+      closedAt: 'Cierre',
+      closedBy: 'Cerró',
+      float: 'Fondo',
+      expected: 'Esperado',
+      counted: 'Contado',
+      difference: 'Diferencia',
     },
   },
   purchase: {

@@ -8,7 +8,7 @@ import { describeError } from '../errors.js';
 import { formatMoney } from '../format.js';
 import { useChannel, useEvent } from '../hooks.js';
 
-type Kind = 'text' | 'money' | 'count' | 'rate';
+type Kind = 'text' | 'money' | 'count' | 'rate' | 'time';
 interface Column {
   key: string;
   label: string;
@@ -18,7 +18,7 @@ type Row = Record<string, string | number | null>;
 
 /** Each report's rows are unique by one of these. */
 function rowKey(row: Row): string {
-  return String(row.productId ?? row.key ?? row.period ?? row.category ?? row.rate ?? '');
+  return String(row.sessionId ?? row.productId ?? row.key ?? row.period ?? row.category ?? row.rate ?? '');
 }
 
 export function localDay(date: Date): string {
@@ -81,6 +81,28 @@ function tableOf(result: ReportResult, t: TFunction): { columns: Column[]; rows:
         rows: result.rows.map((row) => ({ ...row, category: row.category ?? t('reports.noCategory') })),
         chartKey: 'amount',
       };
+    case 'cash':
+      return {
+        columns: [
+          col('openedAt', 'time'),
+          col('station', 'text'),
+          col('openedBy', 'text'),
+          col('closedAt', 'time'),
+          col('closedBy', 'text'),
+          col('float', 'money'),
+          col('expected', 'money'),
+          col('counted', 'money'),
+          col('difference', 'money'),
+        ],
+        rows: result.rows.map(({ here, stationCode, stationId, ...row }) => ({
+          ...row,
+          station: here
+            ? t('stock.thisStation')
+            : (stationCode ?? t('stock.otherStation', { id: stationId.slice(0, 8) })),
+          closedAt: row.closedAt ?? t('reports.stillOpen'),
+        })),
+        chartKey: null,
+      };
     case 'taxes':
       return {
         columns: [
@@ -101,6 +123,9 @@ function cellText(value: unknown, kind: Kind, language: string, t: TFunction): s
   if (kind === 'money') return formatMoney(Number(value), language);
   if (kind === 'rate') return `${(Number(value) / 100).toLocaleString(language)} %`;
   if (kind === 'count') return Number(value).toLocaleString(language);
+  if (kind === 'time' && !Number.isNaN(Date.parse(String(value)))) {
+    return new Date(String(value)).toLocaleString(language, { dateStyle: 'short', timeStyle: 'short' });
+  }
   return String(value);
 }
 
@@ -166,6 +191,9 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Tables whose rows the reports read: a change to any of them runs the report again. */
+const RELOADS_ON = ['sales', 'sale_items', 'cash_sessions', 'cash_movements', 'cash_closings'] as const;
+
 /** Reports computed by the station from its own data: instant and offline. */
 export function ReportsScreen() {
   const { t, i18n } = useTranslation();
@@ -176,7 +204,7 @@ export function ReportsScreen() {
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(from) && /^\d{4}-\d{2}-\d{2}$/.test(to) && from <= to;
   const query = useChannel('reports:run', { report, from, to }, valid ? `${report}|${from}|${to}` : 'invalid');
   useEvent('data:changed', ({ tables }) => {
-    if (tables.includes('sales') || tables.includes('sale_items')) query.reload();
+    if (RELOADS_ON.some((table) => tables.includes(table))) query.reload();
   });
   const result = valid && query.data?.report === report ? query.data : null;
   const table = result ? tableOf(result, t) : null;
@@ -241,7 +269,9 @@ export function ReportsScreen() {
       </p>
       {!valid ? <p className="alert warning">{t('reports.badPeriod')}</p> : null}
       <ErrorAlert message={query.error && valid ? describeError(query.error, t) : null} />
-      {table && table.rows.length === 0 ? <p className="empty">{t('reports.empty')}</p> : null}
+      {table && table.rows.length === 0 ? (
+        <p className="empty">{t(report === 'cash' ? 'reports.emptyCash' : 'reports.empty')}</p>
+      ) : null}
       {table && table.rows.length > 0 ? (
         <>
           {table.chartKey ? (
