@@ -442,6 +442,50 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     }
   });
 
+  it('discards a held record from the list: withdrawn on the server and undone here', async () => {
+    const other = await openTestStation(server as unknown as TestServer, 'Caja Oeste');
+    try {
+      // As above: this station's DUP-3 reaches the server after the other station's, and is held.
+      await server.stop();
+      await nav('Productos').click();
+      await page.getByRole('button', { name: 'Nuevo producto' }).click();
+      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
+      await form.getByLabel('Código', { exact: true }).fill('DUP-3');
+      await form.getByLabel('Nombre', { exact: true }).fill('Repetido');
+      await form.getByLabel('Precio', { exact: true }).fill('1,00');
+      await form.getByRole('button', { name: 'Guardar' }).click();
+      await form.waitFor({ state: 'detached' });
+      station.signal('SIGSTOP');
+      await server.start();
+      other.shop.save('products', { sku: 'DUP-3', name: 'El bueno', price: 100, active: true });
+      await other.sync.pushOutbox();
+      station.signal('SIGCONT');
+      const refused = page.getByRole('button', { name: '1 registro rechazado' });
+      await refused.waitFor({ timeout: 30_000 });
+      await refused.click();
+      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      await list.getByText('Producto «Repetido»').waitFor();
+      await list.getByRole('button', { name: 'Descartar' }).click();
+      const confirm = page.getByRole('dialog', { name: '¿Descartar este cambio retenido?' });
+      await confirm.getByRole('button', { name: 'Descartar el cambio' }).click();
+      await list.getByText('Cambio descartado: se ha deshecho en esta estación.').waitFor({ timeout: 30_000 });
+      await shot(page, '11d-es-refused-discarded');
+      expect(await list.getByText('Producto «Repetido»').count()).toBe(0);
+      await list.getByRole('button', { name: 'Cerrar' }).click();
+      await refused.waitFor({ state: 'detached', timeout: 15_000 });
+      // Undone here: the server's DUP-3 is the only one, at this station too.
+      await page.getByRole('searchbox', { name: 'Buscar…' }).fill('DUP-3');
+      await page.getByRole('cell', { name: 'El bueno' }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByRole('cell', { name: 'Repetido' }).count(), { timeout: 15_000 }).toBe(0);
+      await expect
+        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+        .toBe('Todo enviado');
+    } finally {
+      station.signal('SIGCONT');
+      other.close();
+    }
+  });
+
   it('backs up the running station from the Stations screen', async () => {
     await nav('Estaciones').click();
     await page.getByRole('button', { name: 'Copia de seguridad de esta estación' }).click();

@@ -221,6 +221,11 @@ export const CHANNELS = {
     public: false,
     request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
   },
+  // issue 13: discard a held group (withdrawn on the server, undone here); admins and managers.
+  'sync:discard': {
+    public: false,
+    request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  },
   'sync:now': { public: false, request: Empty },
   'rows:list': {
     public: false,
@@ -509,6 +514,7 @@ export interface ChannelResponses {
   'sync:status': SyncStatus;
   'sync:refused': { rows: RefusedRow[] };
   'sync:dismiss': { rows: RefusedRow[] };
+  'sync:discard': { rows: RefusedRow[] };
   'sync:now': SyncStatus;
   'rows:list': { rows: AnyRow[] };
   'rows:save': { row: AnyRow };

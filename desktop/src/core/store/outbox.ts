@@ -180,6 +180,11 @@ export class Outbox {
     return page;
   }
 
+  byId(groupId: string): OutboxGroup | null {
+    const stored = this.byIdStatement.get(groupId);
+    return stored ? parse(stored) : null;
+  }
+
   /** Drop a rejected group (only a rejected one: held and pending groups are facts still travelling). */
   dismissRejected(groupId: string): boolean {
     const stored = this.byIdStatement.get(groupId);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { MostradorError, type TableName } from '@mostrador/common';
+import { MostradorError, type TableName, WithdrawResponse } from '@mostrador/common';
 import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
 import type { PendingWork } from '../store/outbox.js';
@@ -129,6 +129,23 @@ export class SyncManager extends EventEmitter<SyncEvents> {
   /** Pull until up to date; a call during a pull runs once more after it (a newer notice). */
   pullChanges(): Promise<PulledEvent> {
     return this.pulls.run();
+  }
+
+  /**
+   * Discard a group of this station that the server holds for review (issue 13): the server
+   * withdraws it, the push that follows is answered `rejected` with the server's rows and
+   * undoes it here whole (as an admin's rejection would), and it leaves the outbox.
+   * False when the group is not held here; throws when the server cannot be asked.
+   */
+  async discardHeld(groupId: string): Promise<boolean> {
+    if (this.store.outbox.byId(groupId)?.state !== 'held') return false;
+    await this.mutex.lock(() =>
+      this.tracked(() =>
+        this.client().request(WithdrawResponse, 'POST', `/sync/review/${encodeURIComponent(groupId)}/withdraw`),
+      ),
+    );
+    await this.pushOutbox();
+    return this.store.outbox.dismissRejected(groupId);
   }
 
   /**

@@ -6,6 +6,8 @@ import { describeError } from '../errors.js';
 import { formatTime, pendingWork, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 import { openRecord } from '../open-record.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { ErrorAlert } from './ErrorAlert.js';
 import { Modal } from './Modal.js';
 
 /** Sync failures that will not fix themselves by waiting; being offline is shown by the first light. */
@@ -26,13 +28,26 @@ export function StatusBar() {
   const initial = useChannel('sync:status', {});
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [refused, setRefused] = useState<RefusedRow[] | null>(null);
+  const [discarding, setDiscarding] = useState<string | null>(null);
+  const [listNote, setListNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const now = useNow(5000);
   useEvent('sync:status', setStatus);
   const current = status ?? initial.data;
   if (!current) return <footer className="statusbar" />;
 
   async function showRefused() {
+    setListNote(null);
     setRefused((await api.invoke('sync:refused', {})).rows);
+  }
+
+  async function discard(groupId: string) {
+    setDiscarding(null);
+    try {
+      setRefused((await api.invoke('sync:discard', { groupId })).rows);
+      setListNote({ kind: 'ok', text: t('status.discarded') });
+    } catch (failure) {
+      setListNote({ kind: 'error', text: describeError(failure, t) });
+    }
   }
 
   return (
@@ -74,6 +89,13 @@ export function StatusBar() {
       {refused ? (
         <Modal title={t('status.refusedTitle')} onClose={() => setRefused(null)} testId="refused-dialog">
           <p>{t('status.refusedIntro')}</p>
+          {listNote?.kind === 'ok' ? (
+            <p className="alert ok" role="status">
+              {listNote.text}
+            </p>
+          ) : (
+            <ErrorAlert message={listNote?.text} />
+          )}
           <ul className="refused-list">
             {refused.map((row) => (
               <li key={`${row.groupId ?? ''}:${row.table}:${row.id}`} data-state={row.state}>
@@ -93,6 +115,11 @@ export function StatusBar() {
                     }}
                   >
                     {t('refused.fix')}
+                  </button>
+                ) : null}
+                {row.state === 'held' && row.groupId ? (
+                  <button type="button" className="link" onClick={() => setDiscarding(row.groupId as string)}>
+                    {t('status.discard')}
                   </button>
                 ) : null}
                 {row.state === 'rejected' && row.groupId ? (
@@ -122,6 +149,17 @@ export function StatusBar() {
             </button>
           </div>
         </Modal>
+      ) : null}
+      {discarding ? (
+        <ConfirmDialog
+          title={t('status.discardTitle')}
+          body={t('status.discardBody')}
+          confirmLabel={t('status.discardConfirm')}
+          cancelLabel={t('table.cancel')}
+          danger
+          onConfirm={() => void discard(discarding)}
+          onCancel={() => setDiscarding(null)}
+        />
       ) : null}
     </footer>
   );

@@ -82,6 +82,13 @@ export const en: Messages = {
       unsigned: 'Waiting for its user to log in at this station to sign and send it.',
     },
     dismiss: 'Dismiss',
+    // issue 13: discard a held group (withdrawn on the server, undone here).
+    discard: 'Discard',
+    discardTitle: 'Discard this held change?',
+    discardBody:
+      "It is withdrawn from the server's review and undone whole at this station, with all its records. It cannot be brought back.",
+    discardConfirm: 'Discard the change',
+    discarded: 'Change discarded: it was undone at this station.',
   },
   counter: {
     search: 'Search by SKU, barcode or name',

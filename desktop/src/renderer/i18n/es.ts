@@ -81,6 +81,13 @@ export const es = {
       unsigned: 'Espera a que su usuario entre en esta estación para firmarlo y enviarlo.',
     },
     dismiss: 'Descartar',
+    // issue 13: discard a held group (withdrawn on the server, undone here).
+    discard: 'Descartar',
+    discardTitle: '¿Descartar este cambio retenido?',
+    discardBody:
+      'Se retirará de la revisión del servidor y se deshará entero en esta estación, con todos sus registros. No se puede recuperar.',
+    discardConfirm: 'Descartar el cambio',
+    discarded: 'Cambio descartado: se ha deshecho en esta estación.',
   },
   counter: {
     search: 'Buscar por código, código de barras o nombre',
