@@ -118,6 +118,11 @@ function tableOf(result: ReportResult, t: TFunction): { columns: Column[]; rows:
   }
 }
 
+/** Figures line up on the right; words and times read from the left. */
+function alignOf(kind: Kind): string | undefined {
+  return kind === 'text' || kind === 'time' ? undefined : 'num';
+}
+
 function cellText(value: unknown, kind: Kind, language: string, t: TFunction): string {
   if (value === null || value === undefined) return kind === 'rate' ? t('reports.noRate') : '—';
   if (kind === 'money') return formatMoney(Number(value), language);
@@ -281,7 +286,7 @@ export function ReportsScreen() {
             <thead>
               <tr>
                 {table.columns.map((column) => (
-                  <th key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                  <th key={column.key} className={alignOf(column.kind)}>
                     {column.label}
                   </th>
                 ))}
@@ -291,7 +296,7 @@ export function ReportsScreen() {
               {table.rows.map((row) => (
                 <tr key={rowKey(row)}>
                   {table.columns.map((column) => (
-                    <td key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                    <td key={column.key} className={alignOf(column.kind)}>
                       {cellText(row[column.key], column.kind, i18n.language, t)}
                     </td>
                   ))}
@@ -302,7 +307,7 @@ export function ReportsScreen() {
               <tfoot>
                 <tr data-testid="report-totals">
                   {table.columns.map((column, index) => (
-                    <td key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                    <td key={column.key} className={alignOf(column.kind)}>
                       {index === 0
                         ? t('reports.total')
                         : column.key in totals
