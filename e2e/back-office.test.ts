@@ -7,7 +7,7 @@
  * Spanish and English land in test-artifacts/back-office/.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
@@ -234,12 +234,12 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     const rows = history.getByTestId('history-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     const cells = async (index: number) => (await rows.nth(index).locator('td').allTextContents()).slice(1);
-    expect(await cells(0)).toEqual(['Ajuste', '+6', '7', 'Administrator', 'Esta estación', 'Recuento']);
+    expect(await cells(0)).toEqual(['Ajuste', '+6', '7', 'Administrador', 'Esta estación', 'Recuento']);
     expect(await cells(1)).toEqual([
       'Compra',
       '+1',
       '1',
-      'Administrator',
+      'Administrador',
       'Esta estación',
       'Distribuidora Sur · ALB-7',
     ]);
@@ -289,7 +289,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       const today = owner.getByTestId('today');
       await expect.poll(() => today.textContent(), { timeout: 10_000 }).toMatch(/^3 ventas · 47,50/);
       await owner.locator('#stations').getByText('Oficina').waitFor();
-      await owner.locator('#by-cashier').getByText('Administrator').waitFor();
+      await owner.locator('#by-cashier').getByText('Administrador').waitFor();
       const soldAt = Date.now();
       await sell([{ sku: 'P-05', quantity: 1 }]);
       await expect.poll(() => today.textContent(), { timeout: 10_000, intervals: [50] }).toMatch(/^4 ventas · 53,00/);
@@ -303,6 +303,49 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     } finally {
       await owner.close();
     }
+  });
+
+  it('reports a cash session: who opened and closed it, here, the cash expected and counted, the difference, as CSV too', async () => {
+    const call = (channel: string, body: unknown) =>
+      page.evaluate(
+        async ([name, request]) => {
+          const response = await fetch(`/api/${name}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(request),
+          });
+          if (!response.ok) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+          return response.json();
+        },
+        [channel, body] as const,
+      );
+    await call('cash:open', { float: 5000 });
+    // 50,00 float + 20,50 in cash = 70,50 expected; 70,00 counted: 0,50 missing.
+    await sell([{ sku: 'P-20', quantity: 1 }]);
+    await call('cash:close', { counts: { '5000': 1, '2000': 1 } });
+    await nav('Informes').click();
+    await page.getByTestId('report-select').selectOption('cash');
+    const row = page.getByTestId('report-table').locator('tbody tr').first();
+    await expect
+      .poll(async () => (await row.locator('td').allTextContents()).slice(1))
+      .toEqual([
+        'Esta estación',
+        'Administrador',
+        expect.stringMatching(/\d/),
+        'Administrador',
+        '50,00',
+        '70,50',
+        '70,00',
+        '-0,50',
+      ]);
+    await shot(page, '10b-es-report-cash');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exportar CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) as string, 'utf8').split('\r\n');
+    expect(csv[0]).toBe('Apertura,Estación,Abrió,Cierre,Cerró,Fondo,Esperado,Contado,Diferencia');
+    expect(csv[1]).toMatch(/^[^,]+,Esta estación,Administrador,[^,]+,Administrador,50\.00,70\.50,70\.00,-0\.50$/);
   });
 
   it('shows a conflict field by field and restores the lost version as a new edit', async () => {
@@ -399,6 +442,50 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     }
   });
 
+  it('discards a held record from the list: withdrawn on the server and undone here', async () => {
+    const other = await openTestStation(server as unknown as TestServer, 'Caja Oeste');
+    try {
+      // As above: this station's DUP-3 reaches the server after the other station's, and is held.
+      await server.stop();
+      await nav('Productos').click();
+      await page.getByRole('button', { name: 'Nuevo producto' }).click();
+      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
+      await form.getByLabel('Código', { exact: true }).fill('DUP-3');
+      await form.getByLabel('Nombre', { exact: true }).fill('Repetido');
+      await form.getByLabel('Precio', { exact: true }).fill('1,00');
+      await form.getByRole('button', { name: 'Guardar' }).click();
+      await form.waitFor({ state: 'detached' });
+      station.signal('SIGSTOP');
+      await server.start();
+      other.shop.save('products', { sku: 'DUP-3', name: 'El bueno', price: 100, active: true });
+      await other.sync.pushOutbox();
+      station.signal('SIGCONT');
+      const refused = page.getByRole('button', { name: '1 registro rechazado' });
+      await refused.waitFor({ timeout: 30_000 });
+      await refused.click();
+      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      await list.getByText('Producto «Repetido»').waitFor();
+      await list.getByRole('button', { name: 'Descartar' }).click();
+      const confirm = page.getByRole('dialog', { name: '¿Descartar este cambio retenido?' });
+      await confirm.getByRole('button', { name: 'Descartar el cambio' }).click();
+      await list.getByText('Cambio descartado: se ha deshecho en esta estación.').waitFor({ timeout: 30_000 });
+      await shot(page, '11d-es-refused-discarded');
+      expect(await list.getByText('Producto «Repetido»').count()).toBe(0);
+      await list.getByRole('button', { name: 'Cerrar' }).click();
+      await refused.waitFor({ state: 'detached', timeout: 15_000 });
+      // Undone here: the server's DUP-3 is the only one, at this station too.
+      await page.getByRole('searchbox', { name: 'Buscar…' }).fill('DUP-3');
+      await page.getByRole('cell', { name: 'El bueno' }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByRole('cell', { name: 'Repetido' }).count(), { timeout: 15_000 }).toBe(0);
+      await expect
+        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+        .toBe('Todo enviado');
+    } finally {
+      station.signal('SIGCONT');
+      other.close();
+    }
+  });
+
   it('backs up the running station from the Stations screen', async () => {
     await nav('Estaciones').click();
     await page.getByRole('button', { name: 'Copia de seguridad de esta estación' }).click();
@@ -416,9 +503,29 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     const frozenAt = Date.now();
     await expect.poll(() => page.getByTestId('status-online').textContent(), { timeout: 15_000 }).toBe('Sin conexión');
     console.log(`status bar offline ${Date.now() - frozenAt} ms after SIGSTOP`);
+    // Work done meanwhile waits, counted as a person counts it: one sale of two lines is one sale.
+    await sell([
+      { sku: 'P-01', quantity: 1 },
+      { sku: 'P-10', quantity: 1 },
+    ]);
+    await expect
+      .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+      .toBe('1 venta pendiente de enviar');
+    await page.evaluate(async () => {
+      const response = await fetch('/api/rows:save', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ table: 'customers', row: { name: 'Cliente sin conexión' } }),
+      });
+      if (!response.ok) throw new Error(await response.text());
+    });
+    await expect
+      .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
+      .toBe('1 venta y 1 cambio pendientes de enviar');
     await shot(page, '12-es-frozen-api');
     server.signal('SIGCONT');
     await expect.poll(() => page.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Conectado');
+    await expect.poll(() => page.getByTestId('status-pending').textContent(), { timeout: 30_000 }).toBe('Todo enviado');
   });
 
   it('keeps two stations in one browser logged in side by side', async () => {

@@ -224,7 +224,8 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the counter, payments,
     await expect.poll(() => total(page1)).toBe('1,50');
     await page1.keyboard.press('F9');
     await page1.keyboard.press('Enter');
-    await page1.getByRole('dialog').getByRole('alert').filter({ hasText: 'Open the cash drawer' }).waitFor();
+    // In the app's words, not the core's English (issue 13).
+    await page1.getByRole('dialog').getByRole('alert').filter({ hasText: 'Abra la caja antes de vender.' }).waitFor();
     await page1.getByRole('button', { name: 'Cancelar (Esc)' }).click();
     await page1.getByRole('button', { name: 'Vaciar ticket' }).click();
     await page1.getByRole('button', { name: 'Caja', exact: true }).click();

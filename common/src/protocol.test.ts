@@ -14,8 +14,9 @@ const SCHEMA_HASHES: Record<number, string> = {
   // 3 (this release): pushes carry signed write groups answered per group; users carry
   // publicKey and sealedKey; stations have a ceiling; the admins' review list (issue 8);
   // pull answers and the hello carry `epoch`; integrity routes; station health fields
-  // (issue 9); the counter's tables and fields (issue 10); products.minStock (issue 13).
-  3: '98dae123d6e5f8dc',
+  // (issue 9); the counter's tables and fields (issue 10); products.minStock and a station
+  // withdrawing its own held group (issue 13).
+  3: '5f5a6a486b2b2347',
 };
 
 describe('wire protocol', () => {

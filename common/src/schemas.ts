@@ -356,6 +356,10 @@ export type ReviewResponse = Static<typeof ReviewResponse>;
 export const ReviewRejectRequest = Type.Object({ note: Type.Optional(Type.String({ maxLength: 1000 })) });
 export type ReviewRejectRequest = Static<typeof ReviewRejectRequest>;
 
+/** Issue 13: `POST /sync/review/:id/withdraw` (station token): the station withdraws its own held group. */
+export const WithdrawResponse = Type.Object({ id: Type.String(), status: Type.Literal('rejected') });
+export type WithdrawResponse = Static<typeof WithdrawResponse>;
+
 // WebSocket messages on /sync/ws.
 export const HelloMessage = Type.Object({
   type: Type.Literal('hello'),
@@ -409,6 +413,7 @@ export const WIRE_SCHEMAS = {
   CeilingRequest,
   ReviewResponse,
   ReviewRejectRequest,
+  WithdrawResponse,
   HelloMessage,
   ChangesMessage,
   StatusMessage,

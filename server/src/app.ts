@@ -25,6 +25,8 @@ export interface AppOptions {
   readonly jwtSecret: string;
   /** The first admin's password; generated when absent (see `app.generatedAdminPassword`). */
   readonly adminPassword?: string;
+  /** The first admin's display name (ADMIN_DISPLAY_NAME); default "Administrador". */
+  readonly adminDisplayName?: string;
   /** Fastify's pino logger: false (tests), true, or pino options. */
   readonly logger?: FastifyServerOptions['logger'];
   /** How far ahead of the server's clock a pushed version may be; default 60 s. */
@@ -171,7 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerErrorHandling(app);
   decorate(app, options);
   try {
-    const created = await ensureFirstAdmin(app.db, app.hlc, options.adminPassword);
+    const created = await ensureFirstAdmin(app.db, app.hlc, options.adminPassword, options.adminDisplayName);
     app.generatedAdminPassword = created !== null && options.adminPassword === undefined ? created : null;
 
     await app.register(healthRoutes);

@@ -76,13 +76,14 @@ describe('server main', () => {
     expect(anyProxy.output()).toMatch(/TRUST_PROXY=true would believe any client/);
   });
 
-  it('migrates, prints the generated admin password once, serves, and stops cleanly on SIGTERM', async () => {
+  it('migrates, prints the generated admin password once, names the admin as told, serves, and stops cleanly on SIGTERM', async () => {
     const server = run({
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET: 'dev-secret-of-20-bytes',
+      ADMIN_DISPLAY_NAME: 'Dueña',
     });
     const password = await waitFor(() => server.output().match(/password: (\S+)/)?.[1], 'the admin password');
     const url = await waitFor(
@@ -96,6 +97,7 @@ describe('server main', () => {
       body: JSON.stringify({ username: 'admin', password }),
     });
     expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { displayName: string } }).user.displayName).toBe('Dueña');
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
 

@@ -13,7 +13,8 @@ import { liveOptionsFromEnv } from './live/settings.js';
 /**
  * `npm run server`: the API on PORT/HOST. Configuration comes from the environment:
  * DATABASE_URL (unset: an embedded PostgreSQL under DATA_DIR), JWT_SECRET (required in
- * production), ADMIN_PASSWORD (else generated on first start and printed once), DATA_DIR
+ * production), ADMIN_PASSWORD (else generated on first start and printed once),
+ * ADMIN_DISPLAY_NAME (the first admin's shown name, default "Administrador"), DATA_DIR
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
  * TRUST_PROXY (a hop count or proxy addresses; default 1 hop when PORT is set, as on Railway),
  * CONFLICT_MAX_AGE_DAYS / CONFLICT_MAX_ROWS (conflict-log retention), LOGIN_RATE_PER_MINUTE
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     databaseUrl,
     jwtSecret,
     adminPassword: env.ADMIN_PASSWORD || undefined,
+    adminDisplayName: env.ADMIN_DISPLAY_NAME || undefined,
     logger: { level: env.LOG_LEVEL ?? 'info' },
     // Railway (which sets PORT) puts one proxy in front; the login rate limit needs the real address.
     trustProxy: parseTrustProxy(env.TRUST_PROXY ?? (env.PORT ? '1' : undefined)),

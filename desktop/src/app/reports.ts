@@ -24,5 +24,7 @@ export function runReport(station: Station, request: ChannelRequest<'reports:run
       return { report: 'category', rows: reports.byCategory(range) };
     case 'taxes':
       return { report: 'taxes', rows: reports.taxes(range) };
+    case 'cash':
+      return { report: 'cash', rows: reports.cashSessions(range) };
   }
 }

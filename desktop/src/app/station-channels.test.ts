@@ -63,6 +63,10 @@ describe('refused write groups in the app', () => {
     ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
+    // Only a held group can be discarded (withdrawn on the server); a rejected one is dismissed.
+    await expect(
+      channels.handlers['sync:discard']({ groupId: rejectedGroup?.id as string }, session),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
     const after = await channels.handlers['sync:dismiss']({ groupId: rejectedGroup?.id as string }, session);
     expect(after.rows.map((row) => row.state)).toEqual(['held']);
     expect((await channels.handlers['sync:status']({}, session)).refused).toBe(1);

@@ -188,6 +188,18 @@ export function createStationChannels(host: StationHost, options: StationChannel
       publishStatus();
       return { rows: refusedRows(station) };
     },
+    'sync:discard': async ({ groupId }, session) => {
+      const user = requireUser(session);
+      if (user.role === 'cashier') throw new MostradorError('FORBIDDEN', 'Only an admin or a manager can discard.');
+      const station = host.requireStation();
+      if (!(await station.discardHeld(groupId))) {
+        throw new MostradorError('CONFLICT', 'Only a write group the server holds for review can be discarded.');
+      }
+      // Its rows were undone by the push's answer, not by a local write: lists read them again.
+      emit('data:changed', { tables: [...TABLE_NAMES] });
+      publishStatus();
+      return { rows: refusedRows(station) };
+    },
     'sync:now': async () => {
       await host
         .requireStation()

@@ -7,7 +7,7 @@ export type { MovementKind } from './shop/stock.js';
 export { Station, type StationDump, type StationOptions } from './station.js';
 export type { LocalConflict } from './store/conflicts.js';
 export { DATABASE_FILE, databasePath } from './store/database.js';
-export type { FlaggedRow, GroupState } from './store/outbox.js';
+export type { FlaggedRow, GroupState, PendingWork } from './store/outbox.js';
 export { type CommittedWrites, LocalStore, type TokenSealer } from './store/store.js';
 export type { Actor } from './store/writer.js';
 export type { ServerTimeSample } from './sync/client.js';

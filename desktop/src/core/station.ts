@@ -53,7 +53,8 @@ export interface StationDump {
  *   `recordPurchase`, `adjustStock`, `stockOf(productId)`.
  * - Generic rows for any registry table: `put(table, row)`, `delete(table, id)`, `get(table, id)`.
  * - `flagged()`: rows of groups the server holds or rejected, with code and reason (kept until
- *   a person dismisses a rejected one: `dismissRejected(groupId)`);
+ *   a person dismisses a rejected one: `dismissRejected(groupId)`, or discards a held one:
+ *   `discardHeld(groupId)`, withdrawn on the server and undone here);
  *   `conflicts()`: held/rejected local versions that a newer server version replaced.
  * - `sync` (SyncManager): `pushOutbox()`, `pullChanges()`, `sync()`; `pending`, `cursor`,
  *   `head`, `status()`; `adoptServerTime()`; events `pushed {count,cursor}`,
@@ -172,6 +173,11 @@ export class Station {
   /** Forget a group the server rejected for good (it was undone here, or was never a verified fact). */
   dismissRejected(groupId: string): boolean {
     return this.store.outbox.dismissRejected(groupId);
+  }
+
+  /** Discard a group the server holds for review: withdrawn there, undone here (see SyncManager.discardHeld). */
+  discardHeld(groupId: string): Promise<boolean> {
+    return this.sync.discardHeld(groupId);
   }
 
   close(): void {

@@ -21,6 +21,20 @@ export function timeAgo(iso: string | null, now: number, t: TFunction): string {
   return t('time.hoursAgo', { count: Math.floor(seconds / 3600) });
 }
 
+/**
+ * What waits to be sent, in a person's units (issue 13): "1 venta y 3 cambios pendientes de
+ * enviar". A sale is one write group however many rows it has.
+ */
+export function pendingWork(work: { sales: number; changes: number }, t: TFunction): string {
+  const parts = [
+    work.sales > 0 ? t('status.sales', { count: work.sales }) : null,
+    work.changes > 0 ? t('status.changes', { count: work.changes }) : null,
+  ].filter((part): part is string => part !== null);
+  if (parts.length === 0) return t('status.noPending');
+  const what = parts.length === 2 ? t('status.both', { first: parts[0], second: parts[1] }) : parts[0];
+  return t('status.waiting', { what, count: work.sales + work.changes });
+}
+
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString();
 }

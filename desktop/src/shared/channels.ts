@@ -20,6 +20,7 @@ import type {
 } from '@mostrador/common';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type {
+  CashSessionReportRow,
   CategoryReportRow,
   PeriodReportRow,
   ProductReportRow,
@@ -52,8 +53,11 @@ export interface SyncStatus {
   /** The live channel (WebSocket) is connected, so other stations' changes arrive at once. */
   live: boolean;
   lastSyncAt: string | null;
-  /** Local changes waiting to be pushed. */
+  /** Local changes waiting to be pushed (rows). */
   pending: number;
+  /** The same, as a person counts them (issue 13): sales, and other changes, one per write group. */
+  pendingSales: number;
+  pendingChanges: number;
   /** Local rows the server refused, kept for a person to look at. */
   refused: number;
   cursor: number;
@@ -101,6 +105,7 @@ export const REPORT_NAMES = [
   'station',
   'payment',
   'taxes',
+  'cash',
 ] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
 export type ReportResult =
@@ -108,7 +113,8 @@ export type ReportResult =
   | { report: 'hour' | 'cashier' | 'station' | 'payment'; rows: SalesReportRow[] }
   | { report: 'product'; rows: ProductReportRow[] }
   | { report: 'category'; rows: CategoryReportRow[] }
-  | { report: 'taxes'; rows: TaxReportRow[] };
+  | { report: 'taxes'; rows: TaxReportRow[] }
+  | { report: 'cash'; rows: CashSessionReportRow[] };
 
 const CsvTableName = Type.Union([Type.Literal('products'), Type.Literal('providers'), Type.Literal('customers')]);
 
@@ -212,6 +218,11 @@ export const CHANNELS = {
   'sync:refused': { public: false, request: Empty },
   /** Issue 8: forget a write group the server rejected for good (a held or pending one stays). */
   'sync:dismiss': {
+    public: false,
+    request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  },
+  // issue 13: discard a held group (withdrawn on the server, undone here); admins and managers.
+  'sync:discard': {
     public: false,
     request: Type.Object({ groupId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
   },
@@ -503,6 +514,7 @@ export interface ChannelResponses {
   'sync:status': SyncStatus;
   'sync:refused': { rows: RefusedRow[] };
   'sync:dismiss': { rows: RefusedRow[] };
+  'sync:discard': { rows: RefusedRow[] };
   'sync:now': SyncStatus;
   'rows:list': { rows: AnyRow[] };
   'rows:save': { row: AnyRow };

@@ -53,3 +53,24 @@ export interface TaxReportRow {
   base: number;
   tax: number;
 }
+
+/** A cash session of any station (issue 13): who opened and closed it, where, and the cash it should and did hold. */
+export interface CashSessionReportRow {
+  sessionId: string;
+  stationId: string;
+  /** The station's code as its sale numbers carry it (`C1-000123` → C1); null before its first sale. */
+  stationCode: string | null;
+  /** Opened at this station. */
+  here: boolean;
+  openedAt: string;
+  openedBy: string;
+  float: number;
+  /** Null while the session is open. */
+  closedAt: string | null;
+  closedBy: string | null;
+  /** At closing: as frozen then; while open: what the drawer should hold now. */
+  expected: number;
+  counted: number | null;
+  /** counted − expected: negative is cash missing. */
+  difference: number | null;
+}

@@ -23,8 +23,10 @@ describe('the first admin and its signing key', () => {
     await server?.close();
   });
 
-  it('is created with a key sealed by its password and a history entry', async () => {
+  it('is created in the shop’s language, with a key sealed by its password and a history entry', async () => {
     const row = await admin();
+    const shown = await db.query(`SELECT "displayName" FROM users WHERE id = $1`, [row.id]);
+    expect(shown.rows[0].displayName).toBe('Administrador');
     const key = await unsealUserKey(row.sealedKey, row.publicKey, server.adminPassword);
     expect(key.asymmetricKeyType).toBe('ed25519');
     await expect(unsealUserKey(row.sealedKey, row.publicKey, 'not-it')).rejects.toMatchObject({

@@ -13,6 +13,9 @@ import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { applyAsServer, loadStored, lockHead } from '../sync/apply.js';
 
+/** The first admin's name as the shop sees it; the shop's language is Spanish unless told (ADMIN_DISPLAY_NAME). */
+export const DEFAULT_ADMIN_DISPLAY_NAME = 'Administrador';
+
 /**
  * A fresh database gets one `admin` user. It is written through the same apply path as
  * pushed rows (stamped by the server's own clock), so it has a sequence number and
@@ -29,6 +32,7 @@ export async function ensureFirstAdmin(
   db: pg.Pool,
   clock: HybridLogicalClock,
   password: string | undefined,
+  displayName: string = DEFAULT_ADMIN_DISPLAY_NAME,
 ): Promise<string | null> {
   const existing = await db.query('SELECT 1 FROM users LIMIT 1');
   if (existing.rowCount) {
@@ -55,7 +59,7 @@ export async function ensureFirstAdmin(
       version: clock.tick(),
       updatedBy: id,
       username: 'admin',
-      displayName: 'Administrator',
+      displayName: displayName.trim() || DEFAULT_ADMIN_DISPLAY_NAME,
       role: 'admin',
       passwordHash,
       active: true,

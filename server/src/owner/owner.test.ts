@@ -51,10 +51,10 @@ describe("the owner's view", () => {
       sales: 1,
       total: 360,
       byStation: [{ id: station.id, name: 'Caja Norte', sales: 1, total: 360 }],
-      byCashier: [{ name: 'Administrator', sales: 1, total: 360 }],
+      byCashier: [{ name: 'Administrador', sales: 1, total: 360 }],
     });
     expect(after.sales.latest).toHaveLength(1);
-    expect(after.sales.latest[0]).toMatchObject({ station: 'Caja Norte', cashier: 'Administrator', total: 360 });
+    expect(after.sales.latest[0]).toMatchObject({ station: 'Caja Norte', cashier: 'Administrador', total: 360 });
     // A later start of "today" leaves them out.
     const tomorrow = await (await summary(new Date(Date.now() + 86_400_000).toISOString(), token)).json();
     expect(tomorrow.sales.sales).toBe(0);

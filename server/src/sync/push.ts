@@ -1,10 +1,20 @@
-import { MAX_PUSH_CHANGES, MostradorError, PushRequest, PushResponse, type Role } from '@mostrador/common';
+import {
+  ErrorResponse,
+  MAX_PUSH_CHANGES,
+  MostradorError,
+  PushRequest,
+  PushResponse,
+  type Role,
+  UUID_PATTERN,
+  WithdrawResponse,
+} from '@mostrador/common';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { applyGroups, lockHead, startVerification } from './apply.js';
 import { PushGate } from './push-gate.js';
-import { answerReviewed, findReviewed, holdGroups } from './review.js';
+import { answerReviewed, findReviewed, holdGroups, withdrawReview } from './review.js';
 
 /** A push may carry a whole outbox page (up to 20,000 rows), far above the default body limit. */
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -108,6 +118,26 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
         'push',
       );
       return response;
+    },
+  );
+
+  // Issue 13: a station withdraws a group of its own that is held for review (see review.ts).
+  app.post<{ Params: { id: string } }>(
+    '/sync/review/:id/withdraw',
+    {
+      onRequest: requireStation,
+      schema: {
+        params: Type.Object({ id: Type.String({ pattern: UUID_PATTERN }) }),
+        response: { 200: WithdrawResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const station = request.station;
+      if (!station) throw new MostradorError('UNAUTHORIZED');
+      const { id } = request.params;
+      await inTransaction(app.db, 'BEGIN', (client) => withdrawReview(client, id, station.id));
+      request.log.info({ groupId: id, stationId: station.id }, 'held group withdrawn by its station');
+      return { id, status: 'rejected' as const };
     },
   );
 }

@@ -114,7 +114,10 @@ export async function answerReviewed(
   }
   const refusal: Refusal = {
     code: review.code as Refusal['code'],
-    message: `Rejected by an admin${review.decisionNote ? `: ${review.decisionNote}` : ''} (held because: ${review.message})`,
+    message:
+      review.decidedBy === null && review.decisionNote === WITHDRAWN_NOTE
+        ? `Withdrawn at its station (held because: ${review.message})`
+        : `Rejected by an admin${review.decisionNote ? `: ${review.decisionNote}` : ''} (held because: ${review.message})`,
   };
   return {
     outcome: { id, status: 'rejected', ...refusal, rows: await currentRows(client, changes) },
@@ -203,6 +206,30 @@ export async function rejectReview(
   await decide(client, id, 'rejected', adminId, note);
   await notifyChanges(client);
 }
+
+/**
+ * Issue 13: the station that pushed a held group withdraws it ("Descartar" there), as an admin
+ * would reject it: it is answered `rejected` with the server's rows at its next push, and the
+ * station undoes it whole. Only that station may, and only while no admin has decided.
+ */
+export async function withdrawReview(client: pg.ClientBase, id: string, stationId: string): Promise<void> {
+  await lockHead(client);
+  // Another station's group is not there for this one, decided or not.
+  const { rows } = await client.query<{ stationId: string }>('SELECT "stationId" FROM review_groups WHERE id = $1', [
+    id,
+  ]);
+  if (rows[0]?.stationId !== stationId)
+    throw new MostradorError('NOT_FOUND', `No group ${id} in review from this station.`);
+  await pending(client, id);
+  await client.query(
+    `UPDATE review_groups SET status = 'rejected', "decidedAt" = now(), "decisionNote" = $2 WHERE id = $1`,
+    [id, WITHDRAWN_NOTE],
+  );
+  await notifyChanges(client);
+}
+
+/** The decision note of a group its own station withdrew (decidedBy stays empty: no admin decided). */
+export const WITHDRAWN_NOTE = 'withdrawn at its station';
 
 async function decide(
   client: pg.ClientBase,

@@ -235,6 +235,53 @@ describe('station reports', () => {
     expect(quantityOf('2025-01-11', '2025-01-14')).toBe(0);
   });
 
+  it('lists cash sessions: who opened and closed them, where, the cash expected, counted and the difference', async () => {
+    const s = await station([
+      { username: 'ana', role: 'manager' },
+      { username: 'beto', role: 'cashier' },
+    ]);
+    const mate = s.shop.save('products', { sku: 'MATE', name: 'Mate', price: 2500, active: true });
+    s.shop.openCash(5000);
+    const sold = s.shop.recordSale({ items: [{ productId: mate.id, quantity: 2 }], paymentMethod: 'cash' });
+    s.shop.recordSale({ items: [{ productId: mate.id, quantity: 1 }], paymentMethod: 'card' });
+    const voided = s.shop.recordSale({ items: [{ productId: mate.id, quantity: 4 }], paymentMethod: 'cash' });
+    s.shop.voidSale(voided.sale.id, 'wrong ticket');
+    s.shop.returnItems({
+      saleId: sold.sale.id,
+      lines: [{ itemId: sold.items[0]?.id as string, quantity: 1 }],
+      refund: 'cash',
+    });
+    s.shop.moveCash('out', 1000, 'change for the bank');
+    const today = localDay(sold.sale.createdAt as string);
+    const range = { from: today, to: today };
+    // Open: what the drawer should hold now, as the till screen computes it (50 + 50 − 25 − 10).
+    const [open] = s.reports.cashSessions(range);
+    expect(open).toMatchObject({ openedBy: 'ana', closedAt: null, closedBy: null, counted: null, difference: null });
+    expect(open?.expected).toBe(6500);
+    expect(open?.expected).toBe(s.shop.currentCash()?.report.expected);
+    const beto = s.dump().tables.users.find((u) => u.username === 'beto');
+    await s.unlock('beto', 'beto-pass');
+    s.actAs(beto?.id as string);
+    const { closing } = s.shop.closeCash({ '2000': 3 });
+    expect(s.reports.cashSessions(range)).toEqual([
+      {
+        sessionId: open?.sessionId,
+        stationId: s.id,
+        stationCode: 'TEST01',
+        here: true,
+        openedAt: open?.openedAt,
+        openedBy: 'ana',
+        float: 5000,
+        closedAt: closing.createdAt,
+        closedBy: 'beto',
+        expected: 6500,
+        counted: 6000,
+        difference: -500,
+      },
+    ]);
+    expect(s.reports.cashSessions({ from: '2020-01-01', to: '2020-01-31' })).toEqual([]);
+  });
+
   it('refuses a malformed or backwards period', async () => {
     const s = await station();
     expect(() => s.reports.salesByPeriod({ from: '2026-13', to: '2026-12-01' }, 'day')).toThrow(

@@ -8,6 +8,7 @@
  */
 import { MostradorError } from '@mostrador/common';
 import type {
+  CashSessionReportRow,
   CategoryReportRow,
   PeriodReportRow,
   ProductReportRow,
@@ -19,6 +20,36 @@ import type {
 import type { Db } from '../store/database.js';
 import type { Meta } from '../store/meta.js';
 import { REBUILD_ROLLUPS_SQL } from './rollups.js';
+
+/**
+ * Cash sessions opened in a period, with their closing. An open session's expected cash is
+ * the one CashDrawer.report computes: float + cash taken − cash refunded + cash in − cash out,
+ * voided sales left out.
+ */
+const CASH_SESSIONS = `
+  WITH cash AS (
+    SELECT s.sessionId,
+      sum(CASE WHEN s.kind = 'return' THEN -p.amount ELSE p.amount END) AS net
+    FROM sales s JOIN sale_payments p ON p.saleId = s.id
+    WHERE p.method = 'cash' AND s.status <> 'voided' AND s.sessionId IS NOT NULL
+    GROUP BY s.sessionId),
+  moved AS (
+    SELECT sessionId, sum(CASE WHEN kind = 'in' THEN amount ELSE -amount END) AS net
+    FROM cash_movements GROUP BY sessionId)
+  SELECT cs.id AS sessionId, cs.stationId, cs.createdAt AS openedAt,
+    COALESCE(opener.displayName, opener.username, cs.userId) AS openedBy, cs.float,
+    c.createdAt AS closedAt, COALESCE(closer.displayName, closer.username, c.userId) AS closedBy,
+    COALESCE(c.expected, cs.float + COALESCE(cash.net, 0) + COALESCE(moved.net, 0)) AS expected,
+    c.counted, c.difference,
+    (SELECT number FROM sales WHERE stationId = cs.stationId LIMIT 1) AS number
+  FROM cash_sessions cs
+  LEFT JOIN cash_closings c ON c.sessionId = cs.id AND c.deletedAt IS NULL
+  LEFT JOIN users opener ON opener.id = cs.userId
+  LEFT JOIN users closer ON closer.id = c.userId
+  LEFT JOIN cash ON cash.sessionId = cs.id
+  LEFT JOIN moved ON moved.sessionId = cs.id
+  WHERE cs.createdAt >= ? AND cs.createdAt < ? AND cs.deletedAt IS NULL
+  ORDER BY cs.createdAt, cs.id`;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -260,5 +291,20 @@ export class StationReports {
       const base = row.rate === null ? row.gross : Math.round((row.gross * 10_000) / (10_000 + row.rate));
       return { ...row, base, tax: row.gross - base };
     });
+  }
+
+  /** Cash sessions opened in a period, oldest first: expected against counted cash, and the difference. */
+  cashSessions(range: ReportRange): CashSessionReportRow[] {
+    checkRange(range);
+    const here = this.meta.get('stationId');
+    return this.db
+      .prepare<[string, string], Omit<CashSessionReportRow, 'stationCode' | 'here'> & { number: string | null }>(
+        CASH_SESSIONS,
+      )
+      .all(localMidnightIso(range.from), localMidnightIso(range.to, 1))
+      .map(({ number, ...row }) => {
+        const dash = number?.lastIndexOf('-') ?? -1;
+        return { ...row, stationCode: number && dash > 0 ? number.slice(0, dash) : null, here: row.stationId === here };
+      });
   }
 }

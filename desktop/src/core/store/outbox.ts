@@ -16,6 +16,12 @@ export interface OutboxGroup extends WriteGroup {
   flaggedAt: string | null;
 }
 
+/** Write groups waiting to be sent, as a person counts them: sales (groups with a `sales` row) and other changes. */
+export interface PendingWork {
+  sales: number;
+  changes: number;
+}
+
 /** A row of a group the server refused (held or rejected) or one still waiting for its user's login. */
 export interface FlaggedRow {
   table: TableName;
@@ -62,6 +68,7 @@ export class Outbox {
   private readonly deleteRows;
   private readonly setStateStatement;
   private readonly pendingRowsStatement;
+  private readonly pendingWorkStatement;
   private readonly flaggedStatement;
   private readonly refusedRowsStatement;
   private readonly unsignedStatement;
@@ -92,6 +99,11 @@ export class Outbox {
     this.pendingRowsStatement = db.prepare<[], { n: number }>(
       `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
        WHERE g.state IN ('pending', 'unsigned')`,
+    );
+    this.pendingWorkStatement = db.prepare<[], { groups: number; sales: number | null }>(
+      `SELECT count(*) AS groups,
+              sum(EXISTS (SELECT 1 FROM outbox_rows r WHERE r.groupSeq = g.seq AND r.tableName = 'sales')) AS sales
+       FROM outbox_groups g WHERE g.state IN ('pending', 'unsigned')`,
     );
     this.heldCountStatement = db.prepare<[], { n: number }>(
       `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq WHERE g.state <> 'pending'`,
@@ -180,6 +192,11 @@ export class Outbox {
     return page;
   }
 
+  byId(groupId: string): OutboxGroup | null {
+    const stored = this.byIdStatement.get(groupId);
+    return stored ? parse(stored) : null;
+  }
+
   /** Drop a rejected group (only a rejected one: held and pending groups are facts still travelling). */
   dismissRejected(groupId: string): boolean {
     const stored = this.byIdStatement.get(groupId);
@@ -255,6 +272,17 @@ export class Outbox {
   /** Rows waiting to be pushed (in pending groups, or unsigned ones waiting for a login). */
   get size(): number {
     return this.pendingRowsStatement.get()?.n ?? 0;
+  }
+
+  /**
+   * The same waiting groups counted as a person would (issue 13): one sale is one group
+   * (the sale, its items, payments and stock movements), not its rows.
+   */
+  pendingWork(): PendingWork {
+    const counted = this.pendingWorkStatement.get();
+    const groups = counted?.groups ?? 0;
+    const sales = counted?.sales ?? 0;
+    return { sales, changes: groups - sales };
   }
 
   /** Rows of groups that are not simply waiting (held, rejected or unsigned): `flagged().length`, counted. */

@@ -178,6 +178,49 @@ describe('write groups through the server', () => {
     expect(b.sync.pending).toBe(0);
   });
 
+  it('lets its own station discard a held sale: withdrawn on the server, undone here whole, no longer listed', async () => {
+    const a = await station('discard-a');
+    const b = await station('discard-b');
+    const product = a.shop.save('products', { sku: 'MATE', name: 'Mate', price: 500, active: true });
+    a.shop.recordPurchase(product.id, 10);
+    const cashier = await a.shop.saveUser({
+      username: 'leo',
+      displayName: 'Leo',
+      role: 'cashier',
+      active: true,
+      password: 'leo-pass-1',
+    });
+    await a.sync.sync();
+    await b.sync.sync();
+    await b.login('leo', 'leo-pass-1');
+    await a.shop.saveUser({ id: cashier.id, active: false });
+    await a.sync.sync();
+    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    await b.sync.sync();
+    const groupId = b.flagged().find((f) => f.id === sale.id)?.groupId as string;
+    expect(b.flagged().every((f) => f.state === 'held' && f.groupId === groupId)).toBe(true);
+    expect(b.shop.stockOf(product.id)).toBe(8);
+    // Only the station that pushed it may withdraw it.
+    const other = await fetch(`${server.url}/sync/review/${groupId}/withdraw`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stationToken(a)}` },
+    });
+    expect(other.status).toBe(404);
+
+    expect(await b.discardHeld(groupId)).toBe(true);
+    expect(b.get('sales', sale.id)).toBeNull();
+    expect(b.flagged()).toEqual([]);
+    expect(await stockEverywhere(b, product.id)).toEqual({ station: 10, server: 10 });
+    const review = await admin('GET', '/admin/review?status=rejected');
+    expect(review.json.groups).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: groupId, decidedBy: null, stationId: b.id })]),
+    );
+    // Nothing held is left to discard; an admin can no longer decide it.
+    expect(await b.discardHeld(groupId)).toBe(false);
+    expect((await admin('POST', `/admin/review/${groupId}/accept`)).status).toBe(409);
+    expect(b.dump().tables).toEqual(await serverState(server.url, stationToken(b)));
+  });
+
   it("signs with the key an admin's password reset gives, at another station, and the server verifies it", async () => {
     const a = await station('keys-a');
     const b = await station('keys-b');

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { MostradorError, type TableName } from '@mostrador/common';
+import { MostradorError, type TableName, WithdrawResponse } from '@mostrador/common';
 import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
+import type { PendingWork } from '../store/outbox.js';
 import { remoteGuard } from '../store/repository.js';
 import type { LocalStore } from '../store/store.js';
 import { type CheckResult, checkIntegrity } from './checksum.js';
@@ -51,6 +52,8 @@ export interface SyncStatus {
   cursor: number;
   head: number;
   pending: number;
+  /** The pending rows' groups as a person counts them: sales and other changes. */
+  pendingWork: PendingWork;
   flagged: number;
   lastError: { code: string; message: string } | null;
   /** Last time fully in sync (nothing waiting, at the head), and whether that is longer ago than expected. */
@@ -129,6 +132,23 @@ export class SyncManager extends EventEmitter<SyncEvents> {
   }
 
   /**
+   * Discard a group of this station that the server holds for review (issue 13): the server
+   * withdraws it, the push that follows is answered `rejected` with the server's rows and
+   * undoes it here whole (as an admin's rejection would), and it leaves the outbox.
+   * False when the group is not held here; throws when the server cannot be asked.
+   */
+  async discardHeld(groupId: string): Promise<boolean> {
+    if (this.store.outbox.byId(groupId)?.state !== 'held') return false;
+    await this.mutex.lock(() =>
+      this.tracked(() =>
+        this.client().request(WithdrawResponse, 'POST', `/sync/review/${encodeURIComponent(groupId)}/withdraw`),
+      ),
+    );
+    await this.pushOutbox();
+    return this.store.outbox.dismissRejected(groupId);
+  }
+
+  /**
    * Apply the changes a live notice carried (those in (from, cursor]) exactly as a pulled
    * page: one transaction with the new cursor, the same guards, then `pulled`. It waits its
    * turn like a pull, and applies nothing (answering null) unless the station is still at
@@ -182,6 +202,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       cursor: this.cursor,
       head: this.head,
       pending: this.pending,
+      pendingWork: this.store.outbox.pendingWork(),
       flagged: this.store.outbox.flaggedRows,
       lastError: this.lastError ? { code: this.lastError.code, message: this.lastError.message } : null,
       syncedAt: this.store.meta.get('syncedAt'),

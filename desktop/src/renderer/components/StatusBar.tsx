@@ -2,9 +2,12 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
-import { formatTime, timeAgo } from '../format.js';
+import { describeError } from '../errors.js';
+import { formatTime, pendingWork, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 import { openRecord } from '../open-record.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { ErrorAlert } from './ErrorAlert.js';
 import { Modal } from './Modal.js';
 
 /** Sync failures that will not fix themselves by waiting; being offline is shown by the first light. */
@@ -25,13 +28,26 @@ export function StatusBar() {
   const initial = useChannel('sync:status', {});
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [refused, setRefused] = useState<RefusedRow[] | null>(null);
+  const [discarding, setDiscarding] = useState<string | null>(null);
+  const [listNote, setListNote] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const now = useNow(5000);
   useEvent('sync:status', setStatus);
   const current = status ?? initial.data;
   if (!current) return <footer className="statusbar" />;
 
   async function showRefused() {
+    setListNote(null);
     setRefused((await api.invoke('sync:refused', {})).rows);
+  }
+
+  async function discard(groupId: string) {
+    setDiscarding(null);
+    try {
+      setRefused((await api.invoke('sync:discard', { groupId })).rows);
+      setListNote({ kind: 'ok', text: t('status.discarded') });
+    } catch (failure) {
+      setListNote({ kind: 'error', text: describeError(failure, t) });
+    }
   }
 
   return (
@@ -46,7 +62,7 @@ export function StatusBar() {
         {t('status.lastSync', { when: timeAgo(current.lastSyncAt, now, t) })}
       </span>
       <span data-testid="status-pending">
-        {current.pending > 0 ? t('status.pending', { count: current.pending }) : t('status.noPending')}
+        {pendingWork({ sales: current.pendingSales, changes: current.pendingChanges }, t)}
       </span>
       {current.overdue ? (
         <span className="pill bad" role="status" data-testid="status-overdue">
@@ -55,7 +71,7 @@ export function StatusBar() {
       ) : null}
       {current.problem && NEEDS_A_PERSON.has(current.problem.code) ? (
         <span className="pill bad" role="alert" data-testid="status-problem">
-          {t(`errors.${current.problem.code}`, { message: current.problem.message })}
+          {describeError(current.problem, t)}
         </span>
       ) : null}
       {current.refused > 0 ? (
@@ -73,6 +89,13 @@ export function StatusBar() {
       {refused ? (
         <Modal title={t('status.refusedTitle')} onClose={() => setRefused(null)} testId="refused-dialog">
           <p>{t('status.refusedIntro')}</p>
+          {listNote?.kind === 'ok' ? (
+            <p className="alert ok" role="status">
+              {listNote.text}
+            </p>
+          ) : (
+            <ErrorAlert message={listNote?.text} />
+          )}
           <ul className="refused-list">
             {refused.map((row) => (
               <li key={`${row.groupId ?? ''}:${row.table}:${row.id}`} data-state={row.state}>
@@ -92,6 +115,11 @@ export function StatusBar() {
                     }}
                   >
                     {t('refused.fix')}
+                  </button>
+                ) : null}
+                {row.state === 'held' && row.groupId ? (
+                  <button type="button" className="link" onClick={() => setDiscarding(row.groupId as string)}>
+                    {t('status.discard')}
                   </button>
                 ) : null}
                 {row.state === 'rejected' && row.groupId ? (
@@ -121,6 +149,17 @@ export function StatusBar() {
             </button>
           </div>
         </Modal>
+      ) : null}
+      {discarding ? (
+        <ConfirmDialog
+          title={t('status.discardTitle')}
+          body={t('status.discardBody')}
+          confirmLabel={t('status.discardConfirm')}
+          cancelLabel={t('table.cancel')}
+          danger
+          onConfirm={() => void discard(discarding)}
+          onCancel={() => setDiscarding(null)}
+        />
       ) : null}
     </footer>
   );

@@ -59,9 +59,14 @@ export const es = {
     notLive: 'Sin canal en vivo',
     lastSync: 'Última sincronización: {{when}}',
     never: 'nunca',
-    pending: '{{count}} cambios pendientes',
-    pending_one: '{{count}} cambio pendiente',
-    pending_other: '{{count}} cambios pendientes',
+    // issue 13: what waits to be sent, in a person's units (one sale is one group, not its rows).
+    sales_one: '{{count}} venta',
+    sales_other: '{{count}} ventas',
+    changes_one: '{{count}} cambio',
+    changes_other: '{{count}} cambios',
+    both: '{{first}} y {{second}}',
+    waiting_one: '{{what}} pendiente de enviar',
+    waiting_other: '{{what}} pendientes de enviar',
     noPending: 'Todo enviado',
     refused_one: '{{count}} registro rechazado',
     refused_other: '{{count}} registros rechazados',
@@ -76,6 +81,13 @@ export const es = {
       unsigned: 'Espera a que su usuario entre en esta estación para firmarlo y enviarlo.',
     },
     dismiss: 'Descartar',
+    // issue 13: discard a held group (withdrawn on the server, undone here).
+    discard: 'Descartar',
+    discardTitle: '¿Descartar este cambio retenido?',
+    discardBody:
+      'Se retirará de la revisión del servidor y se deshará entero en esta estación, con todos sus registros. No se puede recuperar.',
+    discardConfirm: 'Descartar el cambio',
+    discarded: 'Cambio descartado: se ha deshecho en esta estación.',
   },
   counter: {
     search: 'Buscar por código, código de barras o nombre',
@@ -226,11 +238,11 @@ export const es = {
     hoursAgo: 'hace {{count}} h',
   },
   errors: {
-    generic: 'Algo ha fallado: {{message}}',
+    generic: 'Algo ha fallado. Vuelva a intentarlo; si sigue fallando, avise al administrador.',
     SERVER_UNREACHABLE: 'No se puede contactar con el servidor. Compruebe la dirección y la red.',
     INVALID_CREDENTIALS: 'Usuario o contraseña incorrectos.',
     FORBIDDEN: 'Su usuario no tiene permiso para esto.',
-    VALIDATION: 'Revise los datos: {{message}}',
+    VALIDATION: 'Revise los datos: alguno no es válido.',
     UNIQUE_VIOLATION: 'Ya existe otro registro con ese valor.',
     NOT_LOGGED_IN: 'La sesión ha terminado. Vuelva a entrar.',
     RATE_LIMITED: 'Demasiados intentos. Espere un momento.',
@@ -240,7 +252,7 @@ export const es = {
     RESYNC_REQUIRED: 'Esta estación estuvo demasiado tiempo sin conexión: hay que volver a descargar los datos.',
     STATION_REVOKED: 'Esta estación fue dada de baja por un administrador.',
     NOT_FOUND: 'No encontrado.',
-    CONFLICT: 'La operación no es posible en el estado actual: {{message}}',
+    CONFLICT: 'No es posible hacerlo en el estado actual.',
     BAD_URL: 'La dirección del servidor no es válida (debe empezar por http:// o https://).',
     // Issue 8 (trusted writes)
     UPGRADE_REQUIRED:
@@ -248,6 +260,31 @@ export const es = {
     // Issue 12 (hardening): refusals recognised by the start of their message.
     LAST_ADMIN:
       'Es el último administrador activo: primero haga administrador a otro usuario para desactivarlo, cambiarle el rol o borrarlo.',
+    // Issue 13: every code of the catalogue in the person's words (never the server's English).
+    MALFORMED_JSON: 'La petición llegó dañada. Vuelva a intentarlo.',
+    UNKNOWN_TABLE: 'Esta versión de la aplicación no coincide con la del servidor: actualícela.',
+    TOKEN_EXPIRED: 'La sesión ha caducado. Vuelva a entrar.',
+    IMMUTABLE: 'Este registro no se puede cambiar una vez guardado (una venta solo se puede anular).',
+    PAYLOAD_TOO_LARGE: 'Son demasiados datos de una vez: envíelos en partes más pequeñas.',
+    INTERNAL: 'Error inesperado. Vuelva a intentarlo; si sigue fallando, avise al administrador.',
+    DB_UNAVAILABLE: 'La base de datos del servidor no está disponible ahora. Vuelva a intentarlo en un momento.',
+    NOT_ENROLLED: 'Esta estación aún no está dada de alta.',
+    DATA_CORRUPT:
+      'Los datos de esta estación están dañados: restaure una copia de seguridad o dé de alta la estación de nuevo.',
+    BAD_COMMAND: 'Orden no válida.',
+    STATION_UNREACHABLE: 'La estación no responde. Compruebe que la aplicación sigue abierta.',
+    validationField: 'Revise «{{field}}»: el valor no es válido.',
+    uniqueField: 'Ya existe otro registro con el mismo «{{field}}».',
+    badValue: 'Valor no válido: «{{value}}».',
+    reasonRequired: 'Escriba el motivo.',
+    noLines: 'Añada al menos una línea.',
+    needCashSession: 'Abra la caja antes de continuar.',
+    cashAlreadyOpen: 'La caja de esta estación ya está abierta.',
+    saleHasReturns: 'Esta venta tiene devoluciones: anúlelas primero.',
+    saleVoided: 'Esta venta está anulada.',
+    returnOfReturn: 'Una devolución no se puede devolver.',
+    inactiveProduct: 'Ese producto está inactivo: no se puede vender.',
+    alreadyEnrolled: 'Esta estación ya está dada de alta.',
     weakPassword: {
       too_short: 'La contraseña necesita al menos 8 caracteres.',
       too_long: 'La contraseña es demasiado larga (máximo 256 caracteres).',
@@ -430,6 +467,8 @@ export const es = {
     total: 'Total',
     noCategory: 'Sin categoría',
     noRate: 'Sin tipo de IVA',
+    emptyCash: 'No se abrió ninguna caja en este periodo.',
+    stillOpen: 'Abierta',
     names: {
       day: 'Ventas por día',
       week: 'Ventas por semana',
@@ -441,6 +480,7 @@ export const es = {
       station: 'Ventas por estación',
       payment: 'Ventas por forma de pago',
       taxes: 'Impuestos por tipo',
+      cash: 'Sesiones de caja y descuadres',
     },
     columns: {
       period: 'Periodo',
@@ -464,6 +504,15 @@ export const es = {
       base: 'Base imponible',
       tax: 'Cuota',
       gross: 'Total',
+      // issue 13: cash sessions
+      openedAt: 'Apertura',
+      openedBy: 'Abrió',
+      closedAt: 'Cierre',
+      closedBy: 'Cerró',
+      float: 'Fondo',
+      expected: 'Esperado',
+      counted: 'Contado',
+      difference: 'Diferencia',
     },
   },
   purchase: {

@@ -73,7 +73,7 @@ export function CashScreen() {
           onSubmit={(event) => {
             event.preventDefault();
             const cents = parseAmount(float || '0');
-            if (cents === null) return setError(t('errors.VALIDATION', { message: float }));
+            if (cents === null) return setError(t('errors.badValue', { value: float }));
             void run(async () => {
               await api.invoke('cash:open', { float: cents });
               setFloat('');
@@ -116,7 +116,7 @@ export function CashScreen() {
             onSubmit={(event) => {
               event.preventDefault();
               const cents = parseAmount(moveAmount);
-              if (!cents) return setError(t('errors.VALIDATION', { message: moveAmount }));
+              if (!cents) return setError(t('errors.badValue', { value: moveAmount }));
               void run(async () => {
                 await api.invoke('cash:move', { kind: moveKind, amount: cents, reason: moveReason.trim() });
                 setMoveAmount('');

@@ -50,9 +50,7 @@ export function FirstRunScreen({ state, onState }: { state: AppState; onState: (
     }
   }
 
-  const shownError =
-    error ??
-    (state.lastError ? describeError(Object.assign(new Error(state.lastError.message), state.lastError), t) : null);
+  const shownError = error ?? (state.lastError ? describeError(state.lastError, t) : null);
   return (
     <main className="centered-page">
       <form className="card narrow" onSubmit={submit} aria-labelledby="first-run-title">

@@ -8,7 +8,7 @@ import { describeError } from '../errors.js';
 import { formatMoney } from '../format.js';
 import { useChannel, useEvent } from '../hooks.js';
 
-type Kind = 'text' | 'money' | 'count' | 'rate';
+type Kind = 'text' | 'money' | 'count' | 'rate' | 'time';
 interface Column {
   key: string;
   label: string;
@@ -18,7 +18,7 @@ type Row = Record<string, string | number | null>;
 
 /** Each report's rows are unique by one of these. */
 function rowKey(row: Row): string {
-  return String(row.productId ?? row.key ?? row.period ?? row.category ?? row.rate ?? '');
+  return String(row.sessionId ?? row.productId ?? row.key ?? row.period ?? row.category ?? row.rate ?? '');
 }
 
 export function localDay(date: Date): string {
@@ -81,6 +81,28 @@ function tableOf(result: ReportResult, t: TFunction): { columns: Column[]; rows:
         rows: result.rows.map((row) => ({ ...row, category: row.category ?? t('reports.noCategory') })),
         chartKey: 'amount',
       };
+    case 'cash':
+      return {
+        columns: [
+          col('openedAt', 'time'),
+          col('station', 'text'),
+          col('openedBy', 'text'),
+          col('closedAt', 'time'),
+          col('closedBy', 'text'),
+          col('float', 'money'),
+          col('expected', 'money'),
+          col('counted', 'money'),
+          col('difference', 'money'),
+        ],
+        rows: result.rows.map(({ here, stationCode, stationId, ...row }) => ({
+          ...row,
+          station: here
+            ? t('stock.thisStation')
+            : (stationCode ?? t('stock.otherStation', { id: stationId.slice(0, 8) })),
+          closedAt: row.closedAt ?? t('reports.stillOpen'),
+        })),
+        chartKey: null,
+      };
     case 'taxes':
       return {
         columns: [
@@ -96,11 +118,19 @@ function tableOf(result: ReportResult, t: TFunction): { columns: Column[]; rows:
   }
 }
 
+/** Figures line up on the right; words and times read from the left. */
+function alignOf(kind: Kind): string | undefined {
+  return kind === 'text' || kind === 'time' ? undefined : 'num';
+}
+
 function cellText(value: unknown, kind: Kind, language: string, t: TFunction): string {
   if (value === null || value === undefined) return kind === 'rate' ? t('reports.noRate') : '—';
   if (kind === 'money') return formatMoney(Number(value), language);
   if (kind === 'rate') return `${(Number(value) / 100).toLocaleString(language)} %`;
   if (kind === 'count') return Number(value).toLocaleString(language);
+  if (kind === 'time' && !Number.isNaN(Date.parse(String(value)))) {
+    return new Date(String(value)).toLocaleString(language, { dateStyle: 'short', timeStyle: 'short' });
+  }
   return String(value);
 }
 
@@ -166,6 +196,9 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Tables whose rows the reports read: a change to any of them runs the report again. */
+const RELOADS_ON = ['sales', 'sale_items', 'cash_sessions', 'cash_movements', 'cash_closings'] as const;
+
 /** Reports computed by the station from its own data: instant and offline. */
 export function ReportsScreen() {
   const { t, i18n } = useTranslation();
@@ -176,7 +209,7 @@ export function ReportsScreen() {
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(from) && /^\d{4}-\d{2}-\d{2}$/.test(to) && from <= to;
   const query = useChannel('reports:run', { report, from, to }, valid ? `${report}|${from}|${to}` : 'invalid');
   useEvent('data:changed', ({ tables }) => {
-    if (tables.includes('sales') || tables.includes('sale_items')) query.reload();
+    if (RELOADS_ON.some((table) => tables.includes(table))) query.reload();
   });
   const result = valid && query.data?.report === report ? query.data : null;
   const table = result ? tableOf(result, t) : null;
@@ -241,7 +274,9 @@ export function ReportsScreen() {
       </p>
       {!valid ? <p className="alert warning">{t('reports.badPeriod')}</p> : null}
       <ErrorAlert message={query.error && valid ? describeError(query.error, t) : null} />
-      {table && table.rows.length === 0 ? <p className="empty">{t('reports.empty')}</p> : null}
+      {table && table.rows.length === 0 ? (
+        <p className="empty">{t(report === 'cash' ? 'reports.emptyCash' : 'reports.empty')}</p>
+      ) : null}
       {table && table.rows.length > 0 ? (
         <>
           {table.chartKey ? (
@@ -251,7 +286,7 @@ export function ReportsScreen() {
             <thead>
               <tr>
                 {table.columns.map((column) => (
-                  <th key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                  <th key={column.key} className={alignOf(column.kind)}>
                     {column.label}
                   </th>
                 ))}
@@ -261,7 +296,7 @@ export function ReportsScreen() {
               {table.rows.map((row) => (
                 <tr key={rowKey(row)}>
                   {table.columns.map((column) => (
-                    <td key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                    <td key={column.key} className={alignOf(column.kind)}>
                       {cellText(row[column.key], column.kind, i18n.language, t)}
                     </td>
                   ))}
@@ -272,7 +307,7 @@ export function ReportsScreen() {
               <tfoot>
                 <tr data-testid="report-totals">
                   {table.columns.map((column, index) => (
-                    <td key={column.key} className={column.kind === 'text' ? undefined : 'num'}>
+                    <td key={column.key} className={alignOf(column.kind)}>
                       {index === 0
                         ? t('reports.total')
                         : column.key in totals

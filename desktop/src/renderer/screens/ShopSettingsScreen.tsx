@@ -53,7 +53,7 @@ export function ShopSettingsScreen() {
     const rates = ['rateGeneral', 'rateReduced', 'rateSuperReduced', 'cashierDiscountLimit'].map((n) =>
       parsePercent(text(n)),
     );
-    if (rates.some((r) => r === null)) return setError(t('errors.VALIDATION', { message: '%' }));
+    if (rates.some((r) => r === null)) return setError(t('errors.VALIDATION'));
     const [general, reduced, superReduced, limit] = rates as number[];
     try {
       await api.invoke('settings:save', {

@@ -5,7 +5,7 @@ import type { StationBackup } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorAlert } from '../components/ErrorAlert.js';
-import { describeError } from '../errors.js';
+import { describeError, describeReportedError } from '../errors.js';
 import { timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 
@@ -94,7 +94,7 @@ export function StationsScreen() {
                 <td className="num">{t('stations.lagValue', { count: station.lag })}</td>
                 <td className="num">{t('stations.pendingValue', { count: station.pending })}</td>
                 <td>{station.appVersion ?? '—'}</td>
-                <td className="error-text">{station.lastError ?? ''}</td>
+                <td className="error-text">{station.lastError ? describeReportedError(station.lastError, t) : ''}</td>
                 <td data-testid="station-health">
                   {station.overdue ? <span className="pill bad">{t('health.overdueBadge')}</span> : null}{' '}
                   {[

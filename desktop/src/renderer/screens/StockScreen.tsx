@@ -225,7 +225,7 @@ function AdjustDialog({ product, onDone }: { product: ProductWithStock; onDone: 
     event.preventDefault();
     const amount = Number(quantity);
     if (!Number.isInteger(amount) || amount === 0)
-      return setError(t('errors.VALIDATION', { message: t('stock.quantity') }));
+      return setError(t('errors.validationField', { field: t('stock.quantity') }));
     try {
       await api.invoke('stock:adjust', {
         productId: product.id,
