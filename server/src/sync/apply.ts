@@ -12,7 +12,7 @@ import {
 import type pg from 'pg';
 import { type Acting, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { tableSql } from './table-sql.js';
-import { claimUnique, loadUniqueOwners, type UniqueOwners } from './unique-keys.js';
+import { claimUnique, loadUniqueOwners, releaseUnique, type UniqueOwners } from './unique-keys.js';
 import { type HistoryEntry, UserHistory } from './user-history.js';
 import { verifyAll, verifyAllAsync } from './verify.js';
 
@@ -239,6 +239,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
   const superseded: PushResponse['superseded'] = [];
   const conflicts: Conflict[] = [];
   const hold = (reason: Refusal): GroupPlan => ({ kind: 'held', refusal: reason });
+  const claims: { table: TableName; row: AnyRow; previous: AnyRow | undefined }[] = [];
   for (const change of group.changes) {
     const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
     if ('code' in checked) {
@@ -271,11 +272,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         }
         break;
       case 'write': {
-        // Unique keys are looked up only in passes of one group (the fallback, the server's
-        // own writes), whose state is dropped when the group is refused: no claim to undo.
-        const owners = state.owners?.get(table);
-        const clash = owners && claimUnique(table, owners, decision.row, current);
-        if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
+        claims.push({ table, row: decision.row, previous: current });
         // Every overwrite of a version written by another station or another user is a
         // conflict, whatever baseVersion claims; so is a concurrent edit (see rules.ts).
         const byOther = current && (currentPushedBy !== stationId || current.updatedBy !== group.userId);
@@ -285,6 +282,19 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         applied.push({ table, id: row.id });
       }
     }
+  }
+  // Unique keys are looked up only in passes of one group (the fallback, the server's own
+  // writes), whose state is dropped when the group is refused: no claim to undo. The group's
+  // rows first let go of the values they held, then claim their new ones, so values swapped
+  // within the group (through a temporary one, coalesced) do not clash with themselves.
+  for (const { table, row, previous } of claims) {
+    const owners = state.owners?.get(table);
+    if (owners && previous) releaseUnique(table, owners, previous);
+  }
+  for (const { table, row } of claims) {
+    const owners = state.owners?.get(table);
+    const clash = owners && claimUnique(table, owners, row, undefined);
+    if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
   }
   for (const [key, planned] of tentative) {
     state.written.set(key, planned);
@@ -373,6 +383,8 @@ async function writePass(
   }
   let seq = firstSeq;
   const users: AnyRow[] = [];
+  // Unique keys are checked once the pass's rows are all written (a swap of values applies).
+  await client.query('SET CONSTRAINTS ALL DEFERRED');
   for (const table of TABLE_NAMES) {
     const sql = tableSql(table);
     for (const [pushedBy, { inserts, updates }] of byTable.get(table) ?? []) {
@@ -383,6 +395,7 @@ async function writePass(
       if (table === 'users') users.push(...inserts, ...updates);
     }
   }
+  await client.query('SET CONSTRAINTS ALL IMMEDIATE');
   await appendHistory(client, users.map(historyEntryOf));
   await logConflicts(client, conflicts);
   return seq - firstSeq;
@@ -451,7 +464,7 @@ async function underSavepoint<T>(client: pg.ClientBase, name: string, work: () =
 /** The reason a group the database refused is held: unique index, or whatever else it said. */
 function databaseRefusal(error: unknown): Refusal {
   const { code, message, constraint } = error as { code?: string; message?: string; constraint?: string };
-  if (code === '23505') {
+  if (code === '23505' || code === '23P01') {
     return refusal(
       'UNIQUE_VIOLATION',
       `Another row already uses a unique value of this group (${constraint ?? code}).`,

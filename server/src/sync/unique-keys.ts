@@ -53,3 +53,12 @@ export function claimUnique(
   }
   return null;
 }
+
+/** Let go of the unique values a row held (before it claims its new ones). */
+export function releaseUnique(table: TableName, owners: UniqueOwners, previous: AnyRow): void {
+  for (const field of uniqueFieldsOf(table)) {
+    const old = previous[field];
+    const fieldOwners = owners.get(field);
+    if (old !== null && old !== undefined && fieldOwners?.get(old) === previous.id) fieldOwners.delete(old);
+  }
+}
