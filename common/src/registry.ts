@@ -21,6 +21,12 @@ export interface FieldSpec {
   readonly enum?: readonly string[];
   /** Unique among the table's rows that are not deleted. */
   readonly unique?: boolean;
+  /**
+   * A number in a series (`SERIES-000123`), unique across the shop: a new row whose number
+   * another row already has gets the series' next free number from the server, which the
+   * pushing station adopts; the number it carried is kept in `printedField`.
+   */
+  readonly series?: { readonly printedField: string };
   readonly maxLength?: number;
   readonly minimum?: number;
   /** The id of a row of another table. */
@@ -173,7 +179,9 @@ export const TABLES = {
     writeRoles: ALL_ROLES,
     voidRoles: ['admin', 'manager'],
     fields: {
-      number: str(40, true),
+      number: { ...str(40, true), series: { printedField: 'printedNumber' } },
+      // issue 9: the number first printed on the ticket, when the server had to renumber it
+      printedNumber: str(40),
       stationId: { type: 'uuid', required: true },
       userId: ref('users'),
       customerId: ref('customers', false),
@@ -327,6 +335,13 @@ export function uniqueFieldsOf(table: TableName): string[] {
   return Object.entries(tableSpec(table).fields)
     .filter(([, spec]) => spec.unique)
     .map(([name]) => name);
+}
+
+/** Fields numbered in a series (see FieldSpec.series), with where the printed number goes. */
+export function seriesFieldsOf(table: TableName): { field: string; printedField: string }[] {
+  return Object.entries(tableSpec(table).fields).flatMap(([field, spec]) =>
+    spec.series ? [{ field, printedField: spec.series.printedField }] : [],
+  );
 }
 
 export function canWrite(role: Role, table: TableName): boolean {

@@ -3,6 +3,7 @@ import {
   type Change,
   type ErrorCode,
   type GroupOutcome,
+  isTableName,
   type PushResponse,
   type Role,
   TABLE_NAMES,
@@ -11,6 +12,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import { type Acting, type Decision, decide, precheck, type Refusal } from './rules.js';
+import { loadSeries, numberInSeries, type SeriesState } from './series.js';
 import { tableSql } from './table-sql.js';
 import { claimUnique, loadUniqueOwners, releaseUnique, type UniqueOwners } from './unique-keys.js';
 import { type HistoryEntry, UserHistory } from './user-history.js';
@@ -103,6 +105,8 @@ interface PassState {
   /** Rows kept so far in this pass (the final state of each). */
   readonly written: Map<RowKey, Planned>;
   readonly owners: Map<TableName, UniqueOwners> | null;
+  /** Numbers in a series the push carries, and who holds them (series.ts). */
+  readonly series: SeriesState | null;
   readonly history: UserHistory;
   /** Signature checks made before planning, per group, with the key they used. */
   readonly verified: Verified;
@@ -272,14 +276,17 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         }
         break;
       case 'write': {
-        claims.push({ table, row: decision.row, previous: current });
+        // A new sale whose number the shop already has gets the series' next one (series.ts).
+        const written = numberInSeries(state.series, table, decision.row, current === undefined);
+        if (written !== decision.row) superseded.push({ table, id: row.id, row: written });
+        claims.push({ table, row: written, previous: current });
         // Every overwrite of a version written by another station or another user is a
         // conflict, whatever baseVersion claims; so is a concurrent edit (see rules.ts).
         const byOther = current && (currentPushedBy !== stationId || current.updatedBy !== group.userId);
         const lost = decision.lost ?? (byOther ? current : null);
-        if (lost) conflicts.push({ table, id: row.id, lost, won: decision.row, stationId, userId: group.userId });
-        tentative.set(key, { table, row: decision.row, pushedBy: stationId });
-        applied.push({ table, id: row.id });
+        if (lost) conflicts.push({ table, id: row.id, lost, won: written, stationId, userId: group.userId });
+        tentative.set(key, { table, row: written, pushedBy: stationId });
+        if (written === decision.row) applied.push({ table, id: row.id });
       }
     }
   }
@@ -352,7 +359,17 @@ async function loadPassState(
       owners.set(table, await loadUniqueOwners(client, table, rows));
     }
   }
-  return { stored, storedPushedBy, written: new Map(), owners, history, verified };
+  const rowsByTable = new Map<TableName, AnyRow[]>();
+  for (const { group } of candidates) {
+    for (const change of group.changes) {
+      if (!isTableName(change.table) || typeof change.row?.id !== 'string') continue;
+      const list = rowsByTable.get(change.table) ?? [];
+      list.push(change.row as AnyRow);
+      rowsByTable.set(change.table, list);
+    }
+  }
+  const series = await loadSeries(client, rowsByTable);
+  return { stored, storedPushedBy, written: new Map(), owners, series, history, verified };
 }
 
 function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number, pushedBy: string | null): unknown[] {

@@ -347,6 +347,7 @@ export const en: Messages = {
       thanks: 'Thank you for your purchase',
     },
     history: {
+      printedAs: 'printed as {{number}}',
       title: 'Sales',
       day: 'Day',
       station: 'Station',

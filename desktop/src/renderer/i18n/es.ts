@@ -354,6 +354,7 @@ export const es = {
       thanks: 'Gracias por su compra',
     },
     history: {
+      printedAs: 'impreso como {{number}}',
       title: 'Ventas',
       day: 'Día',
       station: 'Estación',

@@ -114,6 +114,7 @@ export function SalesHistoryScreen({ role }: { role: string }) {
               <tr key={sale.id} data-sale={sale.number}>
                 <td>
                   {sale.number}
+                  {sale.printedNumber ? ` · ${t('till.history.printedAs', { number: sale.printedNumber })}` : ''}
                   {sale.kind === 'return' ? ` · ${t('till.history.kindReturn')}` : ''}
                   {sale.status === 'voided' ? ` · ${t('till.history.voided')}` : ''}
                 </td>
