@@ -47,6 +47,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** 429 answers waited out and retried (not errors, but the crowd was over the server's limits). */
+  throttled: number;
   notices: number;
   pulls: number;
   rssBeforeMb: number;
@@ -64,7 +66,9 @@ function rssMb(child: ChildProcess): number {
 
 async function startServer(databaseUrl: string, adminPassword: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  // LOAD_NODE_ARGS: flags for the API's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes).
+  const nodeArgs = process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -102,6 +106,8 @@ class LoadStation {
   cursor = 0;
   notices = 0;
   pulls = 0;
+  /** Pushes answered 429 (then retried after Retry-After). */
+  throttled = 0;
   private socket: WebSocket | null = null;
   private pulling = false;
   private readonly clock = new HybridLogicalClock(newNodeId());
@@ -193,13 +199,21 @@ class LoadStation {
     return { ...body, signature: signGroup(key, groupSigningBytes(body, this.id)) };
   }
 
+  /** Push one group; a 429 is waited out (Retry-After) and retried, as a station does. */
   async push(group: unknown): Promise<PushResponse> {
-    const response = await fetch(`${this.url}/sync/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ batchId: newId(), groups: [group] }),
-    });
-    return json<PushResponse>(response);
+    const body = JSON.stringify({ batchId: newId(), groups: [group] });
+    for (;;) {
+      const response = await fetch(`${this.url}/sync/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body,
+      });
+      if (response.status !== 429) return json<PushResponse>(response);
+      await response.arrayBuffer();
+      this.throttled += 1;
+      const seconds = Number(response.headers.get('retry-after') ?? 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
+    }
   }
 }
 
@@ -296,6 +310,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       errors,
+      throttled: stations.reduce((sum, s) => sum + s.throttled, 0),
       notices: stations.reduce((sum, s) => sum + s.notices, 0),
       pulls: stations.reduce((sum, s) => sum + s.pulls, 0),
       rssBeforeMb,
@@ -318,6 +333,7 @@ export function printLoad(label: string, options: LoadOptions, result: LoadResul
   report(`${name}: push latency p50`, result.p50, 'ms');
   report(`${name}: push latency p99`, result.p99, 'ms');
   report(`${name}: errors`, result.errors, '');
+  report(`${name}: pushes throttled (429, retried)`, result.throttled, '');
   if (options.live) {
     report(`${name}: live notices received`, result.notices, '');
     report(`${name}: HTTP pulls`, result.pulls, '');
