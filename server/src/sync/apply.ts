@@ -131,8 +131,10 @@ export async function startVerification(
   client: Pick<pg.Pool, 'query'>,
   groups: readonly WriteGroup[],
   stationId: string,
+  /** The users' history when the caller has it (see recent-keys.ts); else it is read. */
+  known?: UserHistory,
 ): Promise<Verification> {
-  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
+  const history = known ?? (await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]));
   const started = performance.now();
   const toVerify = groups.flatMap((group) => {
     const publicKey = history.at(group.userId, group.version)?.publicKey;

@@ -4,6 +4,7 @@ import { requireStation } from '../auth/guards.js';
 import { startVerification } from './apply.js';
 import { GroupCommit } from './group-commit.js';
 import { PushGate } from './push-gate.js';
+import { RecentKeys } from './recent-keys.js';
 
 /** A push may carry a whole outbox page (up to 20,000 rows), far above the default body limit. */
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -17,6 +18,7 @@ function refuseOldStations(body: unknown): void {
 
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
   const gate = new PushGate(app.settings.pushLimits);
+  const keys = new RecentKeys(app.db);
   const commits = new GroupCommit(
     app.db,
     () => ({ nowMs: app.settings.now(), clockAheadMs: app.settings.clockAheadMs }),
@@ -44,7 +46,8 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
         );
       }
       // Signatures are checked on the thread pool from here on, while the push waits for its commit.
-      const verification = await startVerification(app.db, groups, station.id);
+      const history = await keys.history(groups.map((group) => group.userId));
+      const verification = await startVerification(app.db, groups, station.id, history);
       // Settled when its commit comes; until then nobody awaits it (no unhandled rejection meanwhile).
       verification.verifying.catch(() => {});
       const { response, result, batch } = await gate.timed(() =>
