@@ -2,7 +2,7 @@
  * Load: many stations at once against one API process on a real PostgreSQL — pushes, pulls
  * and live notices together.
  *
- *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3]
+ *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3] [--commit-pushes N]
  *
  * The API is the built server (`node server/dist/main.js`) in its own process, so its memory
  * is its own (VmRSS before and after the run). Each simulated station enrolls, opens its
@@ -16,6 +16,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -38,6 +39,8 @@ export interface LoadOptions {
   seconds: number;
   live: boolean;
   items: number;
+  /** Extra environment for the API process (e.g. GROUP_COMMIT_MAX_PUSHES=1: a commit per push). */
+  serverEnv?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -64,7 +67,11 @@ function rssMb(child: ChildProcess): number {
   return kb / 1024;
 }
 
-async function startServer(databaseUrl: string, adminPassword: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  databaseUrl: string,
+  adminPassword: string,
+  serverEnv: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   // LOAD_NODE_ARGS: flags for the API's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes).
   const nodeArgs = process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -77,6 +84,7 @@ async function startServer(databaseUrl: string, adminPassword: string): Promise<
       JWT_SECRET: randomBytes(32).toString('hex'),
       ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? 'warn',
+      ...serverEnv,
     },
     stdio: ['ignore', process.env.LOAD_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
@@ -96,6 +104,48 @@ async function json<T>(response: Response): Promise<T> {
   const body = (await response.json()) as T;
   if (!response.ok) throw new Error(`${response.status}: ${JSON.stringify(body)}`);
   return body;
+}
+
+/**
+ * Pushes go through node:http on kept-alive connections rather than fetch: fetch's own
+ * cost per request (streams, abort signals) would make the load tool, which shares the
+ * machine, the bottleneck it is meant to measure.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+function post(
+  url: string,
+  token: string,
+  body: string,
+): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: response.headers['retry-after'],
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -203,15 +253,11 @@ class LoadStation {
   async push(group: unknown): Promise<PushResponse> {
     const body = JSON.stringify({ batchId: newId(), groups: [group] });
     for (;;) {
-      const response = await fetch(`${this.url}/sync/push`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body,
-      });
-      if (response.status !== 429) return json<PushResponse>(response);
-      await response.arrayBuffer();
+      const response = await post(`${this.url}/sync/push`, this.token, body);
+      if (response.status === 200) return JSON.parse(response.body) as PushResponse;
+      if (response.status !== 429) throw new Error(`${response.status}: ${response.body}`);
       this.throttled += 1;
-      const seconds = Number(response.headers.get('retry-after') ?? 1);
+      const seconds = Number(response.retryAfter ?? 1);
       await new Promise((resolve) => setTimeout(resolve, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
     }
   }
@@ -220,7 +266,7 @@ class LoadStation {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const database = await benchDatabase();
   const adminPassword = `load-${randomBytes(8).toString('hex')}`;
-  const { url, child } = await startServer(database.url, adminPassword);
+  const { url, child } = await startServer(database.url, adminPassword, options.serverEnv);
   const stations: LoadStation[] = [];
   try {
     const login = await json<{ token: string; user: { id: string } }>(
@@ -318,6 +364,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
   } finally {
     for (const station of stations) station.close();
+    agent.destroy();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
@@ -349,6 +396,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: '60' },
       items: { type: 'string', default: '3' },
       'no-live': { type: 'boolean', default: false },
+      // Most pushes sharing one commit on the API (1: a commit per push, as before group commit).
+      'commit-pushes': { type: 'string' },
     },
   });
   const options: LoadOptions = {
@@ -356,6 +405,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     items: Number(values.items),
     live: !values['no-live'],
+    serverEnv: values['commit-pushes'] ? { GROUP_COMMIT_MAX_PUSHES: values['commit-pushes'] } : {},
   };
   const result = await runLoad(options);
   printLoad('load', options, result);
