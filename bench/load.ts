@@ -2,7 +2,7 @@
  * Load: many stations at once against one API process on a real PostgreSQL — pushes, pulls
  * and live notices together.
  *
- *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3] [--commit-pushes N]
+ *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3] [--commit-pushes N] [--rate R]
  *
  * The API is the built server (`node server/dist/main.js`) in its own process, so its memory
  * is its own (VmRSS before and after the run). Each simulated station enrolls, opens its
@@ -12,6 +12,10 @@
  * (unsealed with the admin's password, as a logged-in station would). Prints throughput,
  * push latency percentiles, errors (zero expected) and the server's memory.
  * Figures only: nothing here fails on a time; a run with errors exits 1.
+ *
+ * As fast as answered, every station always has a push in flight, so by Little's law the
+ * mean latency is stations / throughput (200 stations at 1,000 pushes/s: 200 ms). `--rate R`
+ * paces the crowd to offer R pushes/s in all instead, which shows the latency at that load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +43,8 @@ export interface LoadOptions {
   seconds: number;
   live: boolean;
   items: number;
+  /** Pushes per second offered by the whole crowd (paced); absent: each station pushes as fast as answered. */
+  rate?: number;
   /** Extra environment for the API process (e.g. GROUP_COMMIT_MAX_PUSHES=1: a commit per push). */
   serverEnv?: Record<string, string>;
 }
@@ -327,9 +333,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let rowsWritten = 0;
     const deadline = performance.now() + options.seconds * 1000;
     const started = performance.now();
+    // Paced: each station sends its next push at its own steady interval (or at once when
+    // the answer came late), so the crowd offers `rate` pushes/s in all.
+    const interval = options.rate ? (1000 * options.stations) / options.rate : 0;
     await Promise.all(
-      stations.map(async (station) => {
+      stations.map(async (station, n) => {
+        let next = started + (interval * n) / options.stations;
         while (performance.now() < deadline) {
+          if (interval) {
+            const wait = next - performance.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            next = Math.max(next + interval, performance.now());
+            if (performance.now() >= deadline) break;
+          }
           const group = station.saleGroup(adminId, key, productIds, options.items);
           const sent = performance.now();
           try {
@@ -373,7 +389,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 export function printLoad(label: string, options: LoadOptions, result: LoadResult): void {
-  const name = `${label} (${options.stations} stations, ${options.items * 2 + 1}-row sales${options.live ? ', live' : ''})`;
+  const pace = options.rate ? `, paced at ${options.rate}/s` : ', as fast as answered';
+  const name = `${label} (${options.stations} stations, ${options.items * 2 + 1}-row sales${pace}${options.live ? ', live' : ''})`;
   report(`${name}: pushes`, result.pushes, 'pushes');
   report(`${name}: throughput`, result.pushesPerSecond, 'pushes/s');
   report(`${name}: rows`, result.rowsPerSecond, 'rows/s');
@@ -398,6 +415,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'no-live': { type: 'boolean', default: false },
       // Most pushes sharing one commit on the API (1: a commit per push, as before group commit).
       'commit-pushes': { type: 'string' },
+      // Pushes/s offered by the whole crowd, paced evenly over the stations (default: as fast as answered).
+      rate: { type: 'string' },
     },
   });
   const options: LoadOptions = {
@@ -405,6 +424,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     items: Number(values.items),
     live: !values['no-live'],
+    ...(values.rate ? { rate: Number(values.rate) } : {}),
     serverEnv: values['commit-pushes'] ? { GROUP_COMMIT_MAX_PUSHES: values['commit-pushes'] } : {},
   };
   const result = await runLoad(options);
