@@ -123,9 +123,10 @@ export interface Verification {
 
 /**
  * Start checking a push's signatures, each against its user's key as of its version. Run
- * before the sequence lock is taken (on the pool, while the push waits for its commit), so a push's verification never holds the other pushes
- * up: planning later reuses an answer only where the key it used is still the key as of
- * the group's version under the lock (else it checks again).
+ * before the sequence lock is taken (while the push waits for its commit), so a push's
+ * verification never holds the other pushes up: planning later reuses an answer only where
+ * the key it used is still the key as of the group's version under the lock (else it
+ * checks again).
  */
 export async function startVerification(
   client: Pick<pg.Pool, 'query'>,
@@ -591,18 +592,16 @@ export async function applyPushes(
   const { plans, written } = await applyCandidates(client, candidates, history, verifying, context, head + 1, timings);
   await finish(client, head, written);
 
-  const results = pushes.map(
-    (): GroupsResult => ({
-      cursor: head + written,
-      applied: [],
-      superseded: [],
-      rejected: [],
-      groups: [],
-      written: 0,
-      held: [],
-      timings,
-    }),
-  );
+  const results = pushes.map((): GroupsResult & { written: number } => ({
+    cursor: head + written,
+    applied: [],
+    superseded: [],
+    rejected: [],
+    groups: [],
+    written: 0,
+    held: [],
+    timings,
+  }));
   for (const { index, group } of candidates) {
     const plan = plans.get(index);
     const response = results[owner[index] as number];
@@ -611,7 +610,7 @@ export async function applyPushes(
     if (plan.kind === 'applied') {
       response.applied.push(...plan.applied);
       response.superseded.push(...plan.superseded);
-      (response as { written: number }).written += plan.writes;
+      response.written += plan.writes;
       continue;
     }
     response.rejected.push(...rowsRefused(group.changes, plan.refusal));
