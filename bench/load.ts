@@ -2,7 +2,7 @@
  * Load: many stations at once against one API process on a real PostgreSQL — pushes, pulls
  * and live notices together.
  *
- *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3]
+ *   npm run load -- --stations 200 --seconds 60 [--no-live] [--items 3] [--commit-pushes N] [--rate R]
  *
  * The API is the built server (`node server/dist/main.js`) in its own process, so its memory
  * is its own (VmRSS before and after the run). Each simulated station enrolls, opens its
@@ -12,10 +12,15 @@
  * (unsealed with the admin's password, as a logged-in station would). Prints throughput,
  * push latency percentiles, errors (zero expected) and the server's memory.
  * Figures only: nothing here fails on a time; a run with errors exits 1.
+ *
+ * As fast as answered, every station always has a push in flight, so by Little's law the
+ * mean latency is stations / throughput (200 stations at 1,000 pushes/s: 200 ms). `--rate R`
+ * paces the crowd to offer R pushes/s in all instead, which shows the latency at that load.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import {
@@ -38,6 +43,10 @@ export interface LoadOptions {
   seconds: number;
   live: boolean;
   items: number;
+  /** Pushes per second offered by the whole crowd (paced); absent: each station pushes as fast as answered. */
+  rate?: number;
+  /** Extra environment for the API process (e.g. GROUP_COMMIT_MAX_PUSHES=1: a commit per push). */
+  serverEnv?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -47,6 +56,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** 429 answers waited out and retried (not errors, but the crowd was over the server's limits). */
+  throttled: number;
   notices: number;
   pulls: number;
   rssBeforeMb: number;
@@ -62,9 +73,15 @@ function rssMb(child: ChildProcess): number {
   return kb / 1024;
 }
 
-async function startServer(databaseUrl: string, adminPassword: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  databaseUrl: string,
+  adminPassword: string,
+  serverEnv: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  // LOAD_NODE_ARGS: flags for the API's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes).
+  const nodeArgs = process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -73,6 +90,7 @@ async function startServer(databaseUrl: string, adminPassword: string): Promise<
       JWT_SECRET: randomBytes(32).toString('hex'),
       ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? 'warn',
+      ...serverEnv,
     },
     stdio: ['ignore', process.env.LOAD_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
@@ -94,6 +112,48 @@ async function json<T>(response: Response): Promise<T> {
   return body;
 }
 
+/**
+ * Pushes go through node:http on kept-alive connections rather than fetch: fetch's own
+ * cost per request (streams, abort signals) would make the load tool, which shares the
+ * machine, the bottleneck it is meant to measure.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+function post(
+  url: string,
+  token: string,
+  body: string,
+): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: response.headers['retry-after'],
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
@@ -102,6 +162,8 @@ class LoadStation {
   cursor = 0;
   notices = 0;
   pulls = 0;
+  /** Pushes answered 429 (then retried after Retry-After). */
+  throttled = 0;
   private socket: WebSocket | null = null;
   private pulling = false;
   private readonly clock = new HybridLogicalClock(newNodeId());
@@ -193,20 +255,24 @@ class LoadStation {
     return { ...body, signature: signGroup(key, groupSigningBytes(body, this.id)) };
   }
 
+  /** Push one group; a 429 is waited out (Retry-After) and retried, as a station does. */
   async push(group: unknown): Promise<PushResponse> {
-    const response = await fetch(`${this.url}/sync/push`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ batchId: newId(), groups: [group] }),
-    });
-    return json<PushResponse>(response);
+    const body = JSON.stringify({ batchId: newId(), groups: [group] });
+    for (;;) {
+      const response = await post(`${this.url}/sync/push`, this.token, body);
+      if (response.status === 200) return JSON.parse(response.body) as PushResponse;
+      if (response.status !== 429) throw new Error(`${response.status}: ${response.body}`);
+      this.throttled += 1;
+      const seconds = Number(response.retryAfter ?? 1);
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (Number.isFinite(seconds) ? seconds : 1)));
+    }
   }
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const database = await benchDatabase();
   const adminPassword = `load-${randomBytes(8).toString('hex')}`;
-  const { url, child } = await startServer(database.url, adminPassword);
+  const { url, child } = await startServer(database.url, adminPassword, options.serverEnv);
   const stations: LoadStation[] = [];
   try {
     const login = await json<{ token: string; user: { id: string } }>(
@@ -267,9 +333,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     let rowsWritten = 0;
     const deadline = performance.now() + options.seconds * 1000;
     const started = performance.now();
+    // Paced: each station sends its next push at its own steady interval (or at once when
+    // the answer came late), so the crowd offers `rate` pushes/s in all.
+    const interval = options.rate ? (1000 * options.stations) / options.rate : 0;
     await Promise.all(
-      stations.map(async (station) => {
+      stations.map(async (station, n) => {
+        let next = started + (interval * n) / options.stations;
         while (performance.now() < deadline) {
+          if (interval) {
+            const wait = next - performance.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            next = Math.max(next + interval, performance.now());
+            if (performance.now() >= deadline) break;
+          }
           const group = station.saleGroup(adminId, key, productIds, options.items);
           const sent = performance.now();
           try {
@@ -296,6 +372,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       errors,
+      throttled: stations.reduce((sum, s) => sum + s.throttled, 0),
       notices: stations.reduce((sum, s) => sum + s.notices, 0),
       pulls: stations.reduce((sum, s) => sum + s.pulls, 0),
       rssBeforeMb,
@@ -303,6 +380,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
   } finally {
     for (const station of stations) station.close();
+    agent.destroy();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
@@ -311,13 +389,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 export function printLoad(label: string, options: LoadOptions, result: LoadResult): void {
-  const name = `${label} (${options.stations} stations, ${options.items * 2 + 1}-row sales${options.live ? ', live' : ''})`;
+  const pace = options.rate ? `, paced at ${options.rate}/s` : ', as fast as answered';
+  const name = `${label} (${options.stations} stations, ${options.items * 2 + 1}-row sales${pace}${options.live ? ', live' : ''})`;
   report(`${name}: pushes`, result.pushes, 'pushes');
   report(`${name}: throughput`, result.pushesPerSecond, 'pushes/s');
   report(`${name}: rows`, result.rowsPerSecond, 'rows/s');
   report(`${name}: push latency p50`, result.p50, 'ms');
   report(`${name}: push latency p99`, result.p99, 'ms');
   report(`${name}: errors`, result.errors, '');
+  report(`${name}: pushes throttled (429, retried)`, result.throttled, '');
   if (options.live) {
     report(`${name}: live notices received`, result.notices, '');
     report(`${name}: HTTP pulls`, result.pulls, '');
@@ -333,6 +413,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       seconds: { type: 'string', default: '60' },
       items: { type: 'string', default: '3' },
       'no-live': { type: 'boolean', default: false },
+      // Most pushes sharing one commit on the API (1: a commit per push, as before group commit).
+      'commit-pushes': { type: 'string' },
+      // Pushes/s offered by the whole crowd, paced evenly over the stations (default: as fast as answered).
+      rate: { type: 'string' },
     },
   });
   const options: LoadOptions = {
@@ -340,6 +424,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds),
     items: Number(values.items),
     live: !values['no-live'],
+    ...(values.rate ? { rate: Number(values.rate) } : {}),
+    serverEnv: values['commit-pushes'] ? { GROUP_COMMIT_MAX_PUSHES: values['commit-pushes'] } : {},
   };
   const result = await runLoad(options);
   printLoad('load', options, result);

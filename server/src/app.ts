@@ -13,6 +13,7 @@ import { healthRoutes } from './health/health.js';
 import { type LiveOptions, liveSync } from './live/plugin.js';
 import { ownerView } from './owner/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
+import { DEFAULT_GROUP_COMMIT, type GroupCommitLimits } from './sync/group-commit.js';
 import { pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from './sync/push-gate.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   readonly trustProxy?: TrustProxy;
   /** Pushes in flight per station and in all (over that: 429 with Retry-After). */
   readonly pushLimits?: Partial<PushLimits>;
+  /** Most pushes and rows sharing one commit; default 100 pushes, 20,000 rows. */
+  readonly groupCommit?: Partial<GroupCommitLimits>;
   /** Most live sockets one station may hold open (/sync/ws); default 4. */
   readonly socketsPerStation?: number;
   /** Most admin monitor sockets one user may hold open (/admin/ws); default 4. */
@@ -122,6 +125,7 @@ function decorate(app: FastifyInstance, options: AppOptions): void {
     tokenTtlSeconds: options.tokenTtlSeconds ?? 12 * 60 * 60,
     now: options.now ?? Date.now,
     pushLimits: { ...DEFAULT_PUSH_LIMITS, ...options.pushLimits },
+    groupCommit: { ...DEFAULT_GROUP_COMMIT, ...options.groupCommit },
   };
   const db = createPool(options.databaseUrl, options.poolSize);
   app.decorate('settings', settings);

@@ -1,5 +1,6 @@
 import type { HybridLogicalClock, Role } from '@mostrador/common';
 import type pg from 'pg';
+import type { GroupCommitLimits } from './sync/group-commit.js';
 import type { PushLimits } from './sync/push-gate.js';
 
 /** What the server parts share through the Fastify instance and request. */
@@ -14,6 +15,8 @@ export interface ServerSettings {
   readonly now: () => number;
   /** Pushes in flight per station and in all (issue 12). */
   readonly pushLimits: PushLimits;
+  /** Most pushes and rows sharing one commit (group commit). */
+  readonly groupCommit: GroupCommitLimits;
 }
 
 /** A readiness probe for /health: true when that part of the server can serve. */

@@ -18,7 +18,10 @@ import { liveOptionsFromEnv } from './live/settings.js';
  * (default `.data/` at the repository root), EMBEDDED_PG_PORT (default 54329), LOG_LEVEL,
  * TRUST_PROXY (a hop count or proxy addresses; default 1 hop when PORT is set, as on Railway),
  * CONFLICT_MAX_AGE_DAYS / CONFLICT_MAX_ROWS (conflict-log retention), LOGIN_RATE_PER_MINUTE
- * (login attempts per client address, default 20), and the live channel's
+ * (login attempts per client address, default 20), PUSH_PER_STATION / PUSH_MAX_QUEUED
+ * (pushes in flight per station, default 2, and in all, default 256; over that: 429),
+ * GROUP_COMMIT_MAX_PUSHES / GROUP_COMMIT_MAX_ROWS (most pushes and rows sharing one commit,
+ * default 100 and 20,000; 1 push = a commit per push), and the live channel's
  * LIVE_PING_MS, LIVE_HEARTBEAT_MS, LIVE_FRESH_MS and LIVE_PAGE_ROWS (see live/settings.ts).
  */
 
@@ -83,6 +86,14 @@ async function main(): Promise<void> {
     conflictRetention: retentionFromEnv(env),
     loginRateLimit: { max: Number(env.LOGIN_RATE_PER_MINUTE ?? 20), timeWindowMs: 60_000 },
     live: liveOptionsFromEnv(env),
+    pushLimits: {
+      ...(env.PUSH_PER_STATION ? { perStation: Number(env.PUSH_PER_STATION) } : {}),
+      ...(env.PUSH_MAX_QUEUED ? { maxQueued: Number(env.PUSH_MAX_QUEUED) } : {}),
+    },
+    groupCommit: {
+      ...(env.GROUP_COMMIT_MAX_PUSHES ? { maxPushes: Number(env.GROUP_COMMIT_MAX_PUSHES) } : {}),
+      ...(env.GROUP_COMMIT_MAX_ROWS ? { maxChanges: Number(env.GROUP_COMMIT_MAX_ROWS) } : {}),
+    },
   });
   if (app.generatedAdminPassword) {
     console.log(

@@ -8,6 +8,7 @@ import {
   type Role,
   TABLE_NAMES,
   type TableName,
+  uniqueFieldsOf,
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
@@ -68,6 +69,8 @@ interface Candidate {
   readonly trust: 'verify' | 'server';
   /** The station recorded as `pushedBy` (null for the server's own rows). */
   readonly stationId: string | null;
+  /** The pushing station and its ceiling (null: the server's own write, no ceiling). */
+  readonly pusher: Pusher | null;
 }
 
 interface Conflict {
@@ -93,6 +96,8 @@ interface Planned {
 type GroupPlan =
   | {
       readonly kind: 'applied';
+      /** Rows this group writes (a row written again by a later group counts for both). */
+      readonly writes: number;
       readonly applied: PushResponse['applied'];
       readonly superseded: PushResponse['superseded'];
       readonly conflicts: Conflict[];
@@ -123,16 +128,19 @@ export interface Verification {
 
 /**
  * Start checking a push's signatures, each against its user's key as of its version. Run
- * before the sequence lock is taken, so a push's verification never holds the other pushes
- * up: planning later reuses an answer only where the key it used is still the key as of
- * the group's version under the lock (else it checks again).
+ * before the sequence lock is taken (while the push waits for its commit), so a push's
+ * verification never holds the other pushes up: planning later reuses an answer only where
+ * the key it used is still the key as of the group's version under the lock (else it
+ * checks again).
  */
 export async function startVerification(
-  client: pg.ClientBase,
+  client: Pick<pg.Pool, 'query'>,
   groups: readonly WriteGroup[],
   stationId: string,
+  /** The users' history when the caller has it (see recent-keys.ts); else it is read. */
+  known?: UserHistory,
 ): Promise<Verification> {
-  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
+  const history = known ?? (await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]));
   const started = performance.now();
   const toVerify = groups.flatMap((group) => {
     const publicKey = history.at(group.userId, group.version)?.publicKey;
@@ -174,9 +182,8 @@ function refusal(code: ErrorCode, message: string): Refusal {
 function authorize(
   candidate: Candidate,
   state: PassState,
-  pusher: Pusher | null,
 ): { acting: Acting } | { held: Refusal } | { rejected: Refusal } {
-  const { group } = candidate;
+  const { group, pusher } = candidate;
   if (candidate.trust === 'server') return { acting: 'server' };
   const entry = state.history.at(group.userId, group.version);
   if (!entry) {
@@ -233,8 +240,8 @@ function authorize(
 }
 
 /** Decide one group against the pass's state; on success its rows join `state.written`. */
-function planGroup(candidate: Candidate, state: PassState, context: ApplyContext, pusher: Pusher | null): GroupPlan {
-  const who = authorize(candidate, state, pusher);
+function planGroup(candidate: Candidate, state: PassState, context: ApplyContext): GroupPlan {
+  const who = authorize(candidate, state);
   if ('rejected' in who) return { kind: 'rejected', refusal: who.rejected };
   if ('held' in who) return { kind: 'held', refusal: who.held };
   const { group, stationId } = candidate;
@@ -308,7 +315,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
     // A user created or changed by this group acts (and signs) for the groups after it.
     if (planned.table === 'users') state.history.add(historyEntryOf(planned.row));
   }
-  return { kind: 'applied', applied, superseded, conflicts };
+  return { kind: 'applied', writes: tentative.size, applied, superseded, conflicts };
 }
 
 export function historyEntryOf(user: AnyRow): HistoryEntry {
@@ -372,47 +379,50 @@ async function loadPassState(
   return { stored, storedPushedBy, written: new Map(), owners, series, history, verified };
 }
 
-function columnArrays(table: TableName, rows: AnyRow[], firstSeq: number, pushedBy: string | null): unknown[] {
-  const arrays: unknown[] = tableSql(table).columns.map((column) => rows.map((row) => row[column] ?? null));
+function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {
+  const arrays: unknown[] = tableSql(table).columns.map((column) => rows.map(({ row }) => row[column] ?? null));
   arrays.push(rows.map((_, i) => firstSeq + i));
-  arrays.push(pushedBy);
+  arrays.push(rows.map((planned) => planned.pushedBy));
   return arrays;
 }
 
 /**
- * Write a pass's kept rows: per table and pushing station, new rows with one INSERT and
- * stored ones with one UPDATE, numbered from `firstSeq`; then the users' history and the
- * conflicts. Returns how many rows it wrote. Throws what the database throws.
+ * Write a pass's kept rows: per table, new rows with one INSERT and stored ones with one
+ * UPDATE (whatever station pushed them: a group commit's pass holds many stations' rows),
+ * numbered from `firstSeq`; then the users' history and the conflicts. Returns how many
+ * rows it wrote. Throws what the database throws.
  */
+/** The deferrable unique-key constraints (migration 20261201070000): `<table>_<field>_live`. */
+const UNIQUE_CONSTRAINTS = TABLE_NAMES.flatMap((table) =>
+  uniqueFieldsOf(table).map((field) => `${table}_${field}_live`),
+).join(', ');
+
 async function writePass(
   client: pg.ClientBase,
   state: PassState,
   conflicts: readonly Conflict[],
   firstSeq: number,
 ): Promise<number> {
-  const byTable = new Map<TableName, Map<string | null, { inserts: AnyRow[]; updates: AnyRow[] }>>();
+  const byTable = new Map<TableName, { inserts: Planned[]; updates: Planned[] }>();
   for (const [key, planned] of state.written) {
-    const perStation = byTable.get(planned.table) ?? new Map();
-    byTable.set(planned.table, perStation);
-    const lists = perStation.get(planned.pushedBy) ?? { inserts: [], updates: [] };
-    perStation.set(planned.pushedBy, lists);
-    (state.stored.has(key) ? lists.updates : lists.inserts).push(planned.row);
+    const lists = byTable.get(planned.table) ?? { inserts: [], updates: [] };
+    byTable.set(planned.table, lists);
+    (state.stored.has(key) ? lists.updates : lists.inserts).push(planned);
   }
   let seq = firstSeq;
   const users: AnyRow[] = [];
   // Unique keys are checked once the pass's rows are all written (a swap of values applies).
-  await client.query('SET CONSTRAINTS ALL DEFERRED');
+  await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} DEFERRED`);
   for (const table of TABLE_NAMES) {
     const sql = tableSql(table);
-    for (const [pushedBy, { inserts, updates }] of byTable.get(table) ?? []) {
-      if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, seq, pushedBy));
-      seq += inserts.length;
-      if (updates.length) await client.query(sql.update, columnArrays(table, updates, seq, pushedBy));
-      seq += updates.length;
-      if (table === 'users') users.push(...inserts, ...updates);
-    }
+    const { inserts, updates } = byTable.get(table) ?? { inserts: [], updates: [] };
+    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, seq));
+    seq += inserts.length;
+    if (updates.length) await client.query(sql.update, columnArrays(table, updates, seq));
+    seq += updates.length;
+    if (table === 'users') users.push(...[...inserts, ...updates].map((planned) => planned.row));
   }
-  await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+  await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} IMMEDIATE`);
   await appendHistory(client, users.map(historyEntryOf));
   await logConflicts(client, conflicts);
   return seq - firstSeq;
@@ -504,7 +514,6 @@ async function applyCandidates(
   baseHistory: UserHistory,
   verifying: Promise<Verified>,
   context: ApplyContext,
-  pusher: Pusher | null,
   firstSeq: number,
   timings: { verifyMs: number; planMs: number; writeMs: number },
 ): Promise<{ plans: Map<number, GroupPlan>; written: number }> {
@@ -515,7 +524,7 @@ async function applyCandidates(
   const waitStarted = performance.now();
   for (const [group, result] of await verifying) verified.set(group, result);
   timings.verifyMs += performance.now() - waitStarted;
-  const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context, pusher)] as const));
+  const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context)] as const));
   timings.planMs += performance.now() - started;
   started = performance.now();
   try {
@@ -534,7 +543,7 @@ async function applyCandidates(
     try {
       const result = await underSavepoint(client, 'group_write', async () => {
         const state = await loadPassState(client, [candidate], history.clone(), verified, true);
-        const plan = planGroup(candidate, state, context, pusher);
+        const plan = planGroup(candidate, state, context);
         const written = plan.kind === 'applied' ? await writePass(client, state, plan.conflicts, seq) : 0;
         return { plan, written, state };
       });
@@ -564,6 +573,13 @@ export async function notifyChanges(client: pg.ClientBase): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(rows[0]?.head ?? 0)]);
 }
 
+/** One push of a group commit: its groups (none in the review list), its station, its checks. */
+export interface PushToApply {
+  readonly groups: readonly WriteGroup[];
+  readonly pusher: Pusher;
+  readonly verification: Verification;
+}
+
 /**
  * Apply a push's groups (already checked against the wire schema, none of them in the
  * review list). Each group is verified (signature against its user's key as of the
@@ -577,53 +593,69 @@ export async function applyGroups(
   context: ApplyContext,
   verification?: Verification,
 ): Promise<GroupsResult> {
-  const { verifying, startMs } = verification ?? (await startVerification(client, groups, pusher.stationId));
+  const checks = verification ?? (await startVerification(client, groups, pusher.stationId));
+  const [result] = await applyPushes(client, [{ groups, pusher, verification: checks }], context);
+  return result as GroupsResult;
+}
+
+/**
+ * Apply several pushes in one pass, in order, as if one after the other (a group commit):
+ * a later push's groups are decided against the rows of the earlier ones. Every group is
+ * still decided whole and, when the pass's write fails, written alone under its savepoint,
+ * so a refused group costs the other pushes nothing. One head update (and one NOTIFY) for
+ * all of them; each push gets its own answer, with the head after the whole pass.
+ */
+export async function applyPushes(
+  client: pg.ClientBase,
+  pushes: readonly PushToApply[],
+  context: ApplyContext,
+): Promise<GroupsResult[]> {
   const head = await lockHead(client);
+  const users = new Set(pushes.flatMap(({ groups }) => groups.map((g) => g.userId)));
   // Under the lock, the history that decides (a users write may have committed meanwhile).
-  const history = await UserHistory.load(client, [...new Set(groups.map((g) => g.userId))]);
-  const candidates: Candidate[] = groups.map((group, index) => ({
-    index,
-    group,
-    trust: 'verify',
-    stationId: pusher.stationId,
-  }));
-  // Starting the checks (canonical bytes are built on this thread) counts as verification too.
-  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
-  const { plans, written } = await applyCandidates(
-    client,
-    candidates,
-    history,
-    verifying,
-    context,
-    pusher,
-    head + 1,
-    timings,
+  const history = await UserHistory.load(client, [...users]);
+  const candidates: Candidate[] = [];
+  const owner: number[] = [];
+  for (const [n, { groups, pusher }] of pushes.entries()) {
+    for (const group of groups) {
+      candidates.push({ index: candidates.length, group, trust: 'verify', stationId: pusher.stationId, pusher });
+      owner.push(n);
+    }
+  }
+  const verifying = Promise.all(pushes.map(({ verification }) => verification.verifying)).then(
+    (all): Verified => new Map(all.flatMap((verified) => [...verified])),
   );
+  // Starting the checks (canonical bytes are built on this thread) counts as verification too.
+  const startMs = pushes.reduce((sum, { verification }) => sum + verification.startMs, 0);
+  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
+  const { plans, written } = await applyCandidates(client, candidates, history, verifying, context, head + 1, timings);
   await finish(client, head, written);
 
-  const response: GroupsResult = {
+  const results = pushes.map((): GroupsResult & { written: number } => ({
     cursor: head + written,
     applied: [],
     superseded: [],
     rejected: [],
     groups: [],
-    written,
+    written: 0,
     held: [],
     timings,
-  };
+  }));
   for (const { index, group } of candidates) {
     const plan = plans.get(index);
-    if (!plan) continue;
+    const response = results[owner[index] as number];
+    if (!plan || !response) continue;
     response.groups.push(outcomeOf(group.id, plan));
     if (plan.kind === 'applied') {
       response.applied.push(...plan.applied);
       response.superseded.push(...plan.superseded);
+      response.written += plan.writes;
       continue;
     }
     response.rejected.push(...rowsRefused(group.changes, plan.refusal));
     if (plan.kind === 'held') response.held.push({ group, refusal: plan.refusal });
   }
-  return response;
+  return results;
 }
 
 export function rowsRefused(changes: readonly Change[], reason: Refusal): PushResponse['rejected'] {
@@ -654,14 +686,14 @@ export async function applyAsServer(
   context: ApplyContext,
 ): Promise<{ refusal: Refusal } | { written: number; cursor: number }> {
   const head = await lockHead(client);
-  const candidate: Candidate = { index: 0, group, trust: 'server', stationId };
+  const candidate: Candidate = { index: 0, group, trust: 'server', stationId, pusher: null };
   try {
     const result = await underSavepoint(
       client,
       'server_write',
       async (): Promise<{ refusal: Refusal } | { written: number }> => {
         const state = await loadPassState(client, [candidate], new UserHistory(), new Map(), true);
-        const plan = planGroup(candidate, state, context, null);
+        const plan = planGroup(candidate, state, context);
         if (plan.kind !== 'applied') return { refusal: plan.refusal };
         return { written: await writePass(client, state, plan.conflicts, head + 1) };
       },

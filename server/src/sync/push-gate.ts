@@ -2,12 +2,11 @@ import { MostradorError } from '@mostrador/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Pushes run one at a time anyway (each holds the sequence lock to commit), so letting
- * every concurrent push take a pooled connection only to wait on that lock would starve
- * pulls and logins of connections. The gate lets a few in at once (one writing, one
- * ready to take the lock next) and queues the rest in memory, in arrival order.
+ * Admission for pushes. Pushes are applied by the group commit (group-commit.ts): the ones
+ * that arrive while a commit is in flight share the next one, so a push waiting costs only
+ * its body's memory, never a pooled connection.
  *
- * The queue is bounded: `admission` (an onRequest hook, after the station's token) counts
+ * That queue is bounded: `admission` (an onRequest hook, after the station's token) counts
  * every push from its first byte to its answer, refuses a station's push beyond
  * `perStation` in flight, and any push beyond `maxQueued` in flight in all, with 429 and a
  * `Retry-After` from the recent push times. So a station (or many) cannot make the server
@@ -17,36 +16,27 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface PushLimits {
   /** Pushes of one station in flight at once (reading, queued or applying); default 2. */
   readonly perStation: number;
-  /** Pushes in flight in all on this instance; default 64. */
+  /** Pushes in flight in all on this instance; default 256 (a crowd of 200 stations fits). */
   readonly maxQueued: number;
 }
 
-export const DEFAULT_PUSH_LIMITS: PushLimits = { perStation: 2, maxQueued: 64 };
+export const DEFAULT_PUSH_LIMITS: PushLimits = { perStation: 2, maxQueued: 256 };
 
 export class PushGate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
   private readonly inFlight = new Map<string, number>();
   private total = 0;
-  /** Moving average of a push's time through the gate, for Retry-After. */
+  /** Moving average of a push's time from admission to answer, for Retry-After. */
   private averageMs = 200;
 
-  constructor(
-    private readonly concurrency = 2,
-    private readonly limits: PushLimits = DEFAULT_PUSH_LIMITS,
-  ) {}
+  constructor(private readonly limits: PushLimits = DEFAULT_PUSH_LIMITS) {}
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active += 1;
+  /** Run a push's work, keeping the recent push times that Retry-After is based on. */
+  async timed<T>(work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       return await work();
     } finally {
       this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - started);
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active -= 1;
     }
   }
 
@@ -55,9 +45,12 @@ export class PushGate {
     return this.total;
   }
 
-  /** Seconds a refused push should wait: the queue ahead of it, drained at the recent pace. */
+  /**
+   * Seconds a refused push should wait. The queue ahead of it drains a commit at a time,
+   * each taking many pushes, so a push's recent time through the queue is the wait.
+   */
   retryAfterSeconds(): number {
-    return Math.min(60, Math.max(1, Math.ceil((this.total * this.averageMs) / this.concurrency / 1000)));
+    return Math.min(60, Math.max(1, Math.ceil(this.averageMs / 1000)));
   }
 
   /** onRequest hook (after the station guard): admit the push or answer 429 with Retry-After. */

@@ -4,7 +4,6 @@ import {
   MostradorError,
   PushRequest,
   PushResponse,
-  type Role,
   UUID_PATTERN,
   WithdrawResponse,
 } from '@mostrador/common';
@@ -12,9 +11,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
-import { applyGroups, lockHead, startVerification } from './apply.js';
+import { startVerification } from './apply.js';
+import { GroupCommit } from './group-commit.js';
 import { PushGate } from './push-gate.js';
-import { answerReviewed, findReviewed, holdGroups, withdrawReview } from './review.js';
+import { RecentKeys } from './recent-keys.js';
+import { withdrawReview } from './review.js';
 
 /** A push may carry a whole outbox page (up to 20,000 rows), far above the default body limit. */
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
@@ -27,7 +28,13 @@ function refuseOldStations(body: unknown): void {
 }
 
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
-  const gate = new PushGate(2, app.settings.pushLimits);
+  const gate = new PushGate(app.settings.pushLimits);
+  const keys = new RecentKeys(app.db);
+  const commits = new GroupCommit(
+    app.db,
+    () => ({ nowMs: app.settings.now(), clockAheadMs: app.settings.clockAheadMs }),
+    app.settings.groupCommit,
+  );
   app.post<{ Body: PushRequest }>(
     '/sync/push',
     {
@@ -49,53 +56,13 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
           `A push carries at most ${MAX_PUSH_CHANGES} changes (this one ${changes}); send it in smaller pages.`,
         );
       }
-      const { result, ...response } = await gate.run(() =>
-        inTransaction(app.db, 'BEGIN', async (client) => {
-          // Signatures are checked on the thread pool from here on, before the sequence lock.
-          const verification = await startVerification(client, groups, station.id);
-          await lockHead(client);
-          const { rows } = await client.query<{ ceiling: Role }>('SELECT ceiling FROM stations WHERE id = $1', [
-            station.id,
-          ]);
-          const ceiling = rows[0]?.ceiling ?? 'cashier';
-          const reviewed = await findReviewed(
-            client,
-            groups.map((g) => g.id),
-          );
-          const fresh = groups.filter((g) => !reviewed.has(g.id));
-          const result = await applyGroups(
-            client,
-            fresh,
-            { stationId: station.id, ceiling },
-            { nowMs: app.settings.now(), clockAheadMs: app.settings.clockAheadMs },
-            verification,
-          );
-          await holdGroups(client, station.id, result.held);
-          const outcomes = new Map(result.groups.map((o) => [o.id, o]));
-          const applied = [...result.applied];
-          const rejected = [...result.rejected];
-          for (const review of reviewed.values()) {
-            const answer = await answerReviewed(client, review);
-            outcomes.set(review.id, answer.outcome);
-            applied.push(...answer.applied);
-            rejected.push(...answer.rejected);
-          }
-          const seen = new Set<string>();
-          const ordered = groups.flatMap((g) => {
-            const outcome = outcomes.get(g.id);
-            if (!outcome || seen.has(g.id)) return [];
-            seen.add(g.id);
-            return [outcome];
-          });
-          const answer: PushResponse = {
-            cursor: result.cursor,
-            applied,
-            superseded: result.superseded,
-            rejected,
-            groups: ordered,
-          };
-          return { ...answer, result };
-        }),
+      // Signatures are checked on the thread pool from here on, while the push waits for its commit.
+      const history = await keys.history(groups.map((group) => group.userId));
+      const verification = await startVerification(app.db, groups, station.id, history);
+      // Settled when its commit comes; until then nobody awaits it (no unhandled rejection meanwhile).
+      verification.verifying.catch(() => {});
+      const { response, result, batch } = await gate.timed(() =>
+        commits.push({ stationId: station.id, groups, verification }),
       );
       request.log.info(
         {
@@ -110,6 +77,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
           superseded: response.superseded.length,
           rejected: response.rejected.length,
           cursor: response.cursor,
+          batch,
           verifyMs: Math.round(result.timings.verifyMs),
           planMs: Math.round(result.timings.planMs),
           writeMs: Math.round(result.timings.writeMs),

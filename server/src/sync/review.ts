@@ -51,21 +51,20 @@ export async function findReviewed(client: pg.ClientBase, ids: readonly string[]
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** Keep held groups for review (a group already there stays as it is). */
+/** Keep held groups for review, each with its pushing station (a group already there stays as it is). */
 export async function holdGroups(
   client: pg.ClientBase,
-  stationId: string,
-  held: readonly { group: WriteGroup; refusal: Refusal }[],
+  held: readonly { group: WriteGroup; refusal: Refusal; stationId: string }[],
 ): Promise<void> {
   if (held.length === 0) return;
   await client.query(
     `INSERT INTO review_groups (id, "stationId", "userId", version, changes, signature, code, message)
-     SELECT id, $1::uuid, "userId", version, changes, signature, code, message
-     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[])
-       AS h(id, "userId", version, changes, signature, code, message)
+     SELECT id, "stationId", "userId", version, changes, signature, code, message
+     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::jsonb[], $6::text[], $7::text[], $8::text[])
+       AS h("stationId", id, "userId", version, changes, signature, code, message)
      ON CONFLICT (id) DO NOTHING`,
     [
-      stationId,
+      held.map((h) => h.stationId),
       held.map((h) => h.group.id),
       held.map((h) => h.group.userId),
       held.map((h) => h.group.version),

@@ -27,7 +27,8 @@ export interface TableSql {
    * statement and one plan for any batch size, the fast path of push. Push holds the
    * sequence lock and knows which rows are new, so it inserts those plainly (cheaper than
    * a speculative ON CONFLICT insertion) and updates the others. The pushing station
-   * (`pushedBy`, server-only) is one more parameter after seq, the same for every row.
+   * (`pushedBy`, server-only) is one more array after seq: a group commit writes the rows
+   * of many stations' pushes with one statement.
    */
   readonly insert: string;
   readonly update: string;
@@ -47,9 +48,8 @@ function buildTableSql(table: TableName): TableSql {
   const list = columns.map(quote).join(', ');
   const arrays = columns.map((column, i) => `$${i + 1}::${pgType(column)}[]`);
   const changed = [...columns.filter((c) => c !== 'id'), 'seq'];
-  const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[])`;
-  const pushedBy = `$${columns.length + 2}::uuid`;
-  const insert = `INSERT INTO ${name} (${list}, seq, "pushedBy") SELECT u.*, ${pushedBy} FROM ${unnest} AS u`;
+  const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[], $${columns.length + 2}::uuid[])`;
+  const insert = `INSERT INTO ${name} (${list}, seq, "pushedBy") SELECT u.* FROM ${unnest} AS u`;
   return {
     table,
     columns,
@@ -62,8 +62,8 @@ function buildTableSql(table: TableName): TableSql {
     ),
     insert,
     update:
-      `UPDATE ${name} SET ${changed.map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')}, "pushedBy" = ${pushedBy} ` +
-      `FROM ${unnest} AS u(${list}, seq) WHERE ${name}.id = u.id AND u.version > ${name}.version`,
+      `UPDATE ${name} SET ${[...changed, 'pushedBy'].map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')} ` +
+      `FROM ${unnest} AS u(${list}, seq, "pushedBy") WHERE ${name}.id = u.id AND u.version > ${name}.version`,
     upsert: `${insert} ON CONFLICT (id) DO UPDATE SET ${[...changed, 'pushedBy'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')} WHERE excluded.version > ${name}.version`,
     jsonObject: `json_build_object(${columns.map((c) => `'${c}', ${quote(c)}`).join(', ')})`,
     jsonArray: `json_build_array(${columns.map(quote).join(', ')})`,

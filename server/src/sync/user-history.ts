@@ -21,7 +21,7 @@ export class UserHistory {
   /** Per user, entries in ascending version order (a later entry of an equal version wins). */
   private readonly byUser = new Map<string, HistoryEntry[]>();
 
-  static async load(client: pg.ClientBase, userIds: readonly string[]): Promise<UserHistory> {
+  static async load(client: Pick<pg.Pool, 'query'>, userIds: readonly string[]): Promise<UserHistory> {
     const history = new UserHistory();
     const ids = userIds.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
     if (ids.length === 0) return history;
