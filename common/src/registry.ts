@@ -329,6 +329,23 @@ export function uniqueFieldsOf(table: TableName): string[] {
     .map(([name]) => name);
 }
 
+/**
+ * Issue 12: the references a new row must make to rows that exist, per table and field.
+ * Sale lines, payments and stock movements are facts about a sale or a product; one that
+ * names neither a row of its own push nor a stored one is an orphan no report can place.
+ * Deleted rows count as existing (a product deleted after it was sold is fine). Other
+ * references (a sale's customer, a product's provider…) are left as they were: optional,
+ * or written by stations whose order across pushes is not guaranteed.
+ */
+export const CHECKED_REFERENCES: Partial<Record<TableName, readonly (readonly [string, TableName])[]>> = {
+  sale_items: [
+    ['saleId', 'sales'],
+    ['productId', 'products'],
+  ],
+  sale_payments: [['saleId', 'sales']],
+  stock_movements: [['productId', 'products']],
+};
+
 export function canWrite(role: Role, table: TableName): boolean {
   return tableSpec(table).writeRoles.includes(role);
 }
