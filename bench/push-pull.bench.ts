@@ -347,7 +347,7 @@ async function main(): Promise<void> {
     let cursor = 0;
     const [, sqlMs] = await timed(async () => {
       for (;;) {
-        const page = await readPullPage(app.db, cursor, PAGE, 'columns');
+        const page = await readPullPage(app.db, cursor, PAGE, 'columns', 'admin');
         cursor = page.cursor;
         if (!page.hasMore) break;
       }

@@ -1,4 +1,12 @@
-import { MAX_PUSH_CHANGES, MostradorError, PushRequest, PushResponse, type Role } from '@mostrador/common';
+import {
+  asSentTo,
+  MAX_PUSH_CHANGES,
+  MostradorError,
+  PushRequest,
+  PushResponse,
+  type Role,
+  type TableName,
+} from '@mostrador/common';
 import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
@@ -65,7 +73,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
           const applied = [...result.applied];
           const rejected = [...result.rejected];
           for (const review of reviewed.values()) {
-            const answer = await answerReviewed(client, review);
+            const answer = await answerReviewed(client, review, ceiling);
             outcomes.set(review.id, answer.outcome);
             applied.push(...answer.applied);
             rejected.push(...answer.rejected);
@@ -80,7 +88,8 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
           const answer: PushResponse = {
             cursor: result.cursor,
             applied,
-            superseded: result.superseded,
+            // A winning users row goes back as this station receives users rows (issue 12).
+            superseded: result.superseded.map((s) => ({ ...s, row: asSentTo(s.table as TableName, s.row, ceiling) })),
             rejected,
             groups: ordered,
           };
