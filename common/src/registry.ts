@@ -344,6 +344,48 @@ export function seriesFieldsOf(table: TableName): { field: string; printedField:
   );
 }
 
+/**
+ * Issue 12: the references a new row must make to rows that exist, per table and field.
+ * Sale lines, payments and stock movements are facts about a sale or a product; one that
+ * names neither a row of its own push nor a stored one is an orphan no report can place.
+ * Deleted rows count as existing (a product deleted after it was sold is fine). Other
+ * references (a sale's customer, a product's provider…) are left as they were: optional,
+ * or written by stations whose order across pushes is not guaranteed.
+ */
+export const CHECKED_REFERENCES: Partial<Record<TableName, readonly (readonly [string, TableName])[]>> = {
+  sale_items: [
+    ['saleId', 'sales'],
+    ['productId', 'products'],
+  ],
+  sale_payments: [['saleId', 'sales']],
+  stock_movements: [['productId', 'products']],
+};
+
+/**
+ * Issue 12 (offline login hashes): a station holds the password verifiers (the hash, and the
+ * signing key sealed with the password) only of the users allowed to log in there: those
+ * whose role is at most the station's ceiling. Everyone else's users row reaches it with
+ * `passwordHash` withheld (this empty string, which no login accepts) and `sealedKey` null.
+ */
+export const WITHHELD_PASSWORD_HASH = '';
+export const ROLE_RANK: Readonly<Record<Role, number>> = { cashier: 0, manager: 1, admin: 2 };
+
+/** Whether a user of `role` may log in at a station whose ceiling is `ceiling` (and so gets their verifiers). */
+export function logsInAt(role: Role, ceiling: Role): boolean {
+  return ROLE_RANK[role] <= ROLE_RANK[ceiling];
+}
+
+/** The roles that log in at a station of this ceiling. */
+export function rolesLoggingInAt(ceiling: Role): Role[] {
+  return ROLES.filter((role) => logsInAt(role, ceiling));
+}
+
+/** A users row as a station of `ceiling` receives it (any other table's row as it is). */
+export function asSentTo<R extends AnyRow>(table: TableName, row: R, ceiling: Role): R {
+  if (table !== 'users' || logsInAt(row.role as Role, ceiling)) return row;
+  return { ...row, passwordHash: WITHHELD_PASSWORD_HASH, sealedKey: null };
+}
+
 export function canWrite(role: Role, table: TableName): boolean {
   return tableSpec(table).writeRoles.includes(role);
 }

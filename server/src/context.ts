@@ -25,6 +25,8 @@ export type ReadinessCheck = () => boolean | Promise<boolean>;
 export interface StationIdentity {
   readonly id: string;
   readonly name: string;
+  /** The highest role whose writes it carries and who may log in there (issue 8, issue 12). */
+  readonly ceiling: Role;
 }
 
 export interface TokenUser {

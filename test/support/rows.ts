@@ -10,8 +10,9 @@
  *   signedGroup(key, userId, stationId, changes, id?)   a write group signed with `key`; its
  *                                 version is the oldest of its rows' (the first ticked)
  *
- * References (productId, saleId, …) default to fresh ids: the server does not check
- * foreign keys (rows may arrive in any order across pushes), so tests can push any table alone.
+ * References (productId, saleId, …) default to fresh ids. The server checks only that new
+ * sale_items, sale_payments and stock_movements name an existing sale and product
+ * (CHECKED_REFERENCES): give those real ids; every other table can be pushed alone.
  */
 import { type KeyObject, randomBytes } from 'node:crypto';
 import {

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { MostradorError } from '@mostrador/common';
+import { MostradorError, WITHHELD_PASSWORD_HASH } from '@mostrador/common';
 import { Station } from '../core/index.js';
 import { LiveClient } from '../core/live/live-client.js';
 import { stationOptionsFromEnv } from './options.js';
@@ -77,6 +77,9 @@ async function loginEnrollingUser(station: Station, password: string): Promise<v
   const user = enrolledBy ? station.get('users', enrolledBy) : null;
   if (!user)
     throw new MostradorError('NOT_FOUND', 'The user who enrolled this station is not on it; run `station sync`.');
+  // A counter station does not hold the enrolling admin's password (issue 12): nobody is
+  // logged in at start, and its cashiers log in with `login` commands.
+  if (user.passwordHash === WITHHELD_PASSWORD_HASH) return;
   await station.login(user.username as string, password);
 }
 

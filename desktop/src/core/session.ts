@@ -5,6 +5,7 @@ import {
   type SessionUser,
   unsealUserKey,
   verifyPassword,
+  WITHHELD_PASSWORD_HASH,
 } from '@mostrador/common';
 import type { LocalStore } from './store/store.js';
 import type { Actor } from './store/writer.js';
@@ -56,6 +57,13 @@ export class Session {
     const user = this.byUsername.get(username);
     // Verify against a throwaway hash when the user is unknown, so timing does not tell.
     const ok = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+    if (user?.passwordHash === WITHHELD_PASSWORD_HASH) {
+      // The server sends this station only the verifiers of who may log in here (issue 12).
+      throw new MostradorError(
+        'FORBIDDEN',
+        `${user.username} (${user.role}) cannot log in at this station: it is set up for lower roles. Log in at a back-office station, or ask an admin to raise this station's use.`,
+      );
+    }
     if (!user || !ok) throw new MostradorError('INVALID_CREDENTIALS');
     if (user.sealedKey && user.publicKey) {
       const key = await unsealUserKey(user.sealedKey, user.publicKey, password);

@@ -14,8 +14,8 @@ const LAST_SEEN_RESOLUTION = '30 seconds';
 
 export async function findStation(db: pg.Pool, token: string | null): Promise<StationIdentity> {
   if (!token) throw new MostradorError('UNAUTHORIZED', 'A station token is required (Authorization: Bearer …).');
-  const { rows } = await db.query<{ id: string; name: string; revoked: boolean; stale: boolean }>(
-    `SELECT id, name, "revokedAt" IS NOT NULL AS revoked,
+  const { rows } = await db.query<{ id: string; name: string; ceiling: Role; revoked: boolean; stale: boolean }>(
+    `SELECT id, name, ceiling, "revokedAt" IS NOT NULL AS revoked,
             ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '${LAST_SEEN_RESOLUTION}') AS stale
      FROM stations WHERE "tokenHash" = $1`,
     [stationTokenHash(token)],
@@ -24,7 +24,7 @@ export async function findStation(db: pg.Pool, token: string | null): Promise<St
   if (!station) throw new MostradorError('UNAUTHORIZED', 'The station token is not valid; enroll the station again.');
   if (station.revoked) throw new MostradorError('STATION_REVOKED');
   if (station.stale) await db.query('UPDATE stations SET "lastSeenAt" = now() WHERE id = $1', [station.id]);
-  return { id: station.id, name: station.name };
+  return { id: station.id, name: station.name, ceiling: station.ceiling };
 }
 
 export async function requireStation(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

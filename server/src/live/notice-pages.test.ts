@@ -1,4 +1,6 @@
 import type { Socket } from 'node:net';
+import { newId } from '@mostrador/common';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addStation,
@@ -65,16 +67,45 @@ describe('changes notices carrying their page', () => {
     listener.close();
   });
 
+  it('never carries users rows (their verifiers depend on the station): those stations pull', async () => {
+    const station = await addStation(db.url, 'Caja');
+    const listener = await Listener.open(`${api.ws}/sync/ws`, station.token);
+    await listener.until((l) => l.lastOf('hello'));
+    const before = await commitCustomers(db.url, 1);
+    await listener.until((l) => noticeOf(l, before.head));
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const now = new Date().toISOString();
+    const id = newId();
+    await client.query('BEGIN');
+    const head = Number((await client.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE')).rows[0].head);
+    await client.query(
+      `INSERT INTO users (id, "createdAt", "updatedAt", version, "updatedBy", seq, username, "displayName", role, "passwordHash", active)
+       VALUES ($1, $2, $2, $3, $1, $4, $5, $5, 'admin', 'scrypt$secret', true)`,
+      [id, now, `${now}-0000-0000000000000000`, head + 1, `boss-${id.slice(-6)}`],
+    );
+    await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [head + 1]);
+    await client.query(`SELECT pg_notify('mostrador_changes', $1)`, [String(head + 1)]);
+    await client.query('COMMIT');
+    await client.end();
+    const notice = await listener.until((l) => noticeOf(l, head + 1));
+    expect(notice).toEqual({ type: 'changes', cursor: head + 1 });
+    // The next notice without users rows carries its page again.
+    const after = await commitCustomers(db.url, 2);
+    expect(await listener.until((l) => noticeOf(l, after.head))).toMatchObject({ from: head + 1, page: { count: 2 } });
+    listener.close();
+  });
+
   it('reads the page of a notice in one round trip exactly as a pull reads it', async () => {
     const from = (await commitCustomers(db.url, 4)).head;
     const to = (await commitCustomers(db.url, 6)).head;
     await commitCustomers(db.url, 2);
     const atOnce = await readPullPageAtOnce(api.app.db, from, 501, to);
-    expect(atOnce).toEqual(await readPullPage(api.app.db, from, 501, 'columns', to));
+    expect(atOnce).toEqual(await readPullPage(api.app.db, from, 501, 'columns', 'admin', to));
     expect(atOnce).toMatchObject({ count: 6, cursor: to });
     // Cut at the limit like a pull; bounds it could not inline safely are refused.
     expect(await readPullPageAtOnce(api.app.db, from, 5, to)).toEqual(
-      await readPullPage(api.app.db, from, 5, 'columns', to),
+      await readPullPage(api.app.db, from, 5, 'columns', 'admin', to),
     );
     await expect(readPullPageAtOnce(api.app.db, from, 501, Number.NaN)).rejects.toThrow();
   });

@@ -68,6 +68,9 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
           const page = await readPullPageAtOnce(app.db, from, pageRows + 1, to);
           // No rows (a head moved by hand) or not the whole range: stations pull instead.
           if (page.count === 0 || page.count > pageRows || page.cursor !== to) return null;
+          // One page goes to every station, but users rows differ by station (each gets only
+          // the password verifiers of who logs in there, issue 12): those stations pull.
+          if (page.parts.some((part) => part.table === 'users')) return null;
           return changesNoticeWithPage(page, from);
         },
     { budgetMs: options.pageBudgetMs ?? DEFAULT_PAGE_BUDGET_MS },

@@ -1,10 +1,12 @@
 import {
   type AnyRow,
+  CHECKED_REFERENCES,
   type Change,
   type ErrorCode,
   type GroupOutcome,
   isTableName,
   type PushResponse,
+  ROLE_RANK,
   type Role,
   TABLE_NAMES,
   type TableName,
@@ -12,9 +14,9 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
-import { type Acting, type Decision, decide, precheck, type Refusal } from './rules.js';
+import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
-import { tableSql } from './table-sql.js';
+import { quote, tableSql } from './table-sql.js';
 import { claimUnique, loadUniqueOwners, releaseUnique, type UniqueOwners } from './unique-keys.js';
 import { type HistoryEntry, UserHistory } from './user-history.js';
 import { verifyAll, verifyAllAsync } from './verify.js';
@@ -59,8 +61,6 @@ export interface GroupsResult extends PushResponse {
 
 export const CHANGES_CHANNEL = 'mostrador_changes';
 
-const ROLE_RANK: Record<Role, number> = { cashier: 0, manager: 1, admin: 2 };
-
 /** A group to apply, with what is known of its actor before planning. */
 interface Candidate {
   readonly index: number;
@@ -84,6 +84,7 @@ interface Conflict {
 
 type RowKey = `${TableName}:${string}`;
 const keyOf = (table: TableName, id: string): RowKey => `${table}:${id}`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The rows a pass writes, per table, in the order they were decided. */
 interface Planned {
@@ -112,6 +113,8 @@ interface PassState {
   readonly owners: Map<TableName, UniqueOwners> | null;
   /** Numbers in a series the push carries, and who holds them (series.ts). */
   readonly series: SeriesState | null;
+  /** Rows that new rows of this pass reference (CHECKED_REFERENCES) and that are stored, deleted or not. */
+  readonly referenced: ReadonlySet<RowKey>;
   readonly history: UserHistory;
   /** Signature checks made before planning, per group, with the key they used. */
   readonly verified: Verified;
@@ -292,6 +295,19 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         const byOther = current && (currentPushedBy !== stationId || current.updatedBy !== group.userId);
         const lost = decision.lost ?? (byOther ? current : null);
         if (lost) conflicts.push({ table, id: row.id, lost, won: written, stationId, userId: group.userId });
+        if (!current) {
+          const exists = (target: TableName, id: string) => {
+            const targetKey = keyOf(target, id);
+            return (
+              tentative.has(targetKey) ||
+              state.written.has(targetKey) ||
+              state.stored.has(targetKey) ||
+              state.referenced.has(targetKey)
+            );
+          };
+          const orphan = checkReferences(table, written, exists);
+          if (orphan) return hold(orphan);
+        }
         tentative.set(key, { table, row: written, pushedBy: stationId });
         if (written === decision.row) applied.push({ table, id: row.id });
       }
@@ -301,7 +317,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
   // writes), whose state is dropped when the group is refused: no claim to undo. The group's
   // rows first let go of the values they held, then claim their new ones, so values swapped
   // within the group (through a temporary one, coalesced) do not clash with themselves.
-  for (const { table, row, previous } of claims) {
+  for (const { table, previous } of claims) {
     const owners = state.owners?.get(table);
     if (owners && previous) releaseUnique(table, owners, previous);
   }
@@ -351,8 +367,9 @@ async function loadPassState(
   const stored = new Map<RowKey, AnyRow>();
   const storedPushedBy = new Map<RowKey, string | null>();
   const owners = uniqueCheck ? new Map<TableName, UniqueOwners>() : null;
-  for (const [table, ids] of changeKeys(candidates)) {
-    const valid = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id));
+  const pushedIds = changeKeys(candidates);
+  for (const [table, ids] of pushedIds) {
+    const valid = ids.filter((id) => UUID.test(id));
     if (valid.length) {
       for (const [id, { row, pushedBy }] of await loadStored(client, table, valid)) {
         stored.set(keyOf(table, id), row);
@@ -376,7 +393,42 @@ async function loadPassState(
     }
   }
   const series = await loadSeries(client, rowsByTable);
-  return { stored, storedPushedBy, written: new Map(), owners, series, history, verified };
+  const referenced = await loadReferenced(client, candidates, pushedIds);
+  return { stored, storedPushedBy, written: new Map(), owners, series, referenced, history, verified };
+}
+
+/**
+ * Which rows named by the candidates' checked references are stored: one query per
+ * referenced table, for the ids this pass does not push itself (those are in `stored`
+ * already when they exist; a sale's lines mostly name the sale of their own group).
+ */
+async function loadReferenced(
+  client: pg.ClientBase,
+  candidates: readonly Candidate[],
+  pushedIds: ReadonlyMap<TableName, readonly string[]>,
+): Promise<Set<RowKey>> {
+  const pushed = new Map([...pushedIds].map(([table, ids]) => [table, new Set(ids)] as const));
+  const wanted = new Map<TableName, Set<string>>();
+  for (const { group } of candidates) {
+    for (const { table, row } of group.changes) {
+      if (!isTableName(table)) continue;
+      for (const [field, target] of CHECKED_REFERENCES[table] ?? []) {
+        const id = (row as AnyRow | undefined)?.[field];
+        if (typeof id !== 'string' || !UUID.test(id) || pushed.get(target)?.has(id)) continue;
+        const ids = wanted.get(target) ?? new Set();
+        ids.add(id);
+        wanted.set(target, ids);
+      }
+    }
+  }
+  const found = new Set<RowKey>();
+  for (const [target, ids] of wanted) {
+    const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quote(target)} WHERE id = ANY($1::uuid[])`, [
+      [...ids],
+    ]);
+    for (const { id } of rows) found.add(keyOf(target, id));
+  }
+  return found;
 }
 
 function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {

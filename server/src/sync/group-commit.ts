@@ -1,4 +1,12 @@
-import { MAX_PUSH_CHANGES, MostradorError, type PushResponse, type Role, type WriteGroup } from '@mostrador/common';
+import {
+  asSentTo,
+  MAX_PUSH_CHANGES,
+  MostradorError,
+  type PushResponse,
+  type Role,
+  type TableName,
+  type WriteGroup,
+} from '@mostrador/common';
 import type pg from 'pg';
 import { type ApplyContext, applyPushes, type GroupsResult, lockHead, type Verification } from './apply.js';
 import { answerReviewed, findReviewed, holdGroups } from './review.js';
@@ -225,13 +233,14 @@ export async function applyTogether(
   const answers: Omit<PushAnswer, 'batch'>[] = [];
   for (const [n, job] of jobs.entries()) {
     const result = results[n] as GroupsResult;
+    const ceiling = ceilings.get(job.stationId) ?? 'cashier';
     const outcomes = new Map(result.groups.map((outcome) => [outcome.id, outcome]));
     const applied = [...result.applied];
     const rejected = [...result.rejected];
     for (const group of job.groups) {
       const review = reviewed.get(group.id);
       if (!review || outcomes.has(group.id)) continue;
-      const answer = await answerReviewed(client, review);
+      const answer = await answerReviewed(client, review, ceiling);
       outcomes.set(review.id, answer.outcome);
       applied.push(...answer.applied);
       rejected.push(...answer.rejected);
@@ -246,7 +255,8 @@ export async function applyTogether(
     const response: PushResponse = {
       cursor: result.cursor,
       applied,
-      superseded: result.superseded,
+      // A winning users row goes back as this station receives users rows (issue 12).
+      superseded: result.superseded.map((s) => ({ ...s, row: asSentTo(s.table as TableName, s.row, ceiling) })),
       rejected,
       groups: ordered,
     };

@@ -7,6 +7,7 @@ import {
   columnsOf,
   isTableName,
   MostradorError,
+  type Role,
   RowsQuery,
   TABLE_NAMES,
   type TableName,
@@ -29,6 +30,11 @@ import { quote, tableSql } from './table-sql.js';
  * order, summed (so order does not matter); the station computes the same from SQLite
  * (desktop/src/core/sync/checksum.ts). Content, not only versions, is hashed: a row edited
  * by hand behind the server's back keeps its version but not its hash.
+ *
+ * Rows are hashed and sent as the asking station receives them (issue 12: users rows carry
+ * only the password verifiers of who logs in there), so a station's withheld verifiers never
+ * look like damage; and when an admin changes a station's ceiling, its next check finds the
+ * users buckets that differ and the repair brings or withdraws the verifiers.
  */
 
 const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
@@ -39,8 +45,8 @@ function knownTable(table: string): TableName {
   return table;
 }
 
-function checksumSql(table: TableName): string {
-  const row = tableSql(table).jsonArray;
+function checksumSql(table: TableName, ceiling: Role): string {
+  const row = tableSql(table).jsonArray[ceiling];
   return `SELECT substr(id::text, 1, 1) AS bucket, count(*)::int AS n,
             coalesce(sum(('x' || substr(md5(${row}::text), 1, 12))::bit(48)::bigint), 0)::text AS hash
           FROM ${quote(table)}
@@ -62,14 +68,18 @@ function tableChecksums(rows: { bucket: string; n: number; hash: string }[]) {
   return { total: { count, hash: hash.toString() }, buckets };
 }
 
-async function readChecksums(db: pg.Pool, exclude: Record<string, string[]>): Promise<ChecksumsResponse> {
+async function readChecksums(
+  db: pg.Pool,
+  exclude: Record<string, string[]>,
+  ceiling: Role,
+): Promise<ChecksumsResponse> {
   return inTransaction(db, SNAPSHOT, async (client) => {
     const { rows: states } = await client.query<SyncStateRow>(SYNC_STATE_SQL);
     const state = states[0];
     const purgedBefore = state?.purgedBefore ?? null;
     const tables: ChecksumsResponse['tables'] = {};
     for (const table of TABLE_NAMES) {
-      const { rows } = await client.query(checksumSql(table), [exclude[table] ?? [], purgedBefore]);
+      const { rows } = await client.query(checksumSql(table, ceiling), [exclude[table] ?? [], purgedBefore]);
       tables[table] = tableChecksums(rows);
     }
     return { cursor: Number(state?.head ?? 0), epoch: state?.epoch ?? '', purgedBefore, tables };
@@ -91,12 +101,12 @@ async function compareRows(db: pg.Pool, { table, rows }: CompareRequest): Promis
   return { behind };
 }
 
-async function readBucket(db: pg.Pool, table: TableName, bucket: string): Promise<string> {
+async function readBucket(db: pg.Pool, table: TableName, bucket: string, ceiling: Role): Promise<string> {
   return inTransaction(db, SNAPSHOT, async (client) => {
     const { rows: states } = await client.query<SyncStateRow>(SYNC_STATE_SQL);
     const { rows } = await client.query<{ n: number; rows: string | null }>(
       `SELECT count(*)::int AS n, string_agg(r, ',') AS rows FROM (
-         SELECT ${tableSql(table).jsonArray}::text AS r FROM ${quote(table)} WHERE substr(id::text, 1, 1) = $1 LIMIT $2
+         SELECT ${tableSql(table).jsonArray[ceiling]}::text AS r FROM ${quote(table)} WHERE substr(id::text, 1, 1) = $1 LIMIT $2
        ) AS b`,
       [bucket, MAX_ROWS_PAGE],
     );
@@ -127,17 +137,19 @@ function stamp(
 const CHECKSUM_REUSE_MS = 60_000;
 
 function checksumCache(db: pg.Pool) {
-  let cached: { answer: ChecksumsResponse; at: number } | null = null;
-  return async (exclude: Record<string, string[]>): Promise<ChecksumsResponse> => {
+  // One answer per ceiling: the users rows hash differently for each (see the top).
+  const answers = new Map<Role, { answer: ChecksumsResponse; at: number }>();
+  return async (exclude: Record<string, string[]>, ceiling: Role): Promise<ChecksumsResponse> => {
     const excludes = Object.values(exclude).some((ids) => ids.length > 0);
+    const cached = answers.get(ceiling);
     if (!excludes && cached && Date.now() - cached.at < CHECKSUM_REUSE_MS) {
       const { rows } = await db.query<SyncStateRow>(SYNC_STATE_SQL);
       const state = rows[0];
       const same = Number(state?.head) === cached.answer.cursor && state?.epoch === cached.answer.epoch;
       if (same && (state?.purgedBefore ?? null) === cached.answer.purgedBefore) return cached.answer;
     }
-    const answer = await readChecksums(db, exclude);
-    if (!excludes) cached = { answer, at: Date.now() };
+    const answer = await readChecksums(db, exclude, ceiling);
+    if (!excludes) answers.set(ceiling, { answer, at: Date.now() });
     return answer;
   };
 }
@@ -157,7 +169,9 @@ export async function integrityRoutes(app: FastifyInstance): Promise<void> {
     '/sync/checksums',
     { schema: { body: ChecksumsRequest, response: { 200: ChecksumsResponse } }, preHandler: requireStation },
     async (request) => {
-      const answer = await checksums(request.body.exclude ?? {});
+      const station = request.station;
+      if (!station) throw new MostradorError('UNAUTHORIZED');
+      const answer = await checksums(request.body.exclude ?? {}, station.ceiling);
       stamp(app, request.station?.id, 'checkedAt');
       return answer;
     },
@@ -166,7 +180,9 @@ export async function integrityRoutes(app: FastifyInstance): Promise<void> {
     '/sync/rows',
     { schema: { querystring: RowsQuery }, preHandler: requireStation },
     async (request, reply) => {
-      const body = await readBucket(app.db, knownTable(request.query.table), request.query.bucket);
+      const station = request.station;
+      if (!station) throw new MostradorError('UNAUTHORIZED');
+      const body = await readBucket(app.db, knownTable(request.query.table), request.query.bucket, station.ceiling);
       stamp(app, request.station?.id, 'repairedAt');
       reply.type('application/json; charset=utf-8');
       return body;

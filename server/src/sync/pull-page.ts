@@ -1,4 +1,4 @@
-import { TABLE_NAMES, type TableName } from '@mostrador/common';
+import { ROLES, type Role, TABLE_NAMES, type TableName } from '@mostrador/common';
 import type pg from 'pg';
 import { inTransaction } from '../db/pool.js';
 import { SYNC_STATE_SQL, type SyncStateRow } from './epoch.js';
@@ -38,11 +38,13 @@ export interface PullPage {
  * LIMIT takes. Within a page the order of rows does not matter (a row has one seq, so it
  * appears at most once per page), so the aggregate need not sort them again.
  */
-function pageSql(format: PullFormat): string {
+function pageSql(format: PullFormat, ceiling: Role): string {
   const parts = TABLE_NAMES.map((table) => {
     const sql = tableSql(table);
     const json =
-      format === 'columns' ? sql.jsonArray : `'{"table":"${table}","row":' || ${sql.jsonObject}::text || '}'`;
+      format === 'columns'
+        ? sql.jsonArray[ceiling]
+        : `'{"table":"${table}","row":' || ${sql.jsonObject[ceiling]}::text || '}'`;
     return `SELECT seq, '${table}' AS t, ${json}::text AS r FROM ${quote(table)}`;
   });
   const page = `SELECT seq, t, r FROM (${parts.join(' UNION ALL ')}) AS c WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
@@ -50,7 +52,11 @@ function pageSql(format: PullFormat): string {
   return `SELECT ${group} AS t, count(*)::int AS n, max(seq) AS last, string_agg(r, ',') AS rows FROM (${page}) AS p GROUP BY 1`;
 }
 
-const PAGE_SQL: Record<PullFormat, string> = { rows: pageSql('rows'), columns: pageSql('columns') };
+/** Per format, per ceiling of the pulling station (what users' fields it receives, see table-sql.ts). */
+const PAGE_SQL: Record<PullFormat, Record<Role, string>> = {
+  rows: Object.fromEntries(ROLES.map((c) => [c, pageSql('rows', c)])) as Record<Role, string>,
+  columns: Object.fromEntries(ROLES.map((c) => [c, pageSql('columns', c)])) as Record<Role, string>,
+};
 
 /**
  * Walking the seq indexes in order is always the right plan here (a page is a LIMIT
@@ -88,6 +94,8 @@ export function readPullPage(
   cursor: number,
   limit: number,
   format: PullFormat,
+  /** The pulling station's ceiling: users rows carry the verifiers of the roles that log in there. */
+  ceiling: Role,
   /** Stop at this seq even if the head is further on (the live page of one notice). */
   upTo?: number,
 ): Promise<PullPage> {
@@ -95,7 +103,7 @@ export function readPullPage(
     const { rows: heads } = await client.query<HeadRow>(HEAD_SQL);
     const head = Number(heads[0]?.head ?? 0);
     const bound = upTo === undefined ? head : Math.min(head, upTo);
-    const { rows } = await client.query<PageRow>(PAGE_SQL[format], [cursor, bound, limit]);
+    const { rows } = await client.query<PageRow>(PAGE_SQL[format][ceiling], [cursor, bound, limit]);
     return toPullPage(heads, rows, cursor, limit, bound);
   });
 }
@@ -105,12 +113,14 @@ export function readPullPage(
  * REPEATABLE READ snapshot and settings), in ONE round trip: BEGIN, head, page and COMMIT go
  * as one multi-statement query. A live notice waits for this page, so the three round trips
  * saved are latency on every change. Such a query takes no parameters, hence the values
- * inlined: they are checked to be safe integers first.
+ * inlined: they are checked to be safe integers first. The page is the one an admin-ceiling
+ * station pulls (every user's verifiers): one page goes to every station, so the live
+ * channel never sends one holding users rows (plugin.ts); those stations pull.
  */
 export async function readPullPageAtOnce(db: pg.Pool, cursor: number, limit: number, upTo: number): Promise<PullPage> {
   if (![cursor, limit, upTo].every((n) => Number.isSafeInteger(n) && n >= 0)) throw new Error('bad page bounds');
   const values: Record<string, number> = { $1: cursor, $2: upTo, $3: limit };
-  const page = PAGE_SQL.columns.replace(/\$[123]\b/g, (name) => String(values[name]));
+  const page = PAGE_SQL.columns.admin.replace(/\$[123]\b/g, (name) => String(values[name]));
   const client = await db.connect();
   let broken = false;
   try {

@@ -15,7 +15,9 @@ export async function pullRoutes(app: FastifyInstance): Promise<void> {
     { schema: { querystring: PullQuery }, preHandler: requireStation },
     async (request, reply) => {
       const { cursor, limit, format = 'rows' } = request.query;
-      const page = await readPullPage(app.db, cursor, limit, format);
+      const station = request.station;
+      if (!station) throw new MostradorError('UNAUTHORIZED');
+      const page = await readPullPage(app.db, cursor, limit, format, station.ceiling);
       // Deletes below the horizon were purged: this station may have missed some of them.
       if (cursor > 0 && cursor < page.purgedSeq) {
         throw new MostradorError(

@@ -24,6 +24,9 @@ describe('push and pull', () => {
   const send = (changes: { table: string; row: AnyRow; baseVersion?: string | null }[]) =>
     pushEach(stationAuth, keys, changes);
 
+  /** A product and a sale on the server, for rows that must name existing ones (issue 12). */
+  const known = { productId: '', saleId: '' };
+
   const conflicts = async () =>
     (await db.query('SELECT "tableName", "rowId", lost, won FROM conflicts ORDER BY id')).rows;
 
@@ -47,6 +50,13 @@ describe('push and pull', () => {
     admin = new RowMaker(adminId);
     db = new pg.Client({ connectionString: server.databaseUrl });
     await db.connect();
+    const product = admin.row('products');
+    const sale = admin.row('sales');
+    await send([
+      { table: 'products', row: product },
+      { table: 'sales', row: sale },
+    ]);
+    Object.assign(known, { productId: product.id, saleId: sale.id });
   });
   afterAll(async () => {
     await db?.end();
@@ -55,6 +65,12 @@ describe('push and pull', () => {
 
   it('round-trips a row of every table, in both pull formats, with the admin user first', async () => {
     const rows = TABLE_NAMES.map((table) => ({ table, row: admin.row(table) }));
+    // Sale lines, payments and movements name the product and sale pushed before them.
+    const idOf = (table: string) => rows.find((c) => c.table === table)?.row.id;
+    for (const { table, row } of rows) {
+      if ('productId' in row) row.productId = idOf('products');
+      if (table !== 'sales' && 'saleId' in row) row.saleId = idOf('sales');
+    }
     // Optional fields left out of the push come back as null.
     const provider = rows.find((c) => c.table === 'providers');
     if (provider) delete provider.row.notes;
@@ -202,7 +218,7 @@ describe('push and pull', () => {
     // A cashier may sell and move stock.
     const sale = await send([
       { table: 'sales', row: byCashier.row('sales') },
-      { table: 'stock_movements', row: byCashier.row('stock_movements') },
+      { table: 'stock_movements', row: byCashier.row('stock_movements', { productId: known.productId }) },
     ]);
     expect(sale.body.applied).toHaveLength(2);
   });
@@ -238,11 +254,11 @@ describe('push and pull', () => {
   });
 
   it('keeps insert-only rows as written', async () => {
-    const movement = admin.row('stock_movements');
+    const movement = admin.row('stock_movements', { productId: known.productId });
     await send([{ table: 'stock_movements', row: movement }]);
     const again = await send([{ table: 'stock_movements', row: movement }]);
     expect(again.body.applied).toHaveLength(1);
-    const item = admin.row('sale_items');
+    const item = admin.row('sale_items', known);
     await send([{ table: 'sale_items', row: item }]);
     const { body } = await send([
       { table: 'stock_movements', row: admin.edit(movement, { quantity: -200 }), baseVersion: movement.version },
@@ -259,7 +275,7 @@ describe('push and pull', () => {
   });
 
   it('answers an insert-only row created twice with the stored one, and logs the other', async () => {
-    const atA = new RowMaker(adminId).row('stock_movements', { reason: 'return at A' });
+    const atA = new RowMaker(adminId).row('stock_movements', { reason: 'return at A', productId: known.productId });
     const atB = { ...new RowMaker(adminId).edit(atA, { reason: 'return at B' }) };
     await send([{ table: 'stock_movements', row: atA }]);
     const before = (await conflicts()).length;

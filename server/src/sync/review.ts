@@ -1,4 +1,5 @@
 import {
+  asSentTo,
   type Change,
   type GroupOutcome,
   isTableName,
@@ -6,6 +7,7 @@ import {
   type PushResponse,
   type ReviewGroupView,
   type ReviewStatus,
+  type Role,
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
@@ -76,14 +78,19 @@ export async function holdGroups(
   );
 }
 
-/** The server's current version of each row of a group (null where it has none). */
-async function currentRows(client: pg.ClientBase, changes: readonly Change[]): Promise<GroupOutcome['rows']> {
+/** The server's current version of each row of a group (null where it has none), as the station receives rows. */
+async function currentRows(
+  client: pg.ClientBase,
+  changes: readonly Change[],
+  ceiling: Role,
+): Promise<GroupOutcome['rows']> {
   const rows: NonNullable<GroupOutcome['rows']> = [];
   for (const change of changes) {
     const id = String(change.row?.id);
     let row = null;
     if (isTableName(change.table) && /^[0-9a-f-]{36}$/.test(id)) {
-      row = (await loadStored(client, change.table, [id])).get(id)?.row ?? null;
+      const stored = (await loadStored(client, change.table, [id])).get(id)?.row;
+      row = stored ? asSentTo(change.table, stored, ceiling) : null;
     }
     rows.push({ table: String(change.table), id, row });
   }
@@ -98,6 +105,7 @@ function reviewRefusal(review: ReviewRecord): Refusal {
 export async function answerReviewed(
   client: pg.ClientBase,
   review: ReviewRecord,
+  ceiling: Role,
 ): Promise<{ outcome: GroupOutcome; applied: PushResponse['applied']; rejected: PushResponse['rejected'] }> {
   const { id, changes } = review;
   if (review.status === 'accepted') {
@@ -119,7 +127,7 @@ export async function answerReviewed(
         : `Rejected by an admin${review.decisionNote ? `: ${review.decisionNote}` : ''} (held because: ${review.message})`,
   };
   return {
-    outcome: { id, status: 'rejected', ...refusal, rows: await currentRows(client, changes) },
+    outcome: { id, status: 'rejected', ...refusal, rows: await currentRows(client, changes, ceiling) },
     applied: [],
     rejected: rowsRefused(changes, refusal),
   };

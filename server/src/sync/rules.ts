@@ -1,5 +1,6 @@
 import {
   type AnyRow,
+  CHECKED_REFERENCES,
   canWrite,
   checkRow,
   columnsOf,
@@ -103,6 +104,23 @@ function checkChange(table: TableName, stored: AnyRow, next: AnyRow, acting: Act
     return { code: 'IMMUTABLE', message: `A stored ${table} row can only be voided (status completed → voided).` };
   if (!mayVoid(table, acting))
     return { code: 'FORBIDDEN', message: `Only ${tableSpec(table).voidRoles?.join(' or ')} may void.` };
+  return null;
+}
+
+/** The first reference of a new row that names no existing row, as a refusal. */
+export function checkReferences(
+  table: TableName,
+  row: AnyRow,
+  exists: (table: TableName, id: string) => boolean,
+): Refusal | null {
+  for (const [field, target] of CHECKED_REFERENCES[table] ?? []) {
+    const id = row[field];
+    if (typeof id !== 'string' || exists(target, id)) continue;
+    return {
+      code: 'VALIDATION',
+      message: `${table} ${row.id}: its ${field} ${id} names no ${target} row, neither in this push nor on the server (push the ${target} row first).`,
+    };
+  }
   return null;
 }
 

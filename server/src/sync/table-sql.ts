@@ -1,4 +1,14 @@
-import { columnsOf, type FieldType, fieldsOf, type TableName, uniqueFieldsOf } from '@mostrador/common';
+import {
+  columnsOf,
+  type FieldType,
+  fieldsOf,
+  ROLES,
+  type Role,
+  rolesLoggingInAt,
+  type TableName,
+  uniqueFieldsOf,
+  WITHHELD_PASSWORD_HASH,
+} from '@mostrador/common';
 
 /**
  * SQL for one synced table, generated from the registry once at start-up, so a new
@@ -34,10 +44,28 @@ export interface TableSql {
   readonly update: string;
   /** Insert-or-update, for the row-by-row fallback. */
   readonly upsert: string;
-  /** The row as a JSON object, for pull's `changes`. */
-  readonly jsonObject: string;
-  /** The row as a JSON array in `columns` order, for the columnar pull. */
-  readonly jsonArray: string;
+  /**
+   * The row as a JSON object (pull's `changes`) and as a JSON array in `columns` order (the
+   * columnar pull, checksums), as a station of each ceiling receives it: users' password
+   * verifiers only for the roles that log in there (issue 12; common's `asSentTo`).
+   */
+  readonly jsonObject: Readonly<Record<Role, string>>;
+  readonly jsonArray: Readonly<Record<Role, string>>;
+}
+
+/** A column as a station of `ceiling` receives it. */
+function sentColumn(table: TableName, column: string, ceiling: Role): string {
+  const roles = rolesLoggingInAt(ceiling);
+  if (table !== 'users' || roles.length === ROLES.length) return quote(column);
+  const loggingIn = `"role" IN (${roles.map((role) => `'${role}'`).join(', ')})`;
+  if (column === 'passwordHash')
+    return `CASE WHEN ${loggingIn} THEN "passwordHash" ELSE '${WITHHELD_PASSWORD_HASH}' END`;
+  if (column === 'sealedKey') return `CASE WHEN ${loggingIn} THEN "sealedKey" END`;
+  return quote(column);
+}
+
+function perCeiling(build: (ceiling: Role) => string): Record<Role, string> {
+  return Object.fromEntries(ROLES.map((ceiling) => [ceiling, build(ceiling)])) as Record<Role, string>;
 }
 
 function buildTableSql(table: TableName): TableSql {
@@ -65,8 +93,12 @@ function buildTableSql(table: TableName): TableSql {
       `UPDATE ${name} SET ${[...changed, 'pushedBy'].map((c) => `${quote(c)} = u.${quote(c)}`).join(', ')} ` +
       `FROM ${unnest} AS u(${list}, seq, "pushedBy") WHERE ${name}.id = u.id AND u.version > ${name}.version`,
     upsert: `${insert} ON CONFLICT (id) DO UPDATE SET ${[...changed, 'pushedBy'].map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')} WHERE excluded.version > ${name}.version`,
-    jsonObject: `json_build_object(${columns.map((c) => `'${c}', ${quote(c)}`).join(', ')})`,
-    jsonArray: `json_build_array(${columns.map(quote).join(', ')})`,
+    jsonObject: perCeiling(
+      (ceiling) => `json_build_object(${columns.map((c) => `'${c}', ${sentColumn(table, c, ceiling)}`).join(', ')})`,
+    ),
+    jsonArray: perCeiling(
+      (ceiling) => `json_build_array(${columns.map((c) => sentColumn(table, c, ceiling)).join(', ')})`,
+    ),
   };
 }
 

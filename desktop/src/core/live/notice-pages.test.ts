@@ -112,7 +112,7 @@ describe('stations applying the pages of notices', () => {
     // Two commits whose notices never came; then a notice with the page of the second only.
     const missed = await commitCustomers(db.url, 2, { notify: false });
     const paged = await commitCustomers(db.url, 3, { notify: false });
-    const page = await readPullPage(app.db, missed.head, 501, 'columns', paged.head);
+    const page = await readPullPage(app.db, missed.head, 501, 'columns', 'admin', paged.head);
     expect(page.count).toBe(3);
     app.live.hub.broadcast(paged.head, changesNoticeWithPage(page, missed.head));
     await pulledIds(b.station, [...missed.ids, ...paged.ids]);

@@ -11,6 +11,7 @@ import {
   type TableName,
   type Ticket,
   verifyPassword,
+  WITHHELD_PASSWORD_HASH,
   type ZReport,
 } from '@mostrador/common';
 import type { Session } from '../session.js';
@@ -193,6 +194,12 @@ export class Shop {
         'SELECT id, username, displayName, role, passwordHash FROM users WHERE username = ? AND deletedAt IS NULL AND active = 1',
       )
       .get(username);
+    if (user?.passwordHash === WITHHELD_PASSWORD_HASH) {
+      throw new MostradorError(
+        'FORBIDDEN',
+        `This station does not hold ${user.username}'s password: a ${user.role} can approve only at a station whose use includes managers.`,
+      );
+    }
     if (!user || !(await verifyPassword(password, user.passwordHash))) throw new MostradorError('INVALID_CREDENTIALS');
     if (user.role === 'cashier') throw new MostradorError('FORBIDDEN', 'Only a manager or an admin can approve.');
     return { id: user.id, username: user.username, displayName: user.displayName, role: user.role };

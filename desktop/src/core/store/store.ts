@@ -11,6 +11,7 @@ import {
   signGroup,
   type TableName,
   type WallClock,
+  WITHHELD_PASSWORD_HASH,
   type WriteGroupBody,
 } from '@mostrador/common';
 import { LocalConflicts } from './conflicts.js';
@@ -162,6 +163,9 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
    * otherwise at their next login.
    */
   requeueRow(table: TableName, row: AnyRow, baseVersion: string | null): void {
+    // A users row sent here without its password verifiers (issue 12) is not this station's
+    // to re-push: pushed back it would blank them. The stations that hold them re-push it.
+    if (table === 'users' && row.passwordHash === WITHHELD_PASSWORD_HASH) return;
     const userId = String(row.updatedBy);
     if (!this.keyring.get(userId)) {
       this.outbox.requeue(table, row, baseVersion);

@@ -125,6 +125,23 @@ describe('local writes', () => {
     expect(s.get('sales', sale.id)).toEqual(sale);
   });
 
+  it('refuses a new movement, line or payment naming no product or sale known here, and keeps deleted ones valid', async () => {
+    const s = await station();
+    const before = s.sync.pending;
+    const movement = { productId: newId(), quantity: 5, kind: 'purchase', stationId: s.id };
+    expect(() => s.put('stock_movements', movement)).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', message: expect.stringContaining('names no products row') }),
+    );
+    expect(() => s.put('sale_payments', { saleId: newId(), method: 'cash', amount: 100 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', message: expect.stringContaining('names no sales row') }),
+    );
+    expect(s.sync.pending).toBe(before);
+    // A product deleted since still exists as far as its ledger is concerned.
+    const item = s.put('products', product);
+    s.delete('products', item.id);
+    expect(s.put('stock_movements', { ...movement, productId: item.id }).productId).toBe(item.id);
+  });
+
   it('keeps the clock ahead of every version it issued across a reopen with a clock a day behind', async () => {
     const s = await station();
     const first = s.put('customers', { name: 'Before' });

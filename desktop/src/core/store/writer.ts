@@ -1,6 +1,7 @@
 import {
   type AnyRow,
   BASE_FIELDS,
+  CHECKED_REFERENCES,
   canWrite,
   checkRow,
   columnsOf,
@@ -11,6 +12,7 @@ import {
   tableSpec,
   uniqueFieldsOf,
   VOID_FIELDS,
+  WITHHELD_PASSWORD_HASH,
 } from '@mostrador/common';
 import type Database from 'better-sqlite3';
 import type { LocalStore } from './store.js';
@@ -69,11 +71,30 @@ export class LocalWriter {
     };
     const problem = checkRow(table, withoutNulls(row));
     if (problem) throw new MostradorError('VALIDATION', `${table}: ${problem}`);
+    if (!existing) this.assertReferencesExist(table, row);
+    if (table === 'users' && row.passwordHash === WITHHELD_PASSWORD_HASH) {
+      // Issue 12: this station was never sent the user's password verifiers; writing the row
+      // would push the blank back. Setting a new password writes a real one.
+      throw new MostradorError(
+        'FORBIDDEN',
+        `This station does not hold ${String(row.username)}'s password (a ${String(row.role)} does not log in here): edit this user at a back-office station, or set a new password.`,
+      );
+    }
     this.assertUnique(table, row);
     this.store.rows.put(table, row);
     this.store.noteWrite(table, id, existing?.version ?? null, row.version as string, actor.id);
     this.store.saveClock();
     return this.store.rows.get(table, id) as AnyRow;
+  }
+
+  /** What the server would hold for review (issue 12): a new line, payment or movement naming no known sale or product. */
+  private assertReferencesExist(table: TableName, row: Record<string, unknown>): void {
+    for (const [field, target] of CHECKED_REFERENCES[table] ?? []) {
+      const id = row[field];
+      // Deleted rows count: a product deleted after the sale was rung up still existed.
+      if (typeof id !== 'string' || this.store.rows.get(target, id)) continue;
+      throw new MostradorError('VALIDATION', `${table}: ${field} ${id} names no ${target} row known here.`);
+    }
   }
 
   private assertUnique(table: TableName, row: Record<string, unknown>): void {

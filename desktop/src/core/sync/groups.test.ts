@@ -306,11 +306,13 @@ describe('write groups through the server', () => {
       name: 'Counter',
       username: 'admin',
       password: server.adminPassword,
-      ceiling: 'manager',
     });
     stations.push(counter);
     await counter.sync.pullChanges();
     await counter.login('admin', server.adminPassword);
+    // An admin cannot log in at a counter (it is not sent their password, issue 12): this one
+    // did while the station was a back office, before an admin made it a counter.
+    expect((await admin('POST', `/admin/stations/${counter.id}/ceiling`, { ceiling: 'manager' })).status).toBe(200);
     const row = counter.shop.save('customers', { name: 'Via the counter' });
     await counter.sync.sync();
     expect(counter.flagged()).toEqual([
