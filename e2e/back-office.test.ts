@@ -397,20 +397,22 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   it('names a refused record in plain words and fixes it from the list', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Este');
     try {
-      // This station saves DUP-1 while the server is down and stays frozen while it comes back,
-      // so the other station's DUP-1 reaches the server first and this one is refused.
+      // This station saves barcode 7790001 while the server is down and stays frozen while it
+      // comes back, so the other station's product with that barcode reaches the server first
+      // and this one is refused. (The same SKU would be merged into one product instead.)
       await server.stop();
       await nav('Productos').click();
       await page.getByRole('button', { name: 'Nuevo producto' }).click();
       const form = page.getByRole('dialog', { name: 'Nuevo producto' });
       await form.getByLabel('Código', { exact: true }).fill('DUP-1');
+      await form.getByLabel('Código de barras').fill('7790001');
       await form.getByLabel('Nombre', { exact: true }).fill('Duplicado');
       await form.getByLabel('Precio', { exact: true }).fill('1,00');
       await form.getByRole('button', { name: 'Guardar' }).click();
       await form.waitFor({ state: 'detached' });
       station.signal('SIGSTOP');
       await server.start();
-      other.shop.save('products', { sku: 'DUP-1', name: 'El primero', price: 100, active: true });
+      other.shop.save('products', { sku: 'OTRO-1', barcode: '7790001', name: 'El primero', price: 100, active: true });
       await other.sync.pushOutbox();
       station.signal('SIGCONT');
       const refused = page.getByRole('button', { name: '1 registro rechazado' });
@@ -422,7 +424,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       await shot(page, '11c-es-refused');
       await list.getByRole('button', { name: 'Corregir' }).click();
       const fix = page.getByRole('dialog', { name: 'Editar producto «Duplicado»' });
-      await fix.getByLabel('Código', { exact: true }).fill('DUP-2');
+      await fix.getByLabel('Código de barras').fill('7790002');
       await fix.getByRole('button', { name: 'Guardar' }).click();
       await refused.waitFor({ state: 'detached', timeout: 30_000 });
       await expect
@@ -432,10 +434,10 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       expect(
         other
           .dump()
-          .tables.products.filter((p) => String(p.sku).startsWith('DUP-'))
-          .map((p) => p.sku)
+          .tables.products.filter((p) => String(p.barcode).startsWith('779000'))
+          .map((p) => `${p.sku} ${p.barcode}`)
           .sort(),
-      ).toEqual(['DUP-1', 'DUP-2']);
+      ).toEqual(['DUP-1 7790002', 'OTRO-1 7790001']);
     } finally {
       station.signal('SIGCONT');
       other.close();
@@ -445,19 +447,20 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   it('discards a held record from the list: withdrawn on the server and undone here', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Oeste');
     try {
-      // As above: this station's DUP-3 reaches the server after the other station's, and is held.
+      // As above: this station's barcode 7790003 reaches the server after the other station's, and is held.
       await server.stop();
       await nav('Productos').click();
       await page.getByRole('button', { name: 'Nuevo producto' }).click();
       const form = page.getByRole('dialog', { name: 'Nuevo producto' });
       await form.getByLabel('Código', { exact: true }).fill('DUP-3');
+      await form.getByLabel('Código de barras').fill('7790003');
       await form.getByLabel('Nombre', { exact: true }).fill('Repetido');
       await form.getByLabel('Precio', { exact: true }).fill('1,00');
       await form.getByRole('button', { name: 'Guardar' }).click();
       await form.waitFor({ state: 'detached' });
       station.signal('SIGSTOP');
       await server.start();
-      other.shop.save('products', { sku: 'DUP-3', name: 'El bueno', price: 100, active: true });
+      other.shop.save('products', { sku: 'BUENO-3', barcode: '7790003', name: 'El bueno', price: 100, active: true });
       await other.sync.pushOutbox();
       station.signal('SIGCONT');
       const refused = page.getByRole('button', { name: '1 registro rechazado' });
@@ -473,8 +476,8 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       expect(await list.getByText('Producto «Repetido»').count()).toBe(0);
       await list.getByRole('button', { name: 'Cerrar' }).click();
       await refused.waitFor({ state: 'detached', timeout: 15_000 });
-      // Undone here: the server's DUP-3 is the only one, at this station too.
-      await page.getByRole('searchbox', { name: 'Buscar…' }).fill('DUP-3');
+      // Undone here: the server's product with that barcode is the only one, at this station too.
+      await page.getByRole('searchbox', { name: 'Buscar…' }).fill('7790003');
       await page.getByRole('cell', { name: 'El bueno' }).waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByRole('cell', { name: 'Repetido' }).count(), { timeout: 15_000 }).toBe(0);
       await expect

@@ -50,6 +50,14 @@ export interface TableSpec {
   readonly writeRoles: readonly Role[];
   /** For `voidable` tables: roles that may void a row. */
   readonly voidRoles?: readonly Role[];
+  /**
+   * A unique field on which two rows created apart are one thing (a product's SKU): a new
+   * row whose value a live row already holds is merged into it on the server. The new row
+   * is kept deleted with `mergedInto` naming the live one, and every reference to it (a sale
+   * line, a stock movement) is written as a reference to the live one. The table needs a
+   * `mergedInto` field.
+   */
+  readonly mergeOn?: string;
 }
 
 /** The fields every synced row carries, besides the table's own. */
@@ -158,7 +166,10 @@ export const TABLES = {
       weighed: { type: 'boolean', required: false },
       // issue 13: below this stock the product is on the low-stock list (absent: never)
       minStock: { type: 'integer', required: false, minimum: 0 },
+      // issue 9: the product this one was merged into (same SKU, created apart); set by the server
+      mergedInto: ref('products', false),
     },
+    mergeOn: 'sku',
   },
   stock_movements: {
     name: 'stock_movements',
@@ -335,6 +346,15 @@ export function uniqueFieldsOf(table: TableName): string[] {
   return Object.entries(tableSpec(table).fields)
     .filter(([, spec]) => spec.unique)
     .map(([name]) => name);
+}
+
+/** The fields of any table that reference a row of `target`. */
+export function referencesTo(target: TableName): { table: TableName; field: string }[] {
+  return TABLE_NAMES.flatMap((table) =>
+    Object.entries(tableSpec(table).fields).flatMap(([field, spec]) =>
+      spec.references === target ? [{ table, field }] : [],
+    ),
+  );
 }
 
 /** Fields numbered in a series (see FieldSpec.series), with where the printed number goes. */

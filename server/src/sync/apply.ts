@@ -14,6 +14,7 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
+import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
 import { quote, tableSql } from './table-sql.js';
@@ -113,6 +114,10 @@ interface PassState {
   readonly owners: Map<TableName, UniqueOwners> | null;
   /** Numbers in a series the push carries, and who holds them (series.ts). */
   readonly series: SeriesState | null;
+  /** Merged rows the push writes or references, and the live rows they went into (merge.ts). */
+  readonly merged: Merged;
+  /** In passes with unique checks: the live rows a new row may be merged into, by id. */
+  readonly mergeTargets: Map<string, AnyRow>;
   /** Rows that new rows of this pass reference (CHECKED_REFERENCES) and that are stored, deleted or not. */
   readonly referenced: ReadonlySet<RowKey>;
   readonly history: UserHistory;
@@ -260,11 +265,19 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
       // A clock ahead is no fact for an admin to review: the station re-stamps and sends it again.
       return checked.code === 'CLOCK_AHEAD' ? { kind: 'rejected', refusal: checked } : hold(checked);
     }
-    const { table, row } = checked;
+    const { table } = checked;
+    // References to merged rows are written as references to their live rows (merge.ts).
+    const row = redirectReferences(state.merged, table, checked.row);
+    const redirected = row !== checked.row;
     const key = keyOf(table, row.id);
     const earlier = tentative.get(key) ?? state.written.get(key);
     const current = earlier?.row ?? state.stored.get(key);
     const currentPushedBy = earlier ? earlier.pushedBy : (state.storedPushedBy.get(key) ?? null);
+    if (current?.mergedInto) {
+      // A row merged into another takes no more writes: the station gets the merged row back.
+      superseded.push({ table, id: row.id, row: current });
+      continue;
+    }
     const decision: Decision = decide(table, row, change.baseVersion, current, who.acting);
     switch (decision.kind) {
       case 'rejected':
@@ -288,7 +301,8 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
       case 'write': {
         // A new sale whose number the shop already has gets the series' next one (series.ts).
         const written = numberInSeries(state.series, table, decision.row, current === undefined);
-        if (written !== decision.row) superseded.push({ table, id: row.id, row: written });
+        const rewritten = written !== decision.row || redirected;
+        if (rewritten) superseded.push({ table, id: row.id, row: written });
         claims.push({ table, row: written, previous: current });
         // Every overwrite of a version written by another station or another user is a
         // conflict, whatever baseVersion claims; so is a concurrent edit (see rules.ts).
@@ -302,14 +316,15 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
               tentative.has(targetKey) ||
               state.written.has(targetKey) ||
               state.stored.has(targetKey) ||
-              state.referenced.has(targetKey)
+              state.referenced.has(targetKey) ||
+              [...(state.merged.get(target)?.values() ?? [])].includes(id)
             );
           };
           const orphan = checkReferences(table, written, exists);
           if (orphan) return hold(orphan);
         }
         tentative.set(key, { table, row: written, pushedBy: stationId });
-        if (written === decision.row) applied.push({ table, id: row.id });
+        if (!rewritten) applied.push({ table, id: row.id });
       }
     }
   }
@@ -321,10 +336,32 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
     const owners = state.owners?.get(table);
     if (owners && previous) releaseUnique(table, owners, previous);
   }
-  for (const { table, row } of claims) {
+  // A new row clashing on its table's merge field (a product's SKU) is merged into the live
+  // row instead of refused; this group's rows that reference it follow (merge.ts).
+  const answerWith = (table: TableName, id: string, answer: AnyRow) => {
+    const same = (entry: { table: string; id: string }) => entry.table === table && entry.id === id;
+    applied.splice(0, applied.length, ...applied.filter((entry) => !same(entry)));
+    superseded.splice(0, superseded.length, ...superseded.filter((entry) => !same(entry)));
+    superseded.push({ table, id, row: answer });
+  };
+  for (const { table, row, previous } of claims) {
     const owners = state.owners?.get(table);
     const clash = owners && claimUnique(table, owners, row, undefined);
-    if (clash) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
+    if (!clash) continue;
+    const into = clash === mergeFieldOf(table) && !previous ? owners.get(clash)?.get(row[clash]) : undefined;
+    if (!into) return hold(refusal('UNIQUE_VIOLATION', `Another ${table} row already has this ${clash}.`));
+    const kept = mergedRow(row, into);
+    tentative.set(keyOf(table, row.id), { table, row: kept, pushedBy: stationId });
+    answerWith(table, row.id, kept);
+    state.merged.get(table)?.set(row.id, into);
+    const won = state.written.get(keyOf(table, into))?.row ?? state.mergeTargets.get(into) ?? ({ id: into } as AnyRow);
+    conflicts.push({ table, id: into, lost: row, won, stationId, userId: group.userId });
+    for (const [key, planned] of tentative) {
+      const redirectedRow = redirectReferences(state.merged, planned.table, planned.row);
+      if (redirectedRow === planned.row) continue;
+      tentative.set(key, { ...planned, row: redirectedRow });
+      answerWith(planned.table, redirectedRow.id, redirectedRow);
+    }
   }
   for (const [key, planned] of tentative) {
     state.written.set(key, planned);
@@ -367,6 +404,7 @@ async function loadPassState(
   const stored = new Map<RowKey, AnyRow>();
   const storedPushedBy = new Map<RowKey, string | null>();
   const owners = uniqueCheck ? new Map<TableName, UniqueOwners>() : null;
+  const mergeTargets = new Map<string, AnyRow>();
   const pushedIds = changeKeys(candidates);
   for (const [table, ids] of pushedIds) {
     const valid = ids.filter((id) => UUID.test(id));
@@ -380,7 +418,13 @@ async function loadPassState(
       const rows = candidates.flatMap(({ group }) =>
         group.changes.filter((c) => c.table === table).map((c) => c.row as AnyRow),
       );
-      owners.set(table, await loadUniqueOwners(client, table, rows));
+      const tableOwners = await loadUniqueOwners(client, table, rows);
+      owners.set(table, tableOwners);
+      const mergeField = mergeFieldOf(table);
+      const targets = mergeField ? [...(tableOwners.get(mergeField)?.values() ?? [])] : [];
+      if (targets.length) {
+        for (const [id, { row }] of await loadStored(client, table, targets)) mergeTargets.set(id, row);
+      }
     }
   }
   const rowsByTable = new Map<TableName, AnyRow[]>();
@@ -394,7 +438,22 @@ async function loadPassState(
   }
   const series = await loadSeries(client, rowsByTable);
   const referenced = await loadReferenced(client, candidates, pushedIds);
-  return { stored, storedPushedBy, written: new Map(), owners, series, referenced, history, verified };
+  const merged = await loadMerged(
+    client,
+    candidates.flatMap(({ group }) => group.changes),
+  );
+  return {
+    stored,
+    storedPushedBy,
+    written: new Map(),
+    owners,
+    series,
+    merged,
+    mergeTargets,
+    referenced,
+    history,
+    verified,
+  };
 }
 
 /**

@@ -22,7 +22,7 @@ interface PlannedPush {
   readonly expected: Expected[];
 }
 
-const DUPLICATE_SKU = 'GC-DUPLICATE';
+const DUPLICATE_BARCODE = '7790999';
 
 /** A push of one good group (a customer and a product), with refused groups mixed in by `n`. */
 function plannedPush(station: StationAuth, signer: Signer, maker: RowMaker, n: number): PlannedPush {
@@ -38,12 +38,12 @@ function plannedPush(station: StationAuth, signer: Signer, maker: RowMaker, n: n
       { table: 'products', row: maker.row('products') },
     ]);
   add(good(), 'applied');
-  // The database refuses it (unique sku): the shared write fails, the groups go one by one.
+  // The database refuses it (unique barcode; the same SKU would merge): the shared write fails, the groups go one by one.
   if (n % 5 === 0) {
     add(
       signedGroup(signer.key, signer.userId, station.stationId, [
         { table: 'customers', row: maker.row('customers') },
-        { table: 'products', row: maker.row('products', { sku: DUPLICATE_SKU }) },
+        { table: 'products', row: maker.row('products', { barcode: DUPLICATE_BARCODE }) },
       ]),
       'held',
     );
@@ -118,7 +118,7 @@ describe('group commit', () => {
     const maker = new RowMaker(signer.userId);
     const seeded = await pushGroups(stations[0] as StationAuth, [
       signedGroup(signer.key, signer.userId, (stations[0] as StationAuth).stationId, [
-        { table: 'products', row: maker.row('products', { sku: DUPLICATE_SKU }) },
+        { table: 'products', row: maker.row('products', { barcode: DUPLICATE_BARCODE }) },
       ]),
     ]);
     expect(seeded.body.groups.map((g) => g.status)).toEqual(['applied']);

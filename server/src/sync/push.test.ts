@@ -148,9 +148,9 @@ describe('push and pull', () => {
   });
 
   it('refuses a clashing unique key, in the database or earlier in the batch, and applies the rest', async () => {
-    const taken = admin.row('products', { sku: 'SKU-TAKEN' });
+    const taken = admin.row('products', { barcode: 'BAR-TAKEN' });
     await send([{ table: 'products', row: taken }]);
-    const clashStored = admin.row('products', { sku: 'SKU-TAKEN' });
+    const clashStored = admin.row('products', { barcode: 'BAR-TAKEN' });
     const first = admin.row('products', { sku: 'SKU-NEW', barcode: '779000' });
     const clashBatch = admin.row('products', { barcode: '779000' });
     const fine = admin.row('customers');
@@ -169,9 +169,9 @@ describe('push and pull', () => {
     expect(pulled.tables.get('products')?.has(clashStored.id)).toBe(false);
     expect(pulled.tables.get('products')?.has(clashBatch.id)).toBe(false);
 
-    // A deleted product frees its SKU.
+    // A deleted product frees its barcode. (The same SKU would merge the products: unique-keys.test.ts.)
     await send([{ table: 'products', row: admin.edit(taken, { deletedAt: new Date().toISOString() }) }]);
-    const reuse = await send([{ table: 'products', row: admin.row('products', { sku: 'SKU-TAKEN' }) }]);
+    const reuse = await send([{ table: 'products', row: admin.row('products', { barcode: 'BAR-TAKEN' }) }]);
     expect(reuse.body.rejected).toEqual([]);
   });
 

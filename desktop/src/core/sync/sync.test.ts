@@ -132,8 +132,21 @@ describe('sync between stations through the server', () => {
   it('keeps the loser of an offline unique clash flagged with the reason while everything else syncs', async () => {
     const a = await station('uniq-a');
     const b = await station('uniq-b');
-    const first = a.shop.save('products', { sku: 'SAME-SKU', name: 'From A', price: 100, active: true });
-    const second = b.shop.save('products', { sku: 'SAME-SKU', name: 'From B', price: 200, active: true });
+    // The same barcode on two different products (the same SKU would merge them into one).
+    const first = a.shop.save('products', {
+      sku: 'UNI-A',
+      barcode: 'SAME-BAR',
+      name: 'From A',
+      price: 100,
+      active: true,
+    });
+    const second = b.shop.save('products', {
+      sku: 'UNI-B',
+      barcode: 'SAME-BAR',
+      name: 'From B',
+      price: 200,
+      active: true,
+    });
     const other = b.shop.save('customers', { name: 'Carla' });
     await a.sync.sync();
     await b.sync.sync();
@@ -148,10 +161,11 @@ describe('sync between stations through the server', () => {
     // a person's fix is a new group of its own, which goes through.
     expect((await b.sync.sync()).pushed).toBe(0);
     expect(b.flagged()).toEqual([expect.objectContaining({ id: second.id, state: 'held' })]);
-    b.shop.save('products', { id: second.id, sku: 'OTHER-SKU' });
+    b.shop.save('products', { id: second.id, barcode: 'OTHER-BAR' });
     await b.sync.sync();
     await a.sync.sync();
-    expect(a.get('products', second.id)?.sku).toBe('OTHER-SKU');
+    expect(a.get('products', second.id)?.barcode).toBe('OTHER-BAR');
+    expect(b.flagged()).toEqual([]);
     expect(b.sync.pending).toBe(0);
   });
 });

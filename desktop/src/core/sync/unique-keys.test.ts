@@ -3,8 +3,10 @@
  * run of valid steps, and the server applies it whole, whether the steps are separate
  * writes pushed together or one write group.
  */
+
+import type { AnyRow } from '@mostrador/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server.js';
+import { loginAdmin, startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
@@ -61,5 +63,47 @@ describe('unique keys across a push', () => {
     await a.sync.sync();
     expect(a.flagged()).toEqual([]);
     expect(await skusOnServer(a, [one.id, two.id])).toEqual(['SG-2', 'SG-1']);
+  });
+
+  it('merges two products created offline with the same SKU into one, with the sales and stock of both', async () => {
+    const a = await station('merge-a');
+    // B sends one group per push: its purchase and sale reach the server after the merge,
+    // naming the merged product, and are written against the live one.
+    const b = await openTestStation(server, 'merge-b', { sync: { pushPageSize: 1 } });
+    stations.push(b);
+    // Both stations are offline: each creates "the" product, receives stock and sells some.
+    const first = a.shop.save('products', { sku: 'SAME-1', name: 'Yerba 1 kg', price: 500, active: true });
+    a.shop.recordPurchase(first.id, 10);
+    a.shop.recordSale({ items: [{ productId: first.id, quantity: 2 }], paymentMethod: 'cash' });
+    const second = b.shop.save('products', { sku: 'SAME-1', name: 'Yerba 1kg', price: 520, active: true });
+    b.shop.recordPurchase(second.id, 5);
+    const { items } = b.shop.recordSale({ items: [{ productId: second.id, quantity: 1 }], paymentMethod: 'card' });
+    await a.sync.sync();
+    await b.sync.sync();
+    await a.sync.sync();
+
+    // One product everywhere; every movement and sale line of both counted against it.
+    const state = await serverState(server.url, stationToken(a));
+    const live = state.products.filter((p) => p.sku === 'SAME-1' && p.deletedAt === null);
+    expect(live.map((p) => p.id)).toEqual([first.id]);
+    expect(state.products.find((p) => p.id === second.id)).toMatchObject({ mergedInto: first.id });
+    expect(state.stock_movements.filter((m) => m.productId === second.id)).toEqual([]);
+    expect(state.sale_items.find((item) => item.id === items[0]?.id)?.productId).toBe(first.id);
+    for (const s of [a, b]) {
+      expect(s.shop.stockOf(first.id)).toBe(12);
+      expect(s.sync.pending).toBe(0);
+      expect(s.flagged()).toEqual([]);
+      expect(s.dump().tables).toEqual(state);
+    }
+    // The losing version's fields are in the conflict log, beside the product that won.
+    const token = await loginAdmin(server.url, server.adminPassword);
+    const response = await fetch(`${server.url}/admin/conflicts?limit=50`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { conflicts } = (await response.json()) as { conflicts: { id: string; lost: AnyRow; won: AnyRow }[] };
+    expect(conflicts.find((c) => c.id === first.id)).toMatchObject({
+      lost: { id: second.id, name: 'Yerba 1kg', price: 520 },
+      won: { id: first.id, name: 'Yerba 1 kg' },
+    });
   });
 });
