@@ -300,6 +300,8 @@ export const StationView = Type.Object({
   syncedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Not in sync for longer than expected (offline, behind, or with writes waiting). */
   overdue: Type.Optional(Type.Boolean()),
+  /** (issue 9) How far the station's clock was ahead of the server's at its last report, in ms. */
+  clockOffsetMs: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   /** Last reconcile after the server's epoch changed; last checksum comparison; last repair. */
   reconciledAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   checkedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -391,6 +393,8 @@ export const StatusMessage = Type.Object({
   pending: Type.Integer({ minimum: 0 }),
   appVersion: Type.String({ maxLength: 40 }),
   lastError: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  /** (issue 9) How far the station's own clock is ahead of the server's, in ms (negative: behind). */
+  clockOffsetMs: Type.Optional(Type.Integer({ minimum: -1e12, maximum: 1e12 })),
 });
 export type StatusMessage = Static<typeof StatusMessage>;
 

@@ -42,6 +42,7 @@ export function syncStatusOf(
     problem: status.lastError,
     syncedAt: status.syncedAt,
     overdue: status.overdue,
+    clockAheadMs: Math.round(-station.store.clock.offset),
   };
 }
 
@@ -58,4 +59,5 @@ export const NO_STATION_STATUS: SyncStatus = {
   problem: null,
   syncedAt: null,
   overdue: false,
+  clockAheadMs: 0,
 };

@@ -35,6 +35,21 @@ export function pendingWork(work: { sales: number; changes: number }, t: TFuncti
   return t('status.waiting', { what, count: work.sales + work.changes });
 }
 
+/** A station's clock this far from the server's is worth telling a person about. */
+export const CLOCK_WARNING_MS = 60_000;
+
+/**
+ * A clock off by `aheadMs` (negative: behind) in words: "10 min adelantado", "2 h atrasado",
+ * or null when it is within a minute (Mostrador corrects small differences by itself).
+ */
+export function clockWords(aheadMs: number | null | undefined, t: TFunction): string | null {
+  if (aheadMs === null || aheadMs === undefined || Math.abs(aheadMs) < CLOCK_WARNING_MS) return null;
+  const minutes = Math.round(Math.abs(aheadMs) / 60_000);
+  const amount =
+    minutes < 120 ? t('clock.minutes', { count: minutes }) : t('clock.hours', { count: Math.round(minutes / 60) });
+  return t(aheadMs > 0 ? 'clock.ahead' : 'clock.behind', { amount });
+}
+
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString();
 }

@@ -67,6 +67,8 @@ export interface SyncStatus {
   /** Last time fully in sync, and whether that is longer ago than expected (issue 9). */
   syncedAt: string | null;
   overdue: boolean;
+  /** How far this computer's clock is ahead of the server's, in ms (negative: behind; issue 9). */
+  clockAheadMs: number;
 }
 
 export interface RefusedRow {

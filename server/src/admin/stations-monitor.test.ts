@@ -45,8 +45,12 @@ describe('GET /admin/ws (live station list)', () => {
     await client.until((l) => l.lastOf('hello'));
     await monitor.until(find(station.id, (s) => s.online === true));
 
-    client.socket.send(JSON.stringify({ type: 'status', cursor: 0, pending: 5, appVersion: '2.0.0' }));
-    await monitor.until(find(station.id, (s) => s.pending === 5 && s.appVersion === '2.0.0'));
+    client.socket.send(
+      JSON.stringify({ type: 'status', cursor: 0, pending: 5, appVersion: '2.0.0', clockOffsetMs: 600_000 }),
+    );
+    await monitor.until(
+      find(station.id, (s) => s.pending === 5 && s.appVersion === '2.0.0' && s.clockOffsetMs === 600_000),
+    );
 
     await commitHead(db.url, 30);
     await monitor.until(find(station.id, (s) => s.lag === 30));

@@ -23,6 +23,7 @@ interface StationRecord {
   checkedAt: Date | null;
   repairedAt: Date | null;
   overdue: boolean;
+  clockOffsetMs: string | number | null;
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -46,6 +47,7 @@ function toView(record: StationRecord): StationView {
     reconciledAt: iso(record.reconciledAt),
     checkedAt: iso(record.checkedAt),
     repairedAt: iso(record.repairedAt),
+    clockOffsetMs: record.clockOffsetMs === null ? null : Number(record.clockOffsetMs),
   };
 }
 
@@ -57,7 +59,7 @@ export async function listStations(db: pg.Pool, freshMs: number, overdueMs = OVE
     // Last seen: the later of the station's own stamp (requests, status, disconnect) and the
     // last heartbeat of an instance holding its socket, up to date within a heartbeat.
     `SELECT s.id, s.name, coalesce(p.online, false) AS online, greatest(s."lastSeenAt", p."heldAt") AS "lastSeenAt",
-            s."appVersion", s.cursor, s.pending, s."lastError", s."revokedAt", s.ceiling,
+            s."appVersion", s.cursor, s.pending, s."lastError", s."revokedAt", s.ceiling, s."clockOffsetMs",
             (SELECT head FROM sync_state WHERE id = 1) AS head,
             s."syncedAt", s."reconciledAt", s."checkedAt", s."repairedAt",
             (s."revokedAt" IS NULL

@@ -115,11 +115,12 @@ export class Presence {
     await this.db.query(
       `UPDATE stations s SET cursor = r.cursor, pending = r.pending, "appVersion" = r."appVersion",
          "lastError" = r."lastError", "lastSeenAt" = now(),
+         "clockOffsetMs" = coalesce(r."clockOffsetMs", s."clockOffsetMs"),
          -- Issue 9: the last moment the station reported being fully in sync, for "overdue".
          "syncedAt" = CASE WHEN r.pending = 0 AND r.cursor >= (SELECT head FROM sync_state WHERE id = 1)
                            THEN now() ELSE s."syncedAt" END
-       FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::text[], $5::text[])
-         AS r(id, cursor, pending, "appVersion", "lastError")
+       FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[])
+         AS r(id, cursor, pending, "appVersion", "lastError", "clockOffsetMs")
        WHERE s.id = r.id`,
       [
         batch.map(([id]) => id),
@@ -127,6 +128,7 @@ export class Presence {
         batch.map(([, s]) => s.pending),
         batch.map(([, s]) => s.appVersion),
         batch.map(([, s]) => s.lastError ?? null),
+        batch.map(([, s]) => s.clockOffsetMs ?? null),
       ],
     );
     await notifyPresence(this.db, batch.length === 1 ? (batch[0]?.[0] ?? '*') : '*');

@@ -272,6 +272,8 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
       cursor: status.cursor,
       pending: status.pending,
       appVersion: this.options.appVersion,
+      // The correction the station applies is server minus station: its clock is ahead by the opposite.
+      clockOffsetMs: Math.round(-this.station.store.clock.offset),
       lastError: status.lastError
         ? `${status.lastError.code}: ${status.lastError.message}`.slice(0, MAX_ERROR_LENGTH)
         : null,

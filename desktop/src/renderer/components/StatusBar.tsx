@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { RefusedRow, SyncStatus } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { describeError } from '../errors.js';
-import { formatTime, pendingWork, timeAgo } from '../format.js';
+import { clockWords, formatTime, pendingWork, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 import { openRecord } from '../open-record.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -64,6 +64,11 @@ export function StatusBar() {
       <span data-testid="status-pending">
         {pendingWork({ sales: current.pendingSales, changes: current.pendingChanges }, t)}
       </span>
+      {clockWords(current.clockAheadMs, t) ? (
+        <span className="pill bad" role="status" data-testid="status-clock" title={t('clock.hint')}>
+          {clockWords(current.clockAheadMs, t)}
+        </span>
+      ) : null}
       {current.overdue ? (
         <span className="pill bad" role="status" data-testid="status-overdue">
           {t('health.overdue', { when: timeAgo(current.syncedAt, now, t) })}

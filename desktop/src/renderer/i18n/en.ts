@@ -218,6 +218,15 @@ export const en: Messages = {
     pendingValue_other: '{{count}} changes to send',
   },
   // Issue 9 (self-healing sync): out of sync for too long, reconcile and integrity checks.
+  clock: {
+    minutes_one: '{{count}} min',
+    minutes_other: '{{count}} min',
+    hours_one: '{{count}} h',
+    hours_other: '{{count}} h',
+    ahead: 'Clock {{amount}} ahead',
+    behind: 'Clock {{amount}} behind',
+    hint: "Mostrador uses the server's time; set this computer's clock right.",
+  },
   health: {
     overdue: 'Not synced since {{when}}',
     overdueBadge: 'Overdue',

@@ -221,6 +221,16 @@ export const es = {
     pendingValue_one: '{{count}} cambio por enviar',
     pendingValue_other: '{{count}} cambios por enviar',
   },
+  // Issue 9: a station's clock far from the server's, in words.
+  clock: {
+    minutes_one: '{{count}} min',
+    minutes_other: '{{count}} min',
+    hours_one: '{{count}} h',
+    hours_other: '{{count}} h',
+    ahead: 'Reloj {{amount}} adelantado',
+    behind: 'Reloj {{amount}} atrasado',
+    hint: 'Mostrador usa la hora del servidor; corrija la hora del equipo.',
+  },
   // Issue 9 (self-healing sync): out of sync for too long, reconcile and integrity checks.
   health: {
     overdue: 'Sin sincronizar desde {{when}}',

@@ -6,7 +6,7 @@ import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorAlert } from '../components/ErrorAlert.js';
 import { describeError, describeReportedError } from '../errors.js';
-import { timeAgo } from '../format.js';
+import { clockWords, timeAgo } from '../format.js';
 import { useChannel, useEvent, useNow } from '../hooks.js';
 
 /** The admins' monitor: every station of the shop, live, with revoke behind a confirmation. */
@@ -97,6 +97,11 @@ export function StationsScreen() {
                 <td className="error-text">{station.lastError ? describeReportedError(station.lastError, t) : ''}</td>
                 <td data-testid="station-health">
                   {station.overdue ? <span className="pill bad">{t('health.overdueBadge')}</span> : null}{' '}
+                  {clockWords(station.clockOffsetMs, t) ? (
+                    <span className="pill bad" title={t('clock.hint')}>
+                      {clockWords(station.clockOffsetMs, t)}
+                    </span>
+                  ) : null}{' '}
                   {[
                     station.checkedAt ? t('health.checked', { when: timeAgo(station.checkedAt, now, t) }) : null,
                     station.repairedAt ? t('health.repaired', { when: timeAgo(station.repairedAt, now, t) }) : null,
