@@ -6,22 +6,28 @@
  * (SIGSTOP), and two stations in one browser staying logged in. Screenshots of the screens in
  * Spanish and English land in test-artifacts/back-office/.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import type { TestDatabase } from '../test/support/pg.js';
 import type { TestServer } from '../test/support/server.js';
 import { openTestStation } from '../test/support/station.js';
-import { freePort, RENDERER_INDEX, ServerProcess, UiStation } from './support/ui-stations.js';
+import {
+  enroll,
+  launchChromium,
+  logIn,
+  prepareBrowserSuite,
+  runBrowserTests,
+  screenshotsIn,
+  startServer,
+} from './support/browser.js';
+import { type ServerProcess, UiStation } from './support/ui-stations.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/back-office';
-const hasChromium = existsSync(CHROMIUM);
 const PRODUCTS = 40;
 const sku = (n: number) => `P-${String(n).padStart(2, '0')}`;
 
-describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a browser', () => {
+describe.runIf(runBrowserTests)('the back office in a browser', () => {
   let database: TestDatabase;
   let server: ServerProcess;
   let browser: Browser;
@@ -29,24 +35,15 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   let second: UiStation;
   let page: Page;
 
-  const shot = (target: Page, name: string) => target.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const shot = screenshotsIn(ARTIFACTS);
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install chromium.`);
-    if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    database = await createTestDatabase();
-    const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
-    server = new ServerProcess(database.url, await freePort(), adminPassword, randomBytes(32).toString('hex'));
-    await server.start();
-    station = new UiStation({ MOSTRADOR_PASSWORD: adminPassword });
-    second = new UiStation({ MOSTRADOR_PASSWORD: adminPassword });
+    prepareBrowserSuite(ARTIFACTS);
+    ({ database, server } = await startServer());
+    station = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
+    second = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
     await Promise.all([station.start(), second.start()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
 
@@ -59,17 +56,8 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   });
 
   async function enrollAndLogIn(target: Page, ui: UiStation, name: string) {
-    await target.goto(ui.url);
-    await target.getByLabel('Dirección del servidor').fill(server.url);
-    await target.getByLabel('Nombre de esta estación').fill(name);
-    await target.getByLabel('Usuario administrador').fill('admin');
-    await target.getByLabel('Contraseña').fill(server.adminPassword);
-    await target.getByRole('button', { name: 'Dar de alta la estación' }).click();
-    await target.getByRole('heading', { name: 'Iniciar sesión' }).waitFor({ timeout: 60_000 });
-    await target.getByLabel('Usuario', { exact: true }).fill('admin');
-    await target.getByLabel('Contraseña').fill(server.adminPassword);
-    await target.getByRole('button', { name: 'Entrar' }).click();
-    await target.getByTestId('status-bar').waitFor();
+    await enroll(target, ui.url, server, name);
+    await logIn(target, 'admin', server.adminPassword);
   }
 
   /** A sale through the station's own channel, as the counter makes it. */
@@ -534,10 +522,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     try {
       const first = await context.newPage();
       await first.goto(station.url);
-      await first.getByLabel('Usuario', { exact: true }).fill('admin');
-      await first.getByLabel('Contraseña').fill(server.adminPassword);
-      await first.getByRole('button', { name: 'Entrar' }).click();
-      await first.getByTestId('status-bar').waitFor();
+      await logIn(first, 'admin', server.adminPassword);
       const other = await context.newPage();
       await enrollAndLogIn(other, second, 'Caja 2');
       for (const tab of [first, other]) {
