@@ -27,6 +27,8 @@ const ARTIFACTS = 'test-artifacts/back-office';
 const PRODUCTS = 40;
 const sku = (n: number) => `P-${String(n).padStart(2, '0')}`;
 
+type TestStation = Awaited<ReturnType<typeof openTestStation>>;
+
 describe.runIf(runBrowserTests)('the back office in a browser', () => {
   let database: TestDatabase;
   let server: ServerProcess;
@@ -336,6 +338,35 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
     expect(csv[1]).toMatch(/^[^,]+,Esta estación,Administrador,[^,]+,Administrador,50\.00,70\.50,70\.00,-0\.50$/);
   });
 
+  const allSent = () =>
+    expect.poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 }).toBe('Todo enviado');
+
+  /**
+   * This station saves product `sku` while the server is down and stays frozen while it comes
+   * back, so `other`'s product with the same code reaches the server first and this one is
+   * refused; then the list of refused records is opened.
+   */
+  async function refusedHere(other: TestStation, sku: string, name: string, otherName: string) {
+    await server.stop();
+    await nav('Productos').click();
+    await page.getByRole('button', { name: 'Nuevo producto' }).click();
+    const form = page.getByRole('dialog', { name: 'Nuevo producto' });
+    await form.getByLabel('Código', { exact: true }).fill(sku);
+    await form.getByLabel('Nombre', { exact: true }).fill(name);
+    await form.getByLabel('Precio', { exact: true }).fill('1,00');
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.waitFor({ state: 'detached' });
+    station.signal('SIGSTOP');
+    await server.start();
+    other.shop.save('products', { sku, name: otherName, price: 100, active: true });
+    await other.sync.pushOutbox();
+    station.signal('SIGCONT');
+    const refused = page.getByRole('button', { name: '1 registro rechazado' });
+    await refused.waitFor({ timeout: 30_000 });
+    await refused.click();
+    return { refused, list: page.getByRole('dialog', { name: 'Registros rechazados por el servidor' }) };
+  }
+
   it('shows a conflict field by field and restores the lost version as a new edit', async () => {
     // Another station (in this process) has P-30 as it was, and edits it without seeing the edit below.
     const other = await openTestStation(server as unknown as TestServer, 'Caja Sur');
@@ -353,9 +384,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
       await dialog.getByLabel('Precio', { exact: true }).fill('99,00');
       await dialog.getByRole('button', { name: 'Guardar' }).click();
       await dialog.waitFor({ state: 'detached' });
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       other.shop.save('products', { id: p30?.id, price: 7700 });
       await other.sync.pushOutbox();
       // The other edit won (it is the later one): this station shows 77,00 once it pulls.
@@ -372,9 +401,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
       await conflict.getByRole('button', { name: 'Restaurar esta versión' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Restaurar esta versión' }).click();
       await page.getByText('Versión de «Producto 30» restaurada').waitFor();
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       await other.sync.pullChanges();
       expect(other.get('products', p30?.id as string)?.price).toBe(9900);
     } finally {
@@ -385,26 +412,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
   it('names a refused record in plain words and fixes it from the list', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Este');
     try {
-      // This station saves DUP-1 while the server is down and stays frozen while it comes back,
-      // so the other station's DUP-1 reaches the server first and this one is refused.
-      await server.stop();
-      await nav('Productos').click();
-      await page.getByRole('button', { name: 'Nuevo producto' }).click();
-      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
-      await form.getByLabel('Código', { exact: true }).fill('DUP-1');
-      await form.getByLabel('Nombre', { exact: true }).fill('Duplicado');
-      await form.getByLabel('Precio', { exact: true }).fill('1,00');
-      await form.getByRole('button', { name: 'Guardar' }).click();
-      await form.waitFor({ state: 'detached' });
-      station.signal('SIGSTOP');
-      await server.start();
-      other.shop.save('products', { sku: 'DUP-1', name: 'El primero', price: 100, active: true });
-      await other.sync.pushOutbox();
-      station.signal('SIGCONT');
-      const refused = page.getByRole('button', { name: '1 registro rechazado' });
-      await refused.waitFor({ timeout: 30_000 });
-      await refused.click();
-      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      const { refused, list } = await refusedHere(other, 'DUP-1', 'Duplicado', 'El primero');
       await list.getByText('Producto «Duplicado»').waitFor();
       await list.getByText(/otro registro ya usa el mismo código/).waitFor();
       await shot(page, '11c-es-refused');
@@ -413,9 +421,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
       await fix.getByLabel('Código', { exact: true }).fill('DUP-2');
       await fix.getByRole('button', { name: 'Guardar' }).click();
       await refused.waitFor({ state: 'detached', timeout: 30_000 });
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       await other.sync.pullChanges();
       expect(
         other
@@ -433,25 +439,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
   it('discards a held record from the list: withdrawn on the server and undone here', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Oeste');
     try {
-      // As above: this station's DUP-3 reaches the server after the other station's, and is held.
-      await server.stop();
-      await nav('Productos').click();
-      await page.getByRole('button', { name: 'Nuevo producto' }).click();
-      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
-      await form.getByLabel('Código', { exact: true }).fill('DUP-3');
-      await form.getByLabel('Nombre', { exact: true }).fill('Repetido');
-      await form.getByLabel('Precio', { exact: true }).fill('1,00');
-      await form.getByRole('button', { name: 'Guardar' }).click();
-      await form.waitFor({ state: 'detached' });
-      station.signal('SIGSTOP');
-      await server.start();
-      other.shop.save('products', { sku: 'DUP-3', name: 'El bueno', price: 100, active: true });
-      await other.sync.pushOutbox();
-      station.signal('SIGCONT');
-      const refused = page.getByRole('button', { name: '1 registro rechazado' });
-      await refused.waitFor({ timeout: 30_000 });
-      await refused.click();
-      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      const { refused, list } = await refusedHere(other, 'DUP-3', 'Repetido', 'El bueno');
       await list.getByText('Producto «Repetido»').waitFor();
       await list.getByRole('button', { name: 'Descartar' }).click();
       const confirm = page.getByRole('dialog', { name: '¿Descartar este cambio retenido?' });
@@ -465,9 +453,7 @@ describe.runIf(runBrowserTests)('the back office in a browser', () => {
       await page.getByRole('searchbox', { name: 'Buscar…' }).fill('DUP-3');
       await page.getByRole('cell', { name: 'El bueno' }).waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByRole('cell', { name: 'Repetido' }).count(), { timeout: 15_000 }).toBe(0);
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
     } finally {
       station.signal('SIGCONT');
       other.close();
