@@ -3,30 +3,17 @@
  * run of valid steps, and the server applies it whole, whether the steps are separate
  * writes pushed together or one write group.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
+import { describe, expect, it } from 'vitest';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
+import { serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
-let server: TestServer;
-const stations: Station[] = [];
+const central = serverWithStations();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  for (const s of stations) s.close();
-  await server?.close();
-});
-
-async function station(name: string): Promise<Station> {
-  const s = await openTestStation(server, name);
-  stations.push(s);
-  return s;
-}
+const station = (name: string) => central.openStation(name);
 
 async function skusOnServer(s: Station, ids: string[]): Promise<unknown[]> {
-  const { products } = await serverState(server.url, stationToken(s));
+  const { products } = await serverState(central.server.url, stationToken(s));
   return ids.map((id) => products.find((p) => p.id === id)?.sku);
 }
 
