@@ -9,16 +9,14 @@
  * `station sync` measured inside the process (the sync call itself, not the process start).
  * Figures only; never fails on time.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Station } from '../desktop/src/core/index.js';
-import { buildApp } from '../server/src/app.js';
 import { maxRssMb, pageTimes, runChild } from './station-child.js';
-import { benchDatabase, report } from './support.js';
+import { benchServer, report } from './support.js';
 
 const SCALE = Number(process.env.BENCH_MILLION_ROWS ?? 1_000_000) / 1_000_000;
 const COUNTS = {
@@ -91,21 +89,12 @@ async function seed(databaseUrl: string): Promise<number> {
   }
 }
 
-const db = await benchDatabase();
-const adminPassword = randomBytes(8).toString('hex');
-const app = await buildApp({
-  databaseUrl: db.url,
-  jwtSecret: randomBytes(32).toString('hex'),
-  adminPassword,
-  logger: false,
-});
-await app.listen({ host: '127.0.0.1', port: 0 });
-const address = app.server.address();
-const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+const server = await benchServer();
+const { url, adminPassword } = server;
 const folder = mkdtempSync(join(tmpdir(), 'mostrador-bench-million-'));
 try {
   const seedStarted = performance.now();
-  const head = await seed(db.url);
+  const head = await seed(server.databaseUrl);
   report('million: seeded central rows (SQL)', head, 'rows');
   report('million: seed time', performance.now() - seedStarted, 'ms');
 
@@ -139,7 +128,7 @@ try {
   try {
     await station.sync.sync();
     // Steady state: a running station (warmed by a sync with nothing new), 100 remote changes, one sync.
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: server.databaseUrl });
     await client.connect();
     await client.query('BEGIN');
     const now = Number((await client.query('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE')).rows[0].head);
@@ -172,7 +161,6 @@ try {
     station.close();
   }
 } finally {
-  await app.close();
-  await db.close();
+  await server.close();
   rmSync(folder, { recursive: true, force: true });
 }

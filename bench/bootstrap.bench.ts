@@ -9,16 +9,14 @@
  * applying them, a station process that starts and does nothing, and product search
  * latency on the 50,000-product catalogue. Figures only; never fails on time.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Station } from '../desktop/src/core/index.js';
-import { buildApp } from '../server/src/app.js';
 import { maxRssMb, pageTimes, runChild } from './station-child.js';
-import { benchDatabase, report } from './support.js';
+import { benchServer, report } from './support.js';
 
 const COUNTS = { providers: 10_000, products: 50_000, sales: 40_000, sale_items: 40_000 };
 
@@ -138,21 +136,12 @@ function searchLatency(station: Station, label: string, queries: string[]): void
   report(`search ${label}: p95 (${found} hits / ${queries.length})`, percentile(times, 0.95), 'ms');
 }
 
-const db = await benchDatabase();
-const adminPassword = randomBytes(8).toString('hex');
-const app = await buildApp({
-  databaseUrl: db.url,
-  jwtSecret: randomBytes(32).toString('hex'),
-  adminPassword,
-  logger: false,
-});
-await app.listen({ host: '127.0.0.1', port: 0 });
-const address = app.server.address();
-const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+const server = await benchServer();
+const { url, adminPassword } = server;
 const folder = mkdtempSync(join(tmpdir(), 'mostrador-bench-station-'));
 try {
   const seedStarted = performance.now();
-  const head = await seed(db.url);
+  const head = await seed(server.databaseUrl);
   report('seeded central rows (SQL)', head, 'rows');
   report('seed time', performance.now() - seedStarted, 'ms');
 
@@ -203,7 +192,6 @@ try {
     station.close();
   }
 } finally {
-  await app.close();
-  await db.close();
+  await server.close();
   rmSync(folder, { recursive: true, force: true });
 }

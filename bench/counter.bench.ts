@@ -19,7 +19,7 @@ import { HybridLogicalClock, hashPassword, newId, newNodeId } from '@mostrador/c
 import { chromium } from 'playwright-core';
 import { Station } from '../desktop/src/core/index.js';
 import { LocalStore } from '../desktop/src/core/store/store.js';
-import { freePort, report } from './support.js';
+import { freePort, percentile, report } from './support.js';
 
 const STATION_BIN = fileURLToPath(new URL('../desktop/bin/station.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,11 +28,6 @@ const TICKETS = Number(process.env.BENCH_TICKETS ?? 50);
 const LINES = 20;
 const PASSWORD = 'bench-admin-pass';
 const WORDS = ['café', 'leche', 'aceite', 'arroz', 'galleta', 'queso', 'jamón', 'vino', 'pan', 'azúcar'];
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 function barcode(n: number): string {
   return `84${String(n).padStart(11, '0')}`;

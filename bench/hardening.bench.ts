@@ -6,51 +6,17 @@
  *   bodies, with the API's resident memory before and at its peak.
  * Run `npm run bench -- hardening` (builds first). Figures only.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { benchDatabase, freePort, report } from './support.js';
+import { benchDatabase, percentile, report, startApiProcess } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BODY_BYTES = 32 * 1024 * 1024;
 const ATTACKERS = 20;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
-}
-
-async function startApi(databaseUrl: string, port: number, adminPassword: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`${ROOT}server/dist/main.js`], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_PASSWORD: adminPassword,
-      TRUST_PROXY: '0',
-      LOGIN_RATE_PER_MINUTE: '1000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('the API exited');
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function timedLogin(url: string, password: string): Promise<number> {
@@ -114,10 +80,14 @@ async function healthLatencies(url: string, count: number): Promise<number[]> {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const adminPassword = `bench-${randomBytes(6).toString('hex')}`;
-  const api = await startApi(database.url, port, adminPassword);
+  const {
+    child: api,
+    url,
+    port,
+  } = await startApiProcess(database.url, adminPassword, {
+    env: { TRUST_PROXY: '0', LOGIN_RATE_PER_MINUTE: '1000' },
+  });
   try {
     await timedLogin(url, adminPassword); // warm-up
     const serial: number[] = [];

@@ -16,7 +16,7 @@ import { groupSigningBytes, HybridLogicalClock, newId, newNodeId, signGroup, uns
 import pg from 'pg';
 import WebSocket from 'ws';
 import { ServeStation } from '../test/support/serve.js';
-import { benchDatabase, freePort, report } from './support.js';
+import { benchDatabase, percentile, report, startApiProcess } from './support.js';
 
 const PUTS = 200;
 const WARMUP = 20;
@@ -24,35 +24,6 @@ const CROWDS = [1, 50, 200];
 const FANOUTS = [1_000, 5_000];
 const NOTICES = 20;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function startApi(databaseUrl: string, port: number, adminPassword: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`${ROOT}server/dist/main.js`], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: 'bench-secret',
-      ADMIN_PASSWORD: adminPassword,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('the API exited');
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function enroll(url: string, adminToken: string, count: number): Promise<string[]> {
   const tokens: string[] = [];
@@ -236,10 +207,8 @@ async function fanout(db: pg.Client, listeners: Listener[]) {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const adminPassword = `bench-${randomBytes(4).toString('hex')}`;
-  const api = await startApi(database.url, port, adminPassword);
+  const { child: api, url } = await startApiProcess(database.url, adminPassword);
   const stations: ServeStation[] = [];
   const children: ChildProcess[] = [api];
   try {

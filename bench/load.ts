@@ -17,7 +17,7 @@
  * mean latency is stations / throughput (200 stations at 1,000 pushes/s: 200 ms). `--rate R`
  * paces the crowd to offer R pushes/s in all instead, which shows the latency at that load.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -36,7 +36,7 @@ import {
 } from '@mostrador/common';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { benchDatabase, freePort, report } from './support.js';
+import { benchDatabase, report, startApiProcess } from './support.js';
 
 export interface LoadOptions {
   stations: number;
@@ -64,46 +64,12 @@ export interface LoadResult {
   rssAfterMb: number;
 }
 
-const SERVER_MAIN = new URL('../server/dist/main.js', import.meta.url).pathname;
 const PRODUCTS = 200;
 
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
-}
-
-async function startServer(
-  databaseUrl: string,
-  adminPassword: string,
-  serverEnv: Record<string, string> = {},
-): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  // LOAD_NODE_ARGS: flags for the API's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes).
-  const nodeArgs = process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_PASSWORD: adminPassword,
-      LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? 'warn',
-      ...serverEnv,
-    },
-    stdio: ['ignore', process.env.LOAD_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let waited = 0; waited < 60_000; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode})`);
-    const ok = await fetch(`${url}/health`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the API did not become healthy');
 }
 
 async function json<T>(response: Response): Promise<T> {
@@ -272,7 +238,12 @@ class LoadStation {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const database = await benchDatabase();
   const adminPassword = `load-${randomBytes(8).toString('hex')}`;
-  const { url, child } = await startServer(database.url, adminPassword, options.serverEnv);
+  // LOAD_NODE_ARGS: flags for the API's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where time goes).
+  const { url, child } = await startApiProcess(database.url, adminPassword, {
+    env: { LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? 'warn', ...options.serverEnv },
+    nodeArgs: process.env.LOAD_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    stdout: process.env.LOAD_LOG_LEVEL ? 'inherit' : 'ignore',
+  });
   const stations: LoadStation[] = [];
   try {
     const login = await json<{ token: string; user: { id: string } }>(

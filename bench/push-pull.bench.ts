@@ -24,11 +24,10 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import pg from 'pg';
-import { buildApp } from '../server/src/app.js';
 import { applyGroups } from '../server/src/sync/apply.js';
 import { readPullPage } from '../server/src/sync/pull-page.js';
 import { verifyAll } from '../server/src/sync/verify.js';
-import { benchDatabase, report } from './support.js';
+import { benchServer, report } from './support.js';
 
 const SALES = 1_000;
 /** Products the sales sell, pushed before them. */
@@ -146,17 +145,8 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function main(): Promise<void> {
-  const database = await benchDatabase();
-  const adminPassword = randomBytes(8).toString('hex');
-  const app = await buildApp({
-    databaseUrl: database.url,
-    jwtSecret: randomBytes(16).toString('hex'),
-    adminPassword,
-    logger: false,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const server = await benchServer();
+  const { app, url: base, adminPassword } = server;
   try {
     const session = await post<{ token: string; user: { id: string } }>(
       `${base}/auth/login`,
@@ -167,7 +157,7 @@ async function main(): Promise<void> {
       JSON.stringify({ name: 'bench' }),
       session.token,
     );
-    const direct = new pg.Client({ connectionString: database.url });
+    const direct = new pg.Client({ connectionString: server.databaseUrl });
     await direct.connect();
     const stored = (
       await direct.query<{ publicKey: string; sealedKey: string }>(
@@ -354,8 +344,7 @@ async function main(): Promise<void> {
     });
     report(`  pull SQL alone (all pages, columns)`, sqlMs, 'ms');
   } finally {
-    await app.close();
-    await database.close();
+    await server.close();
   }
 }
 

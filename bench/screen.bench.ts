@@ -8,13 +8,11 @@
  * BENCH_SCREEN_WRITES sets the number of writes (default 200). Figures only.
  */
 
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
-import { buildApp } from '../server/src/app.js';
 import { ServeStation } from '../test/support/serve.js';
-import { benchDatabase, report } from './support.js';
+import { benchServer, report } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WRITES = Number(process.env.BENCH_SCREEN_WRITES ?? 200);
@@ -28,17 +26,7 @@ if (!existsSync(CHROMIUM)) {
   process.exit(0);
 }
 
-const database = await benchDatabase();
-const adminPassword = randomBytes(8).toString('hex');
-const app = await buildApp({
-  databaseUrl: database.url,
-  jwtSecret: randomBytes(32).toString('hex'),
-  adminPassword,
-  logger: false,
-});
-await app.listen({ host: '127.0.0.1', port: 0 });
-const address = app.server.address();
-const server = { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, adminPassword };
+const server = await benchServer();
 const a = await ServeStation.enrolled(server, 'screen-a');
 const b = await ServeStation.enrolled(server, 'screen-b');
 const browser = await chromium.launch({
@@ -125,6 +113,5 @@ try {
 } finally {
   await browser.close();
   await Promise.all([a.stop(), b.stop()]);
-  await app.close();
-  await database.close();
+  await server.close();
 }

@@ -6,22 +6,30 @@
  * (SIGSTOP), and two stations in one browser staying logged in. Screenshots of the screens in
  * Spanish and English land in test-artifacts/back-office/.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import type { TestDatabase } from '../test/support/pg.js';
 import type { TestServer } from '../test/support/server.js';
 import { openTestStation } from '../test/support/station.js';
-import { freePort, RENDERER_INDEX, ServerProcess, UiStation } from './support/ui-stations.js';
+import {
+  enroll,
+  launchChromium,
+  logIn,
+  prepareBrowserSuite,
+  runBrowserTests,
+  screenshotsIn,
+  startServer,
+} from './support/browser.js';
+import { type ServerProcess, UiStation } from './support/ui-stations.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/back-office';
-const hasChromium = existsSync(CHROMIUM);
 const PRODUCTS = 40;
 const sku = (n: number) => `P-${String(n).padStart(2, '0')}`;
 
-describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a browser', () => {
+type TestStation = Awaited<ReturnType<typeof openTestStation>>;
+
+describe.runIf(runBrowserTests)('the back office in a browser', () => {
   let database: TestDatabase;
   let server: ServerProcess;
   let browser: Browser;
@@ -29,24 +37,15 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   let second: UiStation;
   let page: Page;
 
-  const shot = (target: Page, name: string) => target.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const shot = screenshotsIn(ARTIFACTS);
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install chromium.`);
-    if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    database = await createTestDatabase();
-    const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
-    server = new ServerProcess(database.url, await freePort(), adminPassword, randomBytes(32).toString('hex'));
-    await server.start();
-    station = new UiStation({ MOSTRADOR_PASSWORD: adminPassword });
-    second = new UiStation({ MOSTRADOR_PASSWORD: adminPassword });
+    prepareBrowserSuite(ARTIFACTS);
+    ({ database, server } = await startServer());
+    station = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
+    second = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
     await Promise.all([station.start(), second.start()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
 
@@ -59,17 +58,8 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   });
 
   async function enrollAndLogIn(target: Page, ui: UiStation, name: string) {
-    await target.goto(ui.url);
-    await target.getByLabel('Dirección del servidor').fill(server.url);
-    await target.getByLabel('Nombre de esta estación').fill(name);
-    await target.getByLabel('Usuario administrador').fill('admin');
-    await target.getByLabel('Contraseña').fill(server.adminPassword);
-    await target.getByRole('button', { name: 'Dar de alta la estación' }).click();
-    await target.getByRole('heading', { name: 'Iniciar sesión' }).waitFor({ timeout: 60_000 });
-    await target.getByLabel('Usuario', { exact: true }).fill('admin');
-    await target.getByLabel('Contraseña').fill(server.adminPassword);
-    await target.getByRole('button', { name: 'Entrar' }).click();
-    await target.getByTestId('status-bar').waitFor();
+    await enroll(target, ui.url, server, name);
+    await logIn(target, 'admin', server.adminPassword);
   }
 
   /** A sale through the station's own channel, as the counter makes it. */
@@ -348,6 +338,41 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     expect(csv[1]).toMatch(/^[^,]+,Esta estación,Administrador,[^,]+,Administrador,50\.00,70\.50,70\.00,-0\.50$/);
   });
 
+  const allSent = () =>
+    expect.poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 }).toBe('Todo enviado');
+
+  /**
+   * This station saves product `sku` while the server is down and stays frozen while it comes
+   * back, so `other`'s product with the same code reaches the server first and this one is
+   * refused; then the list of refused records is opened.
+   */
+  /**
+   * This station saves a product with `barcode` while the server is down and stays frozen
+   * while it comes back, so another station's product with that barcode reaches the server
+   * first and this one is refused. (The same SKU would merge the two into one product.)
+   */
+  async function refusedHere(other: TestStation, sku: string, barcode: string, name: string, otherName: string) {
+    await server.stop();
+    await nav('Productos').click();
+    await page.getByRole('button', { name: 'Nuevo producto' }).click();
+    const form = page.getByRole('dialog', { name: 'Nuevo producto' });
+    await form.getByLabel('Código', { exact: true }).fill(sku);
+    await form.getByLabel('Código de barras').fill(barcode);
+    await form.getByLabel('Nombre', { exact: true }).fill(name);
+    await form.getByLabel('Precio', { exact: true }).fill('1,00');
+    await form.getByRole('button', { name: 'Guardar' }).click();
+    await form.waitFor({ state: 'detached' });
+    station.signal('SIGSTOP');
+    await server.start();
+    other.shop.save('products', { sku: `OTRO-${sku}`, barcode, name: otherName, price: 100, active: true });
+    await other.sync.pushOutbox();
+    station.signal('SIGCONT');
+    const refused = page.getByRole('button', { name: '1 registro rechazado' });
+    await refused.waitFor({ timeout: 30_000 });
+    await refused.click();
+    return { refused, list: page.getByRole('dialog', { name: 'Registros rechazados por el servidor' }) };
+  }
+
   it('shows a conflict field by field and restores the lost version as a new edit', async () => {
     // Another station (in this process) has P-30 as it was, and edits it without seeing the edit below.
     const other = await openTestStation(server as unknown as TestServer, 'Caja Sur');
@@ -365,9 +390,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       await dialog.getByLabel('Precio', { exact: true }).fill('99,00');
       await dialog.getByRole('button', { name: 'Guardar' }).click();
       await dialog.waitFor({ state: 'detached' });
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       other.shop.save('products', { id: p30?.id, price: 7700 });
       await other.sync.pushOutbox();
       // The other edit won (it is the later one): this station shows 77,00 once it pulls.
@@ -384,9 +407,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       await conflict.getByRole('button', { name: 'Restaurar esta versión' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Restaurar esta versión' }).click();
       await page.getByText('Versión de «Producto 30» restaurada').waitFor();
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       await other.sync.pullChanges();
       expect(other.get('products', p30?.id as string)?.price).toBe(9900);
     } finally {
@@ -397,28 +418,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   it('names a refused record in plain words and fixes it from the list', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Este');
     try {
-      // This station saves barcode 7790001 while the server is down and stays frozen while it
-      // comes back, so the other station's product with that barcode reaches the server first
-      // and this one is refused. (The same SKU would be merged into one product instead.)
-      await server.stop();
-      await nav('Productos').click();
-      await page.getByRole('button', { name: 'Nuevo producto' }).click();
-      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
-      await form.getByLabel('Código', { exact: true }).fill('DUP-1');
-      await form.getByLabel('Código de barras').fill('7790001');
-      await form.getByLabel('Nombre', { exact: true }).fill('Duplicado');
-      await form.getByLabel('Precio', { exact: true }).fill('1,00');
-      await form.getByRole('button', { name: 'Guardar' }).click();
-      await form.waitFor({ state: 'detached' });
-      station.signal('SIGSTOP');
-      await server.start();
-      other.shop.save('products', { sku: 'OTRO-1', barcode: '7790001', name: 'El primero', price: 100, active: true });
-      await other.sync.pushOutbox();
-      station.signal('SIGCONT');
-      const refused = page.getByRole('button', { name: '1 registro rechazado' });
-      await refused.waitFor({ timeout: 30_000 });
-      await refused.click();
-      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      const { refused, list } = await refusedHere(other, 'DUP-1', '7790001', 'Duplicado', 'El primero');
       await list.getByText('Producto «Duplicado»').waitFor();
       await list.getByText(/otro registro ya usa el mismo código/).waitFor();
       await shot(page, '11c-es-refused');
@@ -427,9 +427,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       await fix.getByLabel('Código de barras').fill('7790002');
       await fix.getByRole('button', { name: 'Guardar' }).click();
       await refused.waitFor({ state: 'detached', timeout: 30_000 });
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
       await other.sync.pullChanges();
       expect(
         other
@@ -437,7 +435,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
           .tables.products.filter((p) => String(p.barcode).startsWith('779000'))
           .map((p) => `${p.sku} ${p.barcode}`)
           .sort(),
-      ).toEqual(['DUP-1 7790002', 'OTRO-1 7790001']);
+      ).toEqual(['DUP-1 7790002', 'OTRO-DUP-1 7790001']);
     } finally {
       station.signal('SIGCONT');
       other.close();
@@ -447,26 +445,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
   it('discards a held record from the list: withdrawn on the server and undone here', async () => {
     const other = await openTestStation(server as unknown as TestServer, 'Caja Oeste');
     try {
-      // As above: this station's barcode 7790003 reaches the server after the other station's, and is held.
-      await server.stop();
-      await nav('Productos').click();
-      await page.getByRole('button', { name: 'Nuevo producto' }).click();
-      const form = page.getByRole('dialog', { name: 'Nuevo producto' });
-      await form.getByLabel('Código', { exact: true }).fill('DUP-3');
-      await form.getByLabel('Código de barras').fill('7790003');
-      await form.getByLabel('Nombre', { exact: true }).fill('Repetido');
-      await form.getByLabel('Precio', { exact: true }).fill('1,00');
-      await form.getByRole('button', { name: 'Guardar' }).click();
-      await form.waitFor({ state: 'detached' });
-      station.signal('SIGSTOP');
-      await server.start();
-      other.shop.save('products', { sku: 'BUENO-3', barcode: '7790003', name: 'El bueno', price: 100, active: true });
-      await other.sync.pushOutbox();
-      station.signal('SIGCONT');
-      const refused = page.getByRole('button', { name: '1 registro rechazado' });
-      await refused.waitFor({ timeout: 30_000 });
-      await refused.click();
-      const list = page.getByRole('dialog', { name: 'Registros rechazados por el servidor' });
+      const { refused, list } = await refusedHere(other, 'DUP-3', '7790003', 'Repetido', 'El bueno');
       await list.getByText('Producto «Repetido»').waitFor();
       await list.getByRole('button', { name: 'Descartar' }).click();
       const confirm = page.getByRole('dialog', { name: '¿Descartar este cambio retenido?' });
@@ -480,9 +459,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
       await page.getByRole('searchbox', { name: 'Buscar…' }).fill('7790003');
       await page.getByRole('cell', { name: 'El bueno' }).waitFor({ timeout: 15_000 });
       await expect.poll(() => page.getByRole('cell', { name: 'Repetido' }).count(), { timeout: 15_000 }).toBe(0);
-      await expect
-        .poll(() => page.getByTestId('status-pending').textContent(), { timeout: 15_000 })
-        .toBe('Todo enviado');
+      await allSent();
     } finally {
       station.signal('SIGCONT');
       other.close();
@@ -537,10 +514,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the back office in a b
     try {
       const first = await context.newPage();
       await first.goto(station.url);
-      await first.getByLabel('Usuario', { exact: true }).fill('admin');
-      await first.getByLabel('Contraseña').fill(server.adminPassword);
-      await first.getByRole('button', { name: 'Entrar' }).click();
-      await first.getByTestId('status-bar').waitFor();
+      await logIn(first, 'admin', server.adminPassword);
       const other = await context.newPage();
       await enrollAndLogIn(other, second, 'Caja 2');
       for (const tab of [first, other]) {

@@ -5,23 +5,29 @@
  * limit, returns a line; an admin at the other station voids a sale and changes a price while
  * it sits on the cashier's ticket; the day is closed with a counted difference.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createUserKey, hashPassword, unsealUserKey } from '@mostrador/common';
 import pg from 'pg';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHOP_SETTINGS_ID } from '../desktop/src/core/shop/sales-settings.js';
-import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import type { TestDatabase } from '../test/support/pg.js';
 import { changesOf, RowMaker } from '../test/support/rows.js';
-import { login } from '../test/support/server.js';
+import { enrollStation, login } from '../test/support/server.js';
 import { pushAs } from '../test/support/sync-client.js';
-import { CounterStation, pdfText } from './support/counter-stations.js';
-import { freePort, RENDERER_INDEX, ServerProcess } from './support/ui-stations.js';
+import {
+  enroll as enrollAt,
+  launchChromium,
+  logIn,
+  prepareBrowserSuite,
+  runBrowserTests,
+  screenshotsIn,
+  startServer,
+} from './support/browser.js';
+import { pdfText } from './support/pdf.js';
+import { type ServerProcess, UiStation } from './support/ui-stations.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/counter';
-const hasChromium = existsSync(CHROMIUM);
 
 const PRODUCTS = {
   wine: { sku: 'VINO', barcode: '8410000000113', name: 'Vino tinto', price: 525, stock: 50 },
@@ -56,34 +62,25 @@ const PRODUCTS = {
   old: { sku: 'VIEJO', barcode: '8410000000168', name: 'Producto retirado', price: 100, stock: 5, active: false },
 } as const;
 
-describe.runIf(hasChromium || process.env.CI === 'true')('the counter, payments, tickets, returns and the till', () => {
+describe.runIf(runBrowserTests)('the counter, payments, tickets, returns and the till', () => {
   let database: TestDatabase;
   let server: ServerProcess;
   let browser: Browser;
-  let one: CounterStation;
-  let two: CounterStation;
+  let one: UiStation;
+  let two: UiStation;
   let page1: Page;
   let page2: Page;
   const ids = new Map<string, string>();
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const shot = screenshotsIn(ARTIFACTS);
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install chromium.`);
-    if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    database = await createTestDatabase();
-    const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
-    server = new ServerProcess(database.url, await freePort(), adminPassword, randomBytes(32).toString('hex'));
-    await server.start();
+    prepareBrowserSuite(ARTIFACTS);
+    ({ database, server } = await startServer());
     await seed();
-    one = new CounterStation(adminPassword);
-    two = new CounterStation(adminPassword);
+    one = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
+    two = new UiStation({ MOSTRADOR_PASSWORD: server.adminPassword });
     await Promise.all([one.start(), two.start()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page1 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page2 = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     for (const page of [page1, page2]) {
@@ -107,12 +104,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the counter, payments,
   /** The catalogue, its stock, a cashier and a manager, and the shop's settings, pushed through the API. */
   async function seed() {
     const admin = await login(server.url, 'admin', server.adminPassword);
-    const enrolled = await fetch(`${server.url}/stations/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
-      body: JSON.stringify({ name: 'Almacén' }),
-    });
-    const { stationToken, stationId } = (await enrolled.json()) as { stationToken: string; stationId: string };
+    const { stationToken, stationId } = await enrollStation(server.url, 'Almacén', admin.token);
     const maker = new RowMaker(admin.user.id);
     const products = Object.values(PRODUCTS).map(({ stock: _, ...fields }) =>
       maker.row('products', { active: true, ...fields }),
@@ -161,22 +153,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the counter, payments,
     expect(answer.body.groups.every((group) => group.status === 'applied')).toBe(true);
   }
 
-  async function enroll(page: Page, station: CounterStation, name: string) {
-    await page.goto(station.url);
-    await page.getByLabel('Dirección del servidor').fill(server.url);
-    await page.getByLabel('Nombre de esta estación').fill(name);
-    await page.getByLabel('Usuario administrador').fill('admin');
-    await page.getByLabel('Contraseña').fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Dar de alta la estación' }).click();
-    await page.getByRole('heading', { name: 'Iniciar sesión' }).waitFor({ timeout: 60_000 });
-  }
-
-  async function logIn(page: Page, username: string, password: string) {
-    await page.getByLabel('Usuario', { exact: true }).fill(username);
-    await page.getByLabel('Contraseña').fill(password);
-    await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.getByTestId('status-bar').waitFor();
-  }
+  const enroll = (page: Page, station: UiStation, name: string) => enrollAt(page, station.url, server, name);
 
   /** Calls the page's own station as the logged-in user does (same session cookie). */
   function call<T>(page: Page, channel: string, request: unknown): Promise<T> {

@@ -3,21 +3,28 @@
  * process and two stations in browser mode, each its own process and data folder.
  * Screenshots land in test-artifacts/ui/.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type AnyRow, unsealUserKey } from '@mostrador/common';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/support/pg.js';
+import type { TestDatabase } from '../test/support/pg.js';
 import { changesOf, RowMaker } from '../test/support/rows.js';
-import { login } from '../test/support/server.js';
+import { enrollStation, login } from '../test/support/server.js';
 import { pullAll, pushAs } from '../test/support/sync-client.js';
-import { freePort, RENDERER_INDEX, ServerProcess, UiStation } from './support/ui-stations.js';
+import {
+  CHROMIUM,
+  hasChromium,
+  launchChromium,
+  logIn as logInAs,
+  prepareBrowserSuite,
+  runBrowserTests,
+  screenshotsIn,
+  startServer,
+} from './support/browser.js';
+import { type ServerProcess, UiStation } from './support/ui-stations.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts/ui';
 const SEEDED_PRODUCTS = 2_000;
-const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium) {
   const line = '!'.repeat(78);
@@ -26,7 +33,7 @@ if (!hasChromium) {
   );
 }
 
-describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a browser', () => {
+describe.runIf(runBrowserTests)('the desktop UI in a browser', () => {
   let database: TestDatabase;
   let server: ServerProcess;
   let browser: Browser;
@@ -35,27 +42,14 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
   let page1: Page;
   let page2: Page;
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const shot = screenshotsIn(ARTIFACTS);
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install chromium.`);
-    if (!existsSync(RENDERER_INDEX)) throw new Error('The renderer is not built: run `npm run build` first.');
-    mkdirSync(ARTIFACTS, { recursive: true });
-    database = await createTestDatabase();
-    server = new ServerProcess(
-      database.url,
-      await freePort(),
-      `admin-${randomBytes(6).toString('hex')}`,
-      randomBytes(32).toString('hex'),
-    );
-    await server.start();
+    prepareBrowserSuite(ARTIFACTS);
+    ({ database, server } = await startServer());
     await seedProducts();
     await Promise.all([one.start(), two.start()]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page1 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page2 = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   });
@@ -70,12 +64,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
   /** A catalogue to bootstrap, pushed by a station enrolled straight through the API. */
   async function seedProducts() {
     const admin = await login(server.url, 'admin', server.adminPassword);
-    const enrolled = await fetch(`${server.url}/stations/enroll`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
-      body: JSON.stringify({ name: 'Almacén' }),
-    });
-    const { stationToken, stationId } = (await enrolled.json()) as { stationToken: string; stationId: string };
+    const { stationToken, stationId } = await enrollStation(server.url, 'Almacén', admin.token);
     // Writes are signed: the admin's key, opened with the admin's password as a station would.
     const users = (await pullAll(server.url, stationToken)).tables.get('users');
     const adminRow = users?.get(admin.user.id) as AnyRow;
@@ -119,12 +108,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     return page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
   }
 
-  async function logIn(page: Page) {
-    await page.getByLabel('Usuario', { exact: true }).fill('admin');
-    await page.getByLabel('Contraseña').fill(server.adminPassword);
-    await page.getByRole('button', { name: 'Entrar' }).click();
-    await page.getByTestId('status-bar').waitFor();
-  }
+  const logIn = (page: Page) => logInAs(page, 'admin', server.adminPassword);
 
   it('enrolls a fresh station from the first-run screen, shows the bootstrap progress, then the login', async () => {
     const seen = await firstRun(page1, one, 'Caja 1', true);
@@ -195,10 +179,7 @@ describe.runIf(hasChromium || process.env.CI === 'true')('the desktop UI in a br
     await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Sin conexión');
     await shot(page1, '06-offline');
     await page2.getByRole('button', { name: 'Cerrar sesión' }).click();
-    await page2.getByLabel('Usuario', { exact: true }).fill('lucia');
-    await page2.getByLabel('Contraseña').fill('lucia-pass-1');
-    await page2.getByRole('button', { name: 'Entrar' }).click();
-    await page2.getByTestId('status-bar').waitFor();
+    await logInAs(page2, 'lucia', 'lucia-pass-1');
     // A cashier's navigation: the counter, customers and stock; no catalogue, users or stations.
     await page2.getByRole('button', { name: 'Venta' }).waitFor();
     expect(await page2.getByRole('button', { name: 'Productos' }).count()).toBe(0);

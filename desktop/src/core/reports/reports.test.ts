@@ -1,18 +1,9 @@
 import { newId } from '@mostrador/common';
-import { afterEach, describe, expect, it } from 'vitest';
-import { offlineStation } from '../../../../test/support/station.js';
-import type { Station } from '../station.js';
+import { describe, expect, it } from 'vitest';
+import { offlineStationsPerTest } from '../../../../test/support/offline-stations.js';
 import { splitMonths } from './reports.js';
 
-const opened: Station[] = [];
-async function station(...args: Parameters<typeof offlineStation>): Promise<Station> {
-  const s = await offlineStation(...args);
-  opened.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
-});
+const station = offlineStationsPerTest();
 
 function localDay(iso: string): string {
   const d = new Date(iso);

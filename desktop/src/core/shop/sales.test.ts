@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { offlineStation } from '../../../../test/support/station.js';
+import { describe, expect, it } from 'vitest';
+import { offlineStationsPerTest } from '../../../../test/support/offline-stations.js';
 import type { Station } from '../station.js';
 
-const opened: Station[] = [];
-async function station(...args: Parameters<typeof offlineStation>): Promise<Station> {
-  const s = await offlineStation(...args);
-  opened.push(s);
-  return s;
-}
-afterEach(() => {
-  for (const s of opened.splice(0)) s.close();
-});
+const station = offlineStationsPerTest();
 
 const STAFF = [
   { username: 'admin', role: 'admin' as const },

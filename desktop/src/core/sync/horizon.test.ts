@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { purgeTombstones } from '../../../../server/src/sync/horizon.js';
-import { startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
-import type { Station } from '../station.js';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
+import { serverState, stationToken } from '../../../../test/support/station.js';
 
 /**
  * The tombstone horizon: deleted rows older than it are purged on the server, and a station
@@ -10,22 +9,11 @@ import type { Station } from '../station.js';
  * It bootstraps again and keeps the writes it had not pushed.
  */
 describe('a station offline past the tombstone horizon', () => {
-  let server: TestServer;
-  const stations: Station[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stations) s.close();
-    await server?.close();
-  });
+  const central = serverWithStations();
 
   it('is told to bootstrap again, drops the purged rows and keeps its unpushed writes', async () => {
-    const a = await openTestStation(server, 'horizon-a');
-    const b = await openTestStation(server, 'horizon-b');
-    stations.push(a, b);
+    const a = await central.openStation('horizon-a');
+    const b = await central.openStation('horizon-b');
     const gone = a.shop.save('customers', { name: 'Deleted while B was away' });
     const kept = a.shop.save('customers', { name: 'Still here' });
     await a.sync.sync();
@@ -34,11 +22,11 @@ describe('a station offline past the tombstone horizon', () => {
 
     a.shop.remove('customers', gone.id);
     await a.sync.sync();
-    const purge = await purgeTombstones(server.app.db, 0, Date.now() + 1_000);
+    const purge = await purgeTombstones(central.server.app.db, 0, Date.now() + 1_000);
     expect(purge.purged).toBe(1);
     expect(purge.purgedSeq).toBeGreaterThan(cursorAway);
 
-    const response = await fetch(`${server.url}/sync/pull?cursor=${cursorAway}&format=columns`, {
+    const response = await fetch(`${central.server.url}/sync/pull?cursor=${cursorAway}&format=columns`, {
       headers: { authorization: `Bearer ${stationToken(b)}` },
     });
     expect(response.status).toBe(410);
@@ -56,20 +44,19 @@ describe('a station offline past the tombstone horizon', () => {
 
     await b.sync.sync();
     await a.sync.sync();
-    const state = await serverState(server.url, stationToken(b));
+    const state = await serverState(central.server.url, stationToken(b));
     expect(state.customers.map((c) => c.id)).toContain(offline.id);
     expect(b.dump().tables).toEqual(state);
     expect((await b.sync.checkIntegrity()).status).toBe('ok');
   });
 
   it('lets a station whose cursor is past the purge pull as usual', async () => {
-    const a = await openTestStation(server, 'horizon-c');
-    stations.push(a);
+    const a = await central.openStation('horizon-c');
     const row = a.shop.save('customers', { name: 'Temporary' });
     await a.sync.sync();
     a.shop.remove('customers', row.id);
     await a.sync.sync();
-    await purgeTombstones(server.app.db, 0, Date.now() + 1_000);
+    await purgeTombstones(central.server.app.db, 0, Date.now() + 1_000);
     const resynced: string[] = [];
     a.sync.on('resynced', ({ reason }) => resynced.push(reason));
     await a.sync.sync();

@@ -4,6 +4,7 @@ import type { MostradorError } from '@mostrador/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../../../test/support/fault-proxy.js';
 import { startTestServer, type TestServer } from '../../../../test/support/server.js';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
 import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
 import { LiveClient } from '../live/live-client.js';
 import type { Station } from '../station.js';
@@ -137,21 +138,10 @@ describe('nothing waits forever', () => {
 });
 
 describe('sync covers every write made before it was asked', () => {
-  let server: TestServer;
-  const stations: Station[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stations) s.close();
-    await server?.close();
-  });
+  const central = serverWithStations();
 
   it('does not answer from a sync already past its push', async () => {
-    const station = await openTestStation(server, 'waits');
-    stations.push(station);
+    const station = await central.openStation('waits');
     station.shop.save('customers', { name: 'First' });
     const first = station.sync.sync();
     await once(station.sync, 'pushed'); // the first sync is now pulling, its push done
@@ -160,7 +150,7 @@ describe('sync covers every write made before it was asked', () => {
     await first;
     expect(second.pushed).toBeGreaterThanOrEqual(1);
     expect(station.sync.pending).toBe(0);
-    const state = await serverState(server.url, stationToken(station));
+    const state = await serverState(central.server.url, stationToken(station));
     expect(state.customers.map((c) => c.id)).toContain(late.id);
   });
 });

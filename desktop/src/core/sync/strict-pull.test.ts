@@ -1,8 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation } from '../../../../test/support/station.js';
-import type { Station } from '../station.js';
+import { describe, expect, it } from 'vitest';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
 import type { SkippedRow } from './pull.js';
 
 /**
@@ -11,27 +9,16 @@ import type { SkippedRow } from './pull.js';
  * moves past it and everything after it still arrives.
  */
 describe('a bad pulled row never freezes the cursor', () => {
-  let server: TestServer;
-  const stations: Station[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stations) s.close();
-    await server?.close();
-  });
+  const central = serverWithStations();
 
   it('skips the row with its reason and pulls what comes after it', async () => {
-    const writer = await openTestStation(server, 'strict-writer');
-    const reader = await openTestStation(server, 'strict-reader');
-    stations.push(writer, reader);
+    const writer = await central.openStation('strict-writer');
+    const reader = await central.openStation('strict-reader');
     const before = writer.shop.save('customers', { name: 'Before' });
     await writer.sync.sync();
     const bad = writer.shop.save('customers', { name: 'Bad version' });
     await writer.sync.sync();
-    const db = new pg.Client({ connectionString: server.databaseUrl });
+    const db = new pg.Client({ connectionString: central.server.databaseUrl });
     await db.connect();
     try {
       await db.query(`UPDATE customers SET version = '2026-13-01T00:00:00.000Z-0000-aaaaaaaaaaaaaaaa' WHERE id = $1`, [

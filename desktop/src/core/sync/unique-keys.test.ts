@@ -1,34 +1,22 @@
 /**
  * Unique keys across a push: a swap of two products' SKUs through a temporary value is a
  * run of valid steps, and the server applies it whole, whether the steps are separate
- * writes pushed together or one write group.
+ * writes pushed together or one write group. Two products created apart with the same SKU
+ * are merged into one.
  */
-
 import type { AnyRow } from '@mostrador/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginAdmin, startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
+import { describe, expect, it } from 'vitest';
+import { loginAdmin } from '../../../../test/support/server.js';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
+import { serverState, stationToken } from '../../../../test/support/station.js';
 import type { Station } from '../station.js';
 
-let server: TestServer;
-const stations: Station[] = [];
+const central = serverWithStations();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  for (const s of stations) s.close();
-  await server?.close();
-});
-
-async function station(name: string): Promise<Station> {
-  const s = await openTestStation(server, name);
-  stations.push(s);
-  return s;
-}
+const station = (name: string) => central.openStation(name);
 
 async function skusOnServer(s: Station, ids: string[]): Promise<unknown[]> {
-  const { products } = await serverState(server.url, stationToken(s));
+  const { products } = await serverState(central.server.url, stationToken(s));
   return ids.map((id) => products.find((p) => p.id === id)?.sku);
 }
 
@@ -69,8 +57,7 @@ describe('unique keys across a push', () => {
     const a = await station('merge-a');
     // B sends one group per push: its purchase and sale reach the server after the merge,
     // naming the merged product, and are written against the live one.
-    const b = await openTestStation(server, 'merge-b', { sync: { pushPageSize: 1 } });
-    stations.push(b);
+    const b = await central.openStation('merge-b', { sync: { pushPageSize: 1 } });
     // Both stations are offline: each creates "the" product, receives stock and sells some.
     const first = a.shop.save('products', { sku: 'SAME-1', name: 'Yerba 1 kg', price: 500, active: true });
     a.shop.recordPurchase(first.id, 10);
@@ -83,7 +70,7 @@ describe('unique keys across a push', () => {
     await a.sync.sync();
 
     // One product everywhere; every movement and sale line of both counted against it.
-    const state = await serverState(server.url, stationToken(a));
+    const state = await serverState(central.server.url, stationToken(a));
     const live = state.products.filter((p) => p.sku === 'SAME-1' && p.deletedAt === null);
     expect(live.map((p) => p.id)).toEqual([first.id]);
     expect(state.products.find((p) => p.id === second.id)).toMatchObject({ mergedInto: first.id });
@@ -96,8 +83,8 @@ describe('unique keys across a push', () => {
       expect(s.dump().tables).toEqual(state);
     }
     // The losing version's fields are in the conflict log, beside the product that won.
-    const token = await loginAdmin(server.url, server.adminPassword);
-    const response = await fetch(`${server.url}/admin/conflicts?limit=50`, {
+    const token = await loginAdmin(central.server.url, central.server.adminPassword);
+    const response = await fetch(`${central.server.url}/admin/conflicts?limit=50`, {
       headers: { authorization: `Bearer ${token}` },
     });
     const { conflicts } = (await response.json()) as { conflicts: { id: string; lost: AnyRow; won: AnyRow }[] };

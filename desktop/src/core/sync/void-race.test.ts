@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation, serverState, stationToken } from '../../../../test/support/station.js';
-import type { Station } from '../station.js';
+import { expect, it } from 'vitest';
+import { serverWithStations } from '../../../../test/support/server-stations.js';
+import { serverState, stationToken } from '../../../../test/support/station.js';
 
-let server: TestServer;
-const stations: Station[] = [];
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  for (const s of stations) s.close();
-  await server?.close();
-});
+const central = serverWithStations();
 
 it('voids a sale on two stations offline: one void and one return of the goods everywhere', async () => {
-  const a = await openTestStation(server, 'void-a');
-  const b = await openTestStation(server, 'void-b');
-  stations.push(a, b);
+  const a = await central.openStation('void-a');
+  const b = await central.openStation('void-b');
   const product = a.shop.save('products', { sku: 'VOID-1', name: 'Termo', price: 9000, active: true });
   a.shop.recordPurchase(product.id, 4);
   const { sale } = a.shop.recordSale({ items: [{ productId: product.id, quantity: 1 }], paymentMethod: 'cash' });
@@ -27,7 +17,7 @@ it('voids a sale on two stations offline: one void and one return of the goods e
   await a.sync.sync();
   await b.sync.sync();
   await a.sync.sync();
-  const state = await serverState(server.url, stationToken(a));
+  const state = await serverState(central.server.url, stationToken(a));
   expect(a.shop.stockOf(product.id)).toBe(4);
   expect(b.shop.stockOf(product.id)).toBe(4);
   expect(a.dump().tables).toEqual(state);

@@ -1,9 +1,29 @@
-import type { Ticket, ZReport } from '@mostrador/common';
+import type { TaxLine, Ticket, ZReport } from '@mostrador/common';
 import { useTranslation } from 'react-i18next';
 import { formatMoney } from '../format.js';
 import { showQuantity } from './logic.js';
 
 const percent = (basisPoints: number) => String(basisPoints / 100).replace('.', ',');
+
+/** Base and tax per rate, as a ticket and a Z report print them. */
+function TaxTable({ taxes, money }: { taxes: TaxLine[]; money: (cents: number) => string }) {
+  const { t } = useTranslation();
+  return (
+    <table className="taxes">
+      <tbody>
+        {taxes.map((tax) => (
+          <tr key={tax.rate}>
+            <td>{t('till.tax', { rate: percent(tax.rate) })}</td>
+            <td className="num">
+              {t('till.taxBase')} {money(tax.base)}
+            </td>
+            <td className="num">{money(tax.tax)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 /** A ticket as printed: shop, number, lines, taxes per rate, payment and change. */
 export function TicketView({ ticket }: { ticket: Ticket }) {
@@ -61,19 +81,7 @@ export function TicketView({ ticket }: { ticket: Ticket }) {
           {money(isReturn ? -ticket.total : ticket.total)}
         </dd>
       </dl>
-      <table className="taxes">
-        <tbody>
-          {ticket.taxes.map((tax) => (
-            <tr key={tax.rate}>
-              <td>{t('till.tax', { rate: percent(tax.rate) })}</td>
-              <td className="num">
-                {t('till.taxBase')} {money(tax.base)}
-              </td>
-              <td className="num">{money(tax.tax)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <TaxTable taxes={ticket.taxes} money={money} />
       <dl className="totals">
         {ticket.payments.map((payment, index) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: payments keep their order
@@ -155,19 +163,7 @@ export function ZReportView({ z }: { z: ZReport }) {
         ))}
       </dl>
       <h4>{t('till.cash.byRate')}</h4>
-      <table className="taxes">
-        <tbody>
-          {r.taxes.map((tax) => (
-            <tr key={tax.rate}>
-              <td>{t('till.tax', { rate: percent(tax.rate) })}</td>
-              <td className="num">
-                {t('till.taxBase')} {money(tax.base)}
-              </td>
-              <td className="num">{money(tax.tax)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <TaxTable taxes={r.taxes} money={money} />
       <dl className="totals">
         <dt>{t('till.cash.float')}</dt>
         <dd>{money(r.float)}</dd>
