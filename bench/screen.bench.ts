@@ -8,17 +8,17 @@
  * BENCH_SCREEN_WRITES sets the number of writes (default 200). Figures only.
  */
 
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { ServeStation } from '../test/support/serve.js';
-import { benchServer, report } from './support.js';
+import { benchServer, percentile, report } from './support.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WRITES = Number(process.env.BENCH_SCREEN_WRITES ?? 200);
 const CATALOGUE = 2_000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 const now = () => performance.timeOrigin + performance.now();
 
 if (!existsSync(CHROMIUM)) {
@@ -50,6 +50,18 @@ try {
   await b.start(['--ui', '127.0.0.1:0']);
   const ui = (await b.waitFor((line) => line.event === 'ui')).url as string;
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // When the newest data:changed event reached the page (the station's events socket).
+  await page.addInitScript(`(() => {
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (message) => {
+          if (String(message.data).includes('"data:changed"')) window.changedAt = performance.timeOrigin + performance.now();
+        });
+      }
+    };
+  })()`);
   await page.goto(ui);
   await page.getByRole('heading', { name: 'Iniciar sesión' }).waitFor();
   report('screen: station start → login screen shown', now() - startedB, 'ms');
@@ -67,20 +79,29 @@ try {
     .waitFor();
 
   // Each sighting is reported to this process through a binding once painted.
-  const sightings = new Map<string, (entry: { dom: number; paint: number }) => void>();
-  await page.exposeFunction('reportSeen', (name: string, entry: { dom: number; paint: number }) =>
-    sightings.get(name)?.(entry),
-  );
+  // biome-ignore lint/suspicious/noExplicitAny: the sighting's type is declared with the binding below
+  const sightings = new Map<string, (entry: any) => void>();
+  type Sighting = { dom: number; paint: number; event: number; fetchStart: number; answered: number; fetchEnd: number };
+  await page.exposeFunction('reportSeen', (name: string, entry: Sighting) => sightings.get(name)?.(entry));
   // A string, not a function: tsx's name helpers do not exist in the page.
   await page.evaluate(`(() => {
     const seen = new Map();
     window.seen = seen;
     const stamp = () => performance.timeOrigin + performance.now();
+    // The list's reads over the channel, to split the renderer's share.
+    performance.setResourceTimingBufferSize(100000);
+    const lastRead = () => {
+      const last = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/rows:')).pop();
+      const at = (ms) => performance.timeOrigin + ms;
+      return last
+        ? { fetchStart: at(last.startTime), answered: at(last.responseStart), fetchEnd: at(last.responseEnd) }
+        : { fetchStart: 0, answered: 0, fetchEnd: 0 };
+    };
     new MutationObserver(() => {
       for (const cell of document.querySelectorAll('td')) {
         const text = cell.textContent ?? '';
         if (!text.startsWith('0000 bench ') || seen.has(text)) continue;
-        const entry = { dom: stamp(), paint: 0 };
+        const entry = { dom: stamp(), paint: 0, event: window.changedAt ?? 0, ...lastRead() };
         seen.set(text, entry);
         requestAnimationFrame(() => { entry.paint = stamp(); window.reportSeen(text, entry); });
       }
@@ -89,27 +110,81 @@ try {
 
   const dom: number[] = [];
   const painted: number[] = [];
+  // Where the time goes: write → pulled at B (its JSON line, as this process reads it) →
+  // data:changed reaches the page → the list's read starts → the bridge answers → the
+  // answer is read → the name is in the DOM.
+  const phases = {
+    pulled: [] as number[],
+    event: [] as number[],
+    toRead: [] as number[],
+    answered: [] as number[],
+    body: [] as number[],
+    render: [] as number[],
+    renderer: [] as number[],
+  };
   for (let n = 0; n < WRITES; n += 1) {
     const name = `0000 bench ${n}`;
-    const seen = new Promise<{ dom: number; paint: number }>((resolve, reject) => {
+    const seen = new Promise<Sighting>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} never appeared at B`)), 10_000);
       sightings.set(name, (entry) => {
         clearTimeout(timer);
         resolve(entry);
       });
     });
+    const from = b.lines.length;
+    const id = randomUUID();
+    let pulledAt = 0;
+    const pulled = b
+      .waitFor((line) => line.event === 'pulled' && Array.isArray(line.ids) && line.ids.includes(id), 10_000, from)
+      .then(() => {
+        pulledAt = now();
+      });
     const sent = now();
-    await a.command({ cmd: 'put', table: 'products', row: { sku: `BENCH-${n}`, name, price: 250, active: true } });
+    await a.command({ cmd: 'put', table: 'products', row: { id, sku: `BENCH-${n}`, name, price: 250, active: true } });
     const entry = await seen;
+    await pulled;
     dom.push(entry.dom - sent);
     painted.push(entry.paint - sent);
+    phases.pulled.push(pulledAt - sent);
+    phases.event.push(entry.event - sent);
+    phases.toRead.push(entry.fetchStart - entry.event);
+    phases.answered.push(entry.answered - entry.fetchStart);
+    phases.body.push(entry.fetchEnd - entry.answered);
+    phases.render.push(entry.dom - entry.fetchEnd);
+    phases.renderer.push(entry.dom - entry.event);
   }
   dom.sort((x, y) => x - y);
   painted.sort((x, y) => x - y);
-  report(`screen: write at A → in B's DOM, p50 (${WRITES} writes)`, percentile(dom, 0.5) as number, 'ms');
-  report("screen: write at A → in B's DOM, p99", percentile(dom, 0.99) as number, 'ms');
-  report('screen: write at A → painted at B, p50', percentile(painted, 0.5) as number, 'ms');
-  report('screen: write at A → painted at B, p99', percentile(painted, 0.99) as number, 'ms');
+  report(`screen: write at A → in B's DOM, p50 (${WRITES} writes)`, percentile(dom, 50), 'ms');
+  report("screen: write at A → in B's DOM, p99", percentile(dom, 99), 'ms');
+  report('screen: write at A → painted at B, p50', percentile(painted, 50), 'ms');
+  report('screen: write at A → painted at B, p99', percentile(painted, 99), 'ms');
+  const median = (values: number[]) => percentile(values, 50);
+  report('screen: split, write at A → pulled at B, p50', median(phases.pulled), 'ms');
+  report('screen: split, write at A → event in page, p50', median(phases.event), 'ms');
+  report('screen: split, event → list read starts, p50', median(phases.toRead), 'ms');
+  report('screen: split, read starts → answer starts, p50', median(phases.answered), 'ms');
+  report('screen: split, answer starts → ends, p50', median(phases.body), 'ms');
+  report('screen: split, answer read → in DOM, p50', median(phases.render), 'ms');
+  const renderer = [...phases.renderer].sort((x, y) => x - y);
+  report('screen: event in page → in DOM, p50', percentile(renderer, 50), 'ms');
+  report('screen: event in page → in DOM, p99', percentile(renderer, 99), 'ms');
+  // The same read with nothing else going on: the channel's own cost.
+  const idle = (await page.evaluate(`(async () => {
+    const times = [];
+    for (let n = 0; n < 50; n += 1) {
+      const started = performance.now();
+      const response = await fetch('/api/rows:page', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ table: 'products', search: '', offset: 0, limit: 50 }),
+      });
+      await response.json();
+      times.push(performance.now() - started);
+    }
+    return times.sort((x, y) => x - y);
+  })()`)) as number[];
+  report('screen: list read with nothing else going, p50', percentile(idle, 50), 'ms');
 } finally {
   await browser.close();
   await Promise.all([a.stop(), b.stop()]);

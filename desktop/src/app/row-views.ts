@@ -67,6 +67,27 @@ export function listRows(station: Station, table: TableName, search = '', limit 
   return statement.all(params).map((row) => withoutSecrets(fromSqlRow(table, row)));
 }
 
+const pageStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * A page's statements, prepared once per text: a list re-read on every change pulled from
+ * elsewhere does not parse its SQL again each time. The texts are few (a table, a sort
+ * field and direction, searching or not), so the cache stays small.
+ */
+function prepared(db: Database.Database, sql: string): Database.Statement {
+  let statements = pageStatements.get(db);
+  if (!statements) {
+    statements = new Map();
+    pageStatements.set(db, statements);
+  }
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+}
+
 export interface RowPageRequest {
   search?: string;
   /** A field of the table; the most recently changed first when absent. */
@@ -105,10 +126,11 @@ export function pageRows(
   const order = `${text ? `"${sort}" COLLATE NOCASE` : `"${sort}"`} ${descending ? 'DESC' : 'ASC'}, id`;
   const db = station.store.db;
   const total = (
-    db.prepare(`SELECT count(*) AS n FROM "${table}" WHERE ${where.join(' AND ')}`).get(...params) as { n: number }
+    prepared(db, `SELECT count(*) AS n FROM "${table}" WHERE ${where.join(' AND ')}`).get(...params) as { n: number }
   ).n;
-  const rows = db
-    .prepare(`SELECT * FROM "${table}" WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`)
-    .all(...params, limit, offset) as Record<string, unknown>[];
+  const rows = prepared(
+    db,
+    `SELECT * FROM "${table}" WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`,
+  ).all(...params, limit, offset) as Record<string, unknown>[];
   return { rows: rows.map((row) => withoutSecrets(fromSqlRow(table, row))), total };
 }

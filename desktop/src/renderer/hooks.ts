@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ChannelName, ChannelRequest, ChannelResponse, EventName, EventPayloads } from '../shared/channels.js';
+import { AnswerOrder } from './answer-order.js';
 import { api } from './api/index.js';
 
 export function useEvent<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void) {
@@ -11,45 +12,53 @@ export function useEvent<E extends EventName>(event: E, listener: (payload: Even
 export interface Query<T> {
   data: T | null;
   error: unknown;
+  /** True until the first answer for the current request (a reload keeps showing what it has). */
   loading: boolean;
   reload: () => void;
 }
 
-/** Calls a channel and keeps its answer; reloads when `key` changes or `reload()` is called. */
+interface QueryState<T> {
+  data: T | null;
+  error: unknown;
+  loading: boolean;
+}
+
+/**
+ * Calls a channel and keeps its answer; reloads when `key` changes or `reload()` is called.
+ * `reload()` asks at once, from the caller's own event (no render or effect before the
+ * request leaves: that is what keeps a change pulled from elsewhere quick on screen), and
+ * keeps the current answer shown meanwhile. Answers may arrive out of order: the newest
+ * request's answer wins, and none for an older `key` is ever shown.
+ */
 export function useChannel<C extends ChannelName>(
   channel: C,
   request: ChannelRequest<C>,
   key = '',
 ): Query<ChannelResponse<C>> {
-  const [data, setData] = useState<ChannelResponse<C> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
+  const [state, setState] = useState<QueryState<ChannelResponse<C>>>({ data: null, error: null, loading: true });
   const requestRef = useRef(request);
   requestRef.current = request;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the request's content
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
+  const order = useRef(new AnswerOrder()).current;
+  const ask = useCallback(() => {
+    const ticket = order.ask();
     api.invoke(channel, requestRef.current).then(
       (value) => {
-        if (!current) return;
-        setData(value);
-        setError(null);
-        setLoading(false);
+        if (order.accept(ticket)) setState({ data: value, error: null, loading: false });
       },
       (failure: unknown) => {
-        if (!current) return;
-        setError(failure);
-        setLoading(false);
+        if (order.accept(ticket)) setState((previous) => ({ data: previous.data, error: failure, loading: false }));
       },
     );
-    return () => {
-      current = false;
-    };
-  }, [channel, key, tick]);
-  const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, reload };
+  }, [channel, order]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the request's content
+  useEffect(() => {
+    order.restart();
+    setState((previous) => (previous.loading ? previous : { ...previous, loading: true }));
+    ask();
+    // Answers to this key's requests are not shown once the key changed or the screen closed.
+    return () => order.restart();
+  }, [ask, key, order]);
+  return { ...state, reload: ask };
 }
 
 /** Re-renders every `ms` milliseconds, for "x seconds ago" labels. */

@@ -93,8 +93,10 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
   );
   // The low-stock badge on the menu (issue 13).
   const low = useChannel('stock:low', {});
+  // Asked after the open screen's own re-read (a microtask runs once every listener of the
+  // event has run), so the bridge answers the list on screen first and the badge next.
   useEvent('data:changed', ({ tables }) => {
-    if (tables.includes('stock_movements') || tables.includes('products')) low.reload();
+    if (tables.includes('stock_movements') || tables.includes('products')) queueMicrotask(low.reload);
   });
   const lowCount = low.data?.products.length ?? 0;
 

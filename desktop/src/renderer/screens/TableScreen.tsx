@@ -1,5 +1,5 @@
 import type { AnyRow } from '@mostrador/common';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/index.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
@@ -90,6 +90,55 @@ function Cell({ field, row, language }: { field: FieldView; row: AnyRow; languag
   return <>{value == null ? '' : String(value)}</>;
 }
 
+/**
+ * One line of the list. A change pulled from elsewhere re-reads the page, whose rows are
+ * all new objects: a line renders again only when its row's version (or the language)
+ * changed, so painting one new product does not re-render the other 49 lines.
+ */
+const ListRow = memo(
+  function ListRow({
+    row,
+    columns,
+    language,
+    onEdit,
+    onDelete,
+  }: {
+    row: AnyRow;
+    columns: FieldView[];
+    language: string;
+    onEdit: (row: AnyRow) => void;
+    onDelete: (row: AnyRow) => void;
+  }) {
+    const { t } = useTranslation();
+    return (
+      <tr>
+        {columns.map((field) => (
+          <td key={field.name} className={field.kind === 'money' ? 'num' : undefined}>
+            <Cell field={field} row={row} language={language} />
+          </td>
+        ))}
+        <td className="row-actions">
+          <button type="button" className="link" onClick={() => onEdit(row)}>
+            {t('table.edit')}
+          </button>
+          <button type="button" className="link danger" onClick={() => onDelete(row)}>
+            {t('table.delete')}
+          </button>
+        </td>
+      </tr>
+    );
+  },
+  (before, after) =>
+    before.columns === after.columns &&
+    before.language === after.language &&
+    before.onEdit === after.onEdit &&
+    before.onDelete === after.onDelete &&
+    (before.row === after.row ||
+      (before.row.id === after.row.id &&
+        typeof before.row.version === 'string' &&
+        before.row.version === after.row.version)),
+);
+
 /** List, search, create, edit and delete for one catalogue or people table. */
 export function TableScreen({ table, openId = null }: { table: EditableTable; openId?: string | null }) {
   const { t, i18n } = useTranslation();
@@ -116,9 +165,11 @@ export function TableScreen({ table, openId = null }: { table: EditableTable; op
   const [deleting, setDeleting] = useState<AnyRow | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A change to this table, written here or pulled from elsewhere, re-reads the page shown at once.
   useEvent('data:changed', ({ tables }) => {
     if (tables.includes(table)) list.reload();
   });
+  const columns = useMemo(() => fields.filter((field) => field.column), [fields]);
 
   function open(row: Record<string, unknown> | null) {
     setError(null);
@@ -144,6 +195,11 @@ export function TableScreen({ table, openId = null }: { table: EditableTable; op
       current = false;
     };
   }, [openId, table]);
+
+  // Stable for the memoized lines: they call whatever `open` is current.
+  const openRef = useRef(open);
+  openRef.current = open;
+  const onEdit = useCallback((row: AnyRow) => openRef.current(row), []);
 
   async function exportCsv() {
     try {
@@ -188,7 +244,6 @@ export function TableScreen({ table, openId = null }: { table: EditableTable; op
     }
   }
 
-  const columns = fields.filter((field) => field.column);
   const rows = list.data?.rows ?? [];
   const total = list.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
@@ -260,21 +315,14 @@ export function TableScreen({ table, openId = null }: { table: EditableTable; op
           </thead>
           <tbody>
             {rows.map((row) => (
-              <tr key={row.id}>
-                {columns.map((field) => (
-                  <td key={field.name} className={field.kind === 'money' ? 'num' : undefined}>
-                    <Cell field={field} row={row} language={i18n.language} />
-                  </td>
-                ))}
-                <td className="row-actions">
-                  <button type="button" className="link" onClick={() => open(row)}>
-                    {t('table.edit')}
-                  </button>
-                  <button type="button" className="link danger" onClick={() => setDeleting(row)}>
-                    {t('table.delete')}
-                  </button>
-                </td>
-              </tr>
+              <ListRow
+                key={row.id}
+                row={row}
+                columns={columns}
+                language={i18n.language}
+                onEdit={onEdit}
+                onDelete={setDeleting}
+              />
             ))}
           </tbody>
         </table>
