@@ -10,7 +10,8 @@
  * route heals and the run checks what a shop would:
  * - every station holds exactly what the server holds, nothing pending;
  * - every write a station acknowledged is on the server (at that version or a later one);
- * - stock per product equals the sum of every movement acknowledged anywhere;
+ * - stock per product equals the sum of every movement acknowledged anywhere (a product
+ *   created twice with one SKU, merged by the server, counts once);
  * - sale numbers are unique across the shop.
  * Same seed, same schedule (the timing of processes still varies).
  */
@@ -142,15 +143,17 @@ class Run {
           ? 'purchase'
           : roll < 0.55
             ? 'product-edit'
-            : roll < 0.6
+            : roll < 0.58
               ? 'product-new'
-              : roll < 0.75
-                ? 'customer-new'
-                : roll < 0.85
-                  ? 'customer-edit'
-                  : roll < 0.9
-                    ? 'customer-delete'
-                    : 'bad-field';
+              : roll < 0.6
+                ? 'product-twin'
+                : roll < 0.75
+                  ? 'customer-new'
+                  : roll < 0.85
+                    ? 'customer-edit'
+                    : roll < 0.9
+                      ? 'customer-delete'
+                      : 'bad-field';
     this.count(this.report.operations, op);
     try {
       await this.perform(station, op);
@@ -192,6 +195,18 @@ class Run {
         const row = { sku, name: `Producto ${sku}`, price: 500, active: true };
         const acked = this.ack(await station.command({ cmd: 'put', table: 'products', row }), 'products');
         if (acked) this.products.push(acked.id);
+        return;
+      }
+      case 'product-twin': {
+        // The same new SKU created at two stations, apart: the server merges them into one,
+        // and the sales and movements of both count against it (checkStock follows mergedInto).
+        const sku = `TW-${this.options.seed}-${++this.skus}`;
+        const others = this.stations.filter((s) => s.running && s !== station);
+        for (const at of [station, ...others.slice(0, 1)]) {
+          const row = { sku, name: `Gemelo ${sku}`, price: 700, active: true };
+          const acked = this.ack(await at.command({ cmd: 'put', table: 'products', row }), 'products');
+          if (acked) this.products.push(acked.id);
+        }
         return;
       }
       case 'customer-new': {
@@ -497,7 +512,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 function checkAcknowledged(run: Run, server: TablesState): void {
   const held = new Map<string, string>();
-  for (const table of TABLE_NAMES) for (const row of server[table]) held.set(`${table}:${row.id}`, row.version);
+  const merged = new Set<string>();
+  for (const table of TABLE_NAMES) {
+    for (const row of server[table]) {
+      held.set(`${table}:${row.id}`, row.version);
+      if (row.mergedInto) merged.add(`${table}:${row.id}`);
+    }
+  }
   for (const { table, id, version, at } of run.acked) {
     const stored = held.get(`${table}:${id}`);
     // A write stamped by a clock that had jumped ahead is re-stamped from real time before it
@@ -505,7 +526,9 @@ function checkAcknowledged(run: Run, server: TablesState): void {
     // (Re-stamped when more than 30 s ahead of the corrected clock at push time: FUTURE_MARGIN_MS.)
     const fromTheFuture = versionMillis(version) > at + 25_000;
     if (stored === undefined) run.report.problems.push(`acknowledged ${table} ${id} is not on the server`);
-    else if (stored < version && !fromTheFuture) {
+    // A product merged into another takes no more edits: an edit made before its station
+    // heard of the merge is answered with the merged row.
+    else if (stored < version && !fromTheFuture && !merged.has(`${table}:${id}`)) {
       run.report.problems.push(
         `acknowledged ${table} ${id}@${version} (at ${new Date(at).toISOString()}) lost to an older one (${stored})`,
       );
@@ -519,9 +542,21 @@ function checkStock(run: Run, server: TablesState): void {
     const id = movement.productId as string;
     sums.set(id, (sums.get(id) ?? 0) + (movement.quantity as number));
   }
-  for (const [productId, expected] of run.stock) {
+  // A product merged into another (the same SKU made twice) counts against the live one.
+  const into = new Map(server.products.map((p) => [p.id, (p.mergedInto as string | null) ?? p.id]));
+  const expectedOf = new Map<string, number>();
+  for (const [productId, quantity] of run.stock) {
+    const live = into.get(productId) ?? productId;
+    expectedOf.set(live, (expectedOf.get(live) ?? 0) + quantity);
+  }
+  for (const [productId, expected] of expectedOf) {
     const actual = sums.get(productId) ?? 0;
     if (actual !== expected)
       run.report.problems.push(`stock of ${productId} is ${actual}, movements made say ${expected}`);
+  }
+  for (const [productId, merged] of into) {
+    if (merged !== productId && (sums.get(productId) ?? 0) !== 0) {
+      run.report.problems.push(`product ${productId}, merged into ${merged}, still has movements of its own`);
+    }
   }
 }
