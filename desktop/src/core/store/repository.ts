@@ -68,6 +68,11 @@ export class Repository {
       .all.all()
       .map((stored) => fromSqlRow(table, stored));
   }
+
+  /** Every row of a table, one at a time (memory stays flat however many rows there are). */
+  *each(table: TableName): IterableIterator<AnyRow> {
+    for (const stored of this.of(table).all.iterate()) yield fromSqlRow(table, stored);
+  }
 }
 
 /**

@@ -75,7 +75,8 @@ function localSums(store: LocalStore, table: TableName, excluded: Set<string>, p
     counts: new Array(CHECKSUM_BUCKETS).fill(0),
     hashes: Array.from({ length: CHECKSUM_BUCKETS }, () => new HashSum()),
   };
-  for (const row of store.rows.all(table)) {
+  // Streamed: a station of a million rows sums them without holding them.
+  for (const row of store.rows.each(table)) {
     if (excluded.has(row.id)) continue;
     const deletedAt = row.deletedAt as string | null;
     if (deletedAt && purgedBefore && deletedAt < purgedBefore) continue;
