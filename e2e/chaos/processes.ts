@@ -34,7 +34,9 @@ export class ApiProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Start the API, unless it is running already (a second one would orphan the first). */
   async start(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
     const child = spawn(process.execPath, [SERVER_MAIN], {
       env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],
