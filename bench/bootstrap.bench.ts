@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Station } from '../desktop/src/core/index.js';
 import { maxRssMb, pageTimes, runChild } from './station-child.js';
-import { benchServer, report } from './support.js';
+import { benchServer, percentile, report } from './support.js';
 
 const COUNTS = { providers: 10_000, products: 50_000, sales: 40_000, sale_items: 40_000 };
 
@@ -118,10 +118,6 @@ async function fetchOnly(url: string, token: string): Promise<{ ms: number; rows
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
-}
-
 function searchLatency(station: Station, label: string, queries: string[]): void {
   for (const q of queries.slice(0, 20)) station.shop.searchProducts(q); // warm the statements and pages
   const times: number[] = [];
@@ -132,8 +128,8 @@ function searchLatency(station: Station, label: string, queries: string[]): void
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  report(`search ${label}: median`, percentile(times, 0.5), 'ms');
-  report(`search ${label}: p95 (${found} hits / ${queries.length})`, percentile(times, 0.95), 'ms');
+  report(`search ${label}: median`, percentile(times, 50), 'ms');
+  report(`search ${label}: p95 (${found} hits / ${queries.length})`, percentile(times, 95), 'ms');
 }
 
 const server = await benchServer();
