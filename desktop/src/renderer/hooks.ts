@@ -9,6 +9,22 @@ export function useEvent<E extends EventName>(event: E, listener: (payload: Even
   useEffect(() => api.on(event, (payload) => latest.current(payload)), [event]);
 }
 
+/**
+ * A window-wide key handler that always sees the latest render. Registered once: a handler
+ * re-registered by an effect after every render would, between a render's paint and its
+ * effects, still see the state before it (F9 pressed right after a scanned line shows up
+ * would find the ticket empty).
+ */
+export function useKeyDown(listener: (event: KeyboardEvent) => void) {
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => latest.current(event);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
 export interface Query<T> {
   data: T | null;
   error: unknown;

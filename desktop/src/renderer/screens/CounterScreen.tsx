@@ -17,7 +17,7 @@ import { printDocument } from '../counter/print.js';
 import { TicketView } from '../counter/TicketView.js';
 import { describeError, errorCode } from '../errors.js';
 import { formatMoney } from '../format.js';
-import { useChannel, useEvent } from '../hooks.js';
+import { useChannel, useEvent, useKeyDown } from '../hooks.js';
 
 interface Done {
   saleId: string;
@@ -255,18 +255,14 @@ export function CounterScreen({ role }: { role: string }) {
     search.current?.focus();
   }
 
-  useEffect(() => {
-    function onKey(event: globalThis.KeyboardEvent) {
-      if (event.key === 'F9' && !paying) {
-        event.preventDefault();
-        startPayment();
-      } else if (event.key === 'F10' && done && !paying) {
-        event.preventDefault();
-        void printTicket(done.saleId);
-      }
+  useKeyDown((event) => {
+    if (event.key === 'F9' && !paying) {
+      event.preventDefault();
+      startPayment();
+    } else if (event.key === 'F10' && done && !paying) {
+      event.preventDefault();
+      void printTicket(done.saleId);
     }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
   });
 
   return (

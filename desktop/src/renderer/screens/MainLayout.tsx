@@ -5,7 +5,7 @@ import type { AppState } from '../../shared/channels.js';
 import { api } from '../api/index.js';
 import { LanguageSwitch } from '../components/LanguageSwitch.js';
 import { StatusBar } from '../components/StatusBar.js';
-import { useChannel, useEvent } from '../hooks.js';
+import { useChannel, useEvent, useKeyDown } from '../hooks.js';
 import { onOpenRecord } from '../open-record.js';
 import { CashScreen } from './CashScreen.js';
 import { ConflictsScreen } from './ConflictsScreen.js';
@@ -101,20 +101,15 @@ export function MainLayout({ state, user, onLogout }: { state: AppState; user: S
   const lowCount = low.data?.products.length ?? 0;
 
   // Alt+1…7 jumps between sections without the mouse.
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      if (!event.altKey) return;
-      const index = Number(event.key) - 1;
-      const target = sections[index];
-      if (target) {
-        event.preventDefault();
-        setSection(target);
-        setOpening(null);
-      }
+  useKeyDown((event) => {
+    if (!event.altKey) return;
+    const target = sections[Number(event.key) - 1];
+    if (target) {
+      event.preventDefault();
+      setSection(target);
+      setOpening(null);
     }
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [sections]);
+  });
 
   const signedInAs = t('nav.signedInAs', { name: user.displayName, role: t(`roles.${user.role}`) });
 
