@@ -103,10 +103,15 @@ export function createStationChannels(host: StationHost, options: StationChannel
     };
     const onPulled = ({ tables }: { tables?: TableName[] }) =>
       emit('data:changed', { tables: tables ?? [...TABLE_NAMES] });
+    // A push's answer may change rows here too (an admin's rejection undone, a merged product adopted).
+    const onPushed = ({ tables }: { tables: TableName[] }) => {
+      if (tables.length > 0) emit('data:changed', { tables });
+    };
     attachLive();
     station.sync.on('status', onStatus);
     station.store.on('written', onWritten);
     station.sync.on('pulled', onPulled);
+    station.sync.on('pushed', onPushed);
     // Without a live channel (or while it is down), try again now and then so the station comes back by itself.
     const retry = setInterval(() => {
       attachLive();
@@ -142,6 +147,7 @@ export function createStationChannels(host: StationHost, options: StationChannel
       station.sync.off('status', onStatus);
       station.store.off('written', onWritten);
       station.sync.off('pulled', onPulled);
+      station.sync.off('pushed', onPushed);
       live?.off('online', onLiveChange);
       live?.off('offline', onLiveChange);
     });

@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAdmin, startTestServer, type TestServer } from '../../../../test/support/server.js';
 import { openTestStation, serverState, stationToken, tempDataDir } from '../../../../test/support/station.js';
+import { createStationChannels } from '../../app/station-channels.js';
+import { StationHost } from '../../app/station-host.js';
 import { Station } from '../station.js';
 import { ServerClient } from './client.js';
 import { pushOutbox } from './push.js';
@@ -162,8 +164,18 @@ describe('write groups through the server', () => {
       200,
     );
     expect((await admin('POST', `/admin/review/${groupOf(second.sale.id)}/accept`)).status).toBe(200);
+    // The screens open at B hear of the undo from the push's answer itself (no pull needed).
+    const channels = createStationChannels(new StationHost({ dataDir: '', station: b }));
+    const changedTables: string[] = [];
+    const unsubscribe = channels.subscribe((event, payload) => {
+      if (event === 'data:changed') changedTables.push(...(payload as { tables: string[] }).tables);
+    });
+    await b.sync.pushOutbox();
+    unsubscribe();
+    await channels.close();
     await b.sync.sync();
     await a.sync.sync();
+    expect(changedTables).toEqual(expect.arrayContaining(['sales', 'sale_items', 'sale_payments', 'stock_movements']));
 
     // The rejected sale is undone whole at B; the accepted one applied whole everywhere.
     expect(b.get('sales', first.sale.id)).toBeNull();

@@ -34,6 +34,8 @@ const IN_SYNC_WRITE_MS = 30_000;
 export interface PushedEvent {
   count: number;
   cursor: number | null;
+  /** Tables whose rows here the answer changed (a winner adopted, a rejected group undone). */
+  tables: TableName[];
 }
 export interface PulledEvent {
   count: number;
@@ -255,8 +257,8 @@ export class SyncManager extends EventEmitter<SyncEvents> {
     return this.tracked(async () => {
       const result = await pushOutbox(this.store, this.client(), this.options.pushPageSize ?? 1_000);
       this.noteInSync(true);
-      const event = { count: result.count, cursor: result.cursor };
-      if (result.count > 0 || result.rejected > 0) this.emit('pushed', event);
+      const event = { count: result.count, cursor: result.cursor, tables: result.tables };
+      if (result.count > 0 || result.rejected > 0 || result.tables.length > 0) this.emit('pushed', event);
       return event;
     });
   }

@@ -1,4 +1,12 @@
-import { type AnyRow, isTableName, isVersion, newId, PushResponse, type WriteGroup } from '@mostrador/common';
+import {
+  type AnyRow,
+  isTableName,
+  isVersion,
+  newId,
+  PushResponse,
+  type TableName,
+  type WriteGroup,
+} from '@mostrador/common';
 import type { OutboxGroup } from '../store/outbox.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
@@ -12,6 +20,8 @@ export interface PushResult {
   /** Rows of groups held for review or rejected. */
   rejected: number;
   cursor: number | null;
+  /** Tables whose rows here the answers changed: a winner adopted, a rejected group undone. */
+  tables: TableName[];
 }
 
 /**
@@ -29,7 +39,7 @@ export async function pushOutbox(
   pageSize: number,
   aheadMs = FUTURE_MARGIN_MS,
 ): Promise<PushResult> {
-  const result: PushResult = { count: 0, rejected: 0, cursor: null };
+  const result: PushResult = { count: 0, rejected: 0, cursor: null, tables: [] };
   for (let pass = 0; pass < 2; pass += 1) {
     store.restampAhead(aheadMs);
     const clockAhead = await pushPass(store, client, pageSize, result);
@@ -58,6 +68,7 @@ async function pushPass(store: LocalStore, client: ServerClient, pageSize: numbe
     const outcome = applyPushAnswer(store, page, answer);
     result.count += outcome.acknowledged;
     result.rejected += outcome.rejected;
+    for (const table of outcome.changed) if (!result.tables.includes(table)) result.tables.push(table);
     result.cursor = answer.cursor;
     for (const group of answer.groups) {
       if (group.code === 'CLOCK_AHEAD') clockAhead += page.find((sent) => sent.id === group.id)?.changes.length ?? 0;
@@ -81,13 +92,14 @@ export function applyPushAnswer(
   store: LocalStore,
   sent: OutboxGroup[],
   answer: PushResponse,
-): { acknowledged: number; rejected: number } {
+): { acknowledged: number; rejected: number; changed: Set<TableName> } {
   const outcomes = new Map(answer.groups.map((outcome) => [outcome.id, outcome]));
   const winners = new Map(answer.superseded.map(({ table, id, row }) => [`${table}\u0000${id}`, row]));
   const stillAt = (table: string, id: string, version: string) =>
     isTableName(table) && store.rows.get(table, id)?.version === version;
   let acknowledged = 0;
   let rejected = 0;
+  const changed = new Set<TableName>();
   store.transaction(() => {
     const now = store.nowIso();
     for (const group of sent) {
@@ -102,6 +114,7 @@ export function applyPushAnswer(
           // The server's row stands, even an older one (an insert-only row is written once).
           if (stillAt(table, row.id, row.version)) {
             store.rows.put(table, winner as AnyRow);
+            changed.add(table);
           }
         }
         store.outbox.remove(group.seq);
@@ -122,6 +135,7 @@ export function applyPushAnswer(
         for (const { table, row } of group.changes) {
           if (!isTableName(table) || !stillAt(table, row.id, row.version)) continue;
           const serverRow = serverRows.get(`${table}\u0000${row.id}`) ?? null;
+          changed.add(table);
           if (serverRow) {
             if (isVersion(serverRow.version)) store.clock.receive(serverRow.version);
             store.rows.put(table, serverRow as AnyRow);
@@ -137,5 +151,5 @@ export function applyPushAnswer(
     }
     store.saveClock();
   });
-  return { acknowledged, rejected };
+  return { acknowledged, rejected, changed };
 }
