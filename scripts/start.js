@@ -39,14 +39,26 @@ function run(command, commandArgs, options = {}) {
   return child;
 }
 
-async function waitForHealth() {
-  for (let waited = 0; waited < 120_000; waited += 250) {
-    try {
-      if ((await fetch(`${apiUrl}/health`)).ok) return;
-    } catch {}
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`the API did not answer on ${apiUrl}/health`);
+/**
+ * The API says when it listens (an IPC message from server/src/main.ts); then /health must
+ * answer 200 (database and LISTEN ready). No polling while it starts.
+ */
+function waitForApi(api) {
+  return new Promise((done, fail) => {
+    const onExit = () => fail(new Error(`the API stopped before answering on ${apiUrl}/health`));
+    api.once('exit', onExit);
+    api.on('message', async (message) => {
+      if (message?.event !== 'listening') return;
+      api.off('exit', onExit);
+      try {
+        const health = await fetch(`${apiUrl}/health`);
+        if (health.ok) done();
+        else fail(new Error(`the API answered ${health.status} on ${apiUrl}/health: ${await health.text()}`));
+      } catch (error) {
+        fail(error);
+      }
+    });
+  });
 }
 
 /** A browser-mode station; resolves with the address it printed once listening. */
@@ -93,18 +105,23 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  run(process.execPath, ['server/dist/main.js'], {
+  // The API and the station start side by side: the station works offline and goes online
+  // (its live client retries with a short backoff) as soon as the API listens.
+  const api = run(process.execPath, ['server/dist/main.js'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...env, PORT: String(apiPort), HOST: env.HOST ?? '127.0.0.1' },
   });
-  await waitForHealth();
+  const apiReady = waitForApi(api);
   const electron = demo || args.has('--browser') ? null : electronBinary();
   if (electron) {
+    await apiReady;
     run(electron, ['desktop'], { env: { ...env, MOSTRADOR_SERVER_URL: apiUrl } });
     console.log(`\n  Mostrador: API on ${apiUrl}; the station opens in its own window.\n`);
     return;
   }
   const names = demo ? ['station-1', 'station-2'] : ['station-1'];
-  const urls = await Promise.all(names.map((name, index) => startBrowserStation(name, uiPort + index)));
+  const stations = Promise.all(names.map((name, index) => startBrowserStation(name, uiPort + index)));
+  const [urls] = await Promise.all([stations, apiReady]);
   const note =
     electron === null && !demo && !args.has('--browser')
       ? "  (Electron's binary is not installed, so the station runs in the browser; see README.)\n"

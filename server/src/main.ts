@@ -114,7 +114,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const host = env.HOST ?? (env.PORT ? '0.0.0.0' : '127.0.0.1');
-  await app.listen({ port: Number(env.PORT ?? 3000), host });
+  const address = await app.listen({ port: Number(env.PORT ?? 3000), host });
+  // `npm start` (scripts/start.js) runs the API with an IPC channel and waits for this instead of polling.
+  process.send?.({ event: 'listening', address });
 }
 
 main().catch((error) => {

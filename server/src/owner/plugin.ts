@@ -7,11 +7,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Knex } from 'knex';
 import { listStations } from '../admin/stations-view.js';
 import { requireUser } from '../auth/guards.js';
-import { createKnex } from '../db/migrate.js';
 import { OWNER_CSS, OWNER_HTML, OWNER_JS } from './page.js';
-import { latestConflicts, salesSince } from './summary.js';
 
 const SummaryQuery = Type.Object(
   {
@@ -20,9 +19,29 @@ const SummaryQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * knex and objection (the summary's queries) load on the first summary asked for, not at
+ * start: they are a good part of the API's start-up, and most instances never serve the page.
+ */
+function lazySummary(databaseUrl: string) {
+  let loaded: Promise<{ knex: Knex; summary: typeof import('./summary.js') }> | null = null;
+  return {
+    load() {
+      loaded ??= Promise.all([import('../db/knex.js'), import('./summary.js')]).then(([{ createKnex }, summary]) => ({
+        knex: createKnex(databaseUrl, { min: 0, max: 2 }),
+        summary,
+      }));
+      return loaded;
+    },
+    async close() {
+      if (loaded) await (await loaded).knex.destroy();
+    },
+  };
+}
+
 async function owner(app: FastifyInstance, options: { databaseUrl: string }): Promise<void> {
-  const knex = createKnex(options.databaseUrl, { min: 0, max: 2 });
-  app.addHook('onClose', async () => knex.destroy());
+  const queries = lazySummary(options.databaseUrl);
+  app.addHook('onClose', async () => queries.close());
   const admin = requireUser('admin');
 
   app.get('/owner', async (_request, reply) => reply.redirect('/owner/'));
@@ -34,10 +53,11 @@ async function owner(app: FastifyInstance, options: { databaseUrl: string }): Pr
     '/owner/api/summary',
     { onRequest: admin, schema: { querystring: SummaryQuery } },
     async (request) => {
+      const { knex, summary } = await queries.load();
       const [stations, sales, conflicts] = await Promise.all([
         listStations(app.db, app.live.presence.timing.freshMs),
-        salesSince(knex, new Date(request.query.since).toISOString()),
-        latestConflicts(knex, 20),
+        summary.salesSince(knex, new Date(request.query.since).toISOString()),
+        summary.latestConflicts(knex, 20),
       ]);
       return { serverTime: new Date().toISOString(), stations, sales, conflicts };
     },

@@ -108,6 +108,29 @@ export class LocalStore extends EventEmitter<{ written: [CommittedWrites] }> {
   }
 
   /**
+   * A transaction whose commit may be lost in a power cut because what it writes can be had
+   * again: a pulled page commits with its cursor, so a lost page is simply pulled again. It
+   * skips the commit's fsync (`synchronous = NORMAL`; in WAL mode the database stays
+   * consistent, only the newest such commits may be lost), which is most of a small page's
+   * apply. The next durable commit (any local write) syncs everything before it, so nothing a
+   * person wrote on top of a pulled row can outlive it. Only for work that seals no write group.
+   */
+  replaceableTransaction<T>(work: () => T): T {
+    if (this.depth > 0) return this.transaction(work);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.transaction(() => {
+        const value = work();
+        if (this.group && this.group.rows.size > 0)
+          throw new Error('replaceableTransaction: local writes need a durable commit');
+        return value;
+      });
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
    * Nested calls join the outer transaction (as a savepoint); `written` fires once the
    * outermost one commits. The synced rows written by the outermost transaction become ONE
    * write group, signed and queued in the outbox as the last step of that same transaction.

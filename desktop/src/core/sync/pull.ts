@@ -52,7 +52,8 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
   const tables: TableName[] = [];
   const skipped: SkippedRow[] = [];
   let newest = '';
-  store.transaction(() => {
+  // Pulled again if lost: no fsync for it (see replaceableTransaction).
+  store.replaceableTransaction(() => {
     for (const [name, block] of Object.entries(page.tables)) {
       if (!isTableName(name)) continue;
       if (block.rows.length > 0) tables.push(name);
