@@ -133,7 +133,7 @@ describe('outages', () => {
     const listenPid = async () =>
       (
         await client.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'mostrador-listen'`,
         )
       ).rows.map((r) => r.pid);
     const [before] = await listenPid();

@@ -304,7 +304,7 @@ class Run {
         try {
           await db.query(
             `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE 'LISTEN%'`,
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'mostrador-listen'`,
           );
         } finally {
           await db.end();

@@ -7,7 +7,7 @@ import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from '../../.
 async function listenerPids(client: pg.Client, name: string): Promise<number[]> {
   const { rows } = await client.query<{ pid: number }>(
     // The notifier's session is the one whose last statement was a LISTEN.
-    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'`,
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'mostrador-listen'`,
     [name],
   );
   return rows.map((r) => r.pid);
@@ -67,7 +67,7 @@ describe('notifier', () => {
     const [newPid] = (
       await query<{ pid: number }>(
         db.url,
-        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'LISTEN%'`,
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'mostrador-listen'`,
         [db.name],
       )
     ).map((r) => r.pid);

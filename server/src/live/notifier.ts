@@ -33,6 +33,9 @@ const MAX_RETRY_MS = 2_000;
 // pg-listen is CommonJS with an `exports.default`: Node's ESM import sees the exports object.
 const createSubscriber = pgListen.default;
 
+/** The LISTEN session's `application_name` (its last query may be pg-listen's `SELECT 1` check). */
+export const LISTEN_APPLICATION_NAME = 'mostrador-listen';
+
 export class Notifier extends EventEmitter<NotifierEvents> {
   private readonly subscriber: Subscriber;
   private listening = false;
@@ -46,7 +49,8 @@ export class Notifier extends EventEmitter<NotifierEvents> {
   ) {
     super();
     this.subscriber = createSubscriber(
-      { connectionString: databaseUrl },
+      // Named, so an admin (and a test) finds this session in pg_stat_activity.
+      { connectionString: databaseUrl, application_name: LISTEN_APPLICATION_NAME },
       {
         // Keep trying for as long as the process lives: giving up would leave /health at 503 forever.
         retryLimit: Number.POSITIVE_INFINITY,
