@@ -74,3 +74,20 @@ export function finishStaging(db: Db, guard: (table: TableName) => string): void
     db.prepare('DELETE FROM meta WHERE key = ?').run(KEY);
   })();
 }
+
+/**
+ * Run one staged page's transaction without waiting for the disk: with `synchronous =
+ * NORMAL` a WAL commit is not fsynced (a checkpoint still is). A power cut may then lose the
+ * last pages and their cursor together — never corrupt the file, which stays at the end of
+ * a whole earlier page — and the resumed bootstrap pulls them again. Only the page's own
+ * commit runs so: no await separates the pragmas from it, so no local write (a sale) can
+ * commit in between, and the next FULL commit makes these frames durable with its own.
+ */
+export function withoutFsync<T>(db: Db, work: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return work();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}

@@ -7,6 +7,7 @@ import {
   MostradorError,
   type TableName,
 } from '@mostrador/common';
+import { withoutFsync } from '../store/bootstrap-staging.js';
 import { toSqlValue } from '../store/rows.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
@@ -52,7 +53,9 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
   const tables: TableName[] = [];
   const skipped: SkippedRow[] = [];
   let newest = '';
-  store.transaction(() => {
+  const write = (work: () => void) =>
+    staged ? withoutFsync(store.db, () => store.transaction(work)) : store.transaction(work);
+  write(() => {
     for (const [name, block] of Object.entries(page.tables)) {
       if (!isTableName(name)) continue;
       if (block.rows.length > 0) tables.push(name);
