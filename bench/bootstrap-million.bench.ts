@@ -10,12 +10,12 @@
  * Figures only; never fails on time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Station } from '../desktop/src/core/index.js';
-import { maxRssMb, pageTimes, runChild } from './station-child.js';
+import { cpuMs, maxRssMb, pageTimes, runChild } from './station-child.js';
 import { benchServer, report } from './support.js';
 
 const SCALE = Number(process.env.BENCH_MILLION_ROWS ?? 1_000_000) / 1_000_000;
@@ -119,10 +119,19 @@ try {
   report('million: bootstrap wall time (child process)', enroll.ms, 'ms');
   report('million: bootstrap rows per second', (result.rows / enroll.ms) * 1000, 'rows/s');
   report('million: station peak RSS', maxRssMb(enroll.stderr), 'MB');
+  const cpu = cpuMs(enroll.stderr);
+  report('million: station CPU time, user', cpu.user, 'ms');
+  report('million: station CPU time, system', cpu.system, 'ms');
   report(`million: staging appends, sum of ${times.pages} pages`, times.apply, 'ms');
   report('million: waiting for pages (not hidden)', times.wait, 'ms');
   const finish = enroll.stderr.split('\n').find((l) => l.includes('"trace":"bootstrap-finish"'));
-  if (finish) report('million: staging merge + index build', JSON.parse(finish).ms, 'ms');
+  if (finish) {
+    const { ms, atMs } = JSON.parse(finish) as { ms: number; atMs: number };
+    report('million: staging merge + index build', ms, 'ms');
+    // What follows the merge before the process exits (an integrity check, if one runs inline).
+    report('million: after the merge until exit', enroll.ms - atMs, 'ms');
+  }
+  report('million: load average (1 min) after bootstrap', loadavg()[0] as number, '');
 
   const station = Station.open({ dataDir });
   try {

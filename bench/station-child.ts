@@ -47,3 +47,10 @@ export function maxRssMb(stderr: string): number {
   const line = stderr.split('\n').find((l) => l.includes('"resources"'));
   return line ? JSON.parse(line).resources.maxRssKb / 1024 : Number.NaN;
 }
+
+/** The station process's own CPU time (user + system), from the same resources line. */
+export function cpuMs(stderr: string): { user: number; system: number } {
+  const line = stderr.split('\n').find((l) => l.includes('"resources"'));
+  const resources = line ? JSON.parse(line).resources : {};
+  return { user: resources.userMs ?? Number.NaN, system: resources.systemMs ?? Number.NaN };
+}

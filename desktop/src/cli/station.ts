@@ -68,8 +68,9 @@ function fail(error: unknown): void {
 function reportResources(): void {
   // For benchmarks: the peak memory of this very process, measured from inside it.
   if (process.env.MOSTRADOR_REPORT_RESOURCES !== '1') return;
-  const { maxRSS } = process.resourceUsage();
-  process.stderr.write(`${JSON.stringify({ resources: { maxRssKb: maxRSS } })}\n`);
+  const { maxRSS, userCPUTime, systemCPUTime } = process.resourceUsage();
+  const cpu = { userMs: Math.round(userCPUTime / 1000), systemMs: Math.round(systemCPUTime / 1000) };
+  process.stderr.write(`${JSON.stringify({ resources: { maxRssKb: maxRSS, ...cpu } })}\n`);
 }
 
 try {
