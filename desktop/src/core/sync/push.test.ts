@@ -44,7 +44,7 @@ describe('settling write groups from a push answer', () => {
     const sent = sendable(s);
     s.put('customers', { id: busy.id, name: 'Busy, edited while pushing' });
     const settled = applyPushAnswer(s.store, sent, answer(sent.map((g) => ({ id: g.id, status: 'applied' }))));
-    expect(settled).toEqual({ acknowledged: 1, rejected: 0 });
+    expect(settled).toEqual({ acknowledged: 1, rejected: 0, changed: new Set() });
     const left = sendable(s);
     expect(left).toHaveLength(1);
     expect(left[0]?.changes[0]).toMatchObject({
@@ -80,7 +80,11 @@ describe('settling write groups from a push answer', () => {
         ? { id: g.id, status: 'held', code: 'FORBIDDEN', message: 'The user was inactive when this was written.' }
         : { id: g.id, status: 'applied' },
     );
-    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 2, rejected: 4 });
+    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({
+      acknowledged: 2,
+      rejected: 4,
+      changed: new Set(),
+    });
     expect(s.get('sales', sale.id)).toEqual(sale);
     expect(s.shop.stockOf(product.id)).toBe(8);
     expect(s.flagged()).toHaveLength(4);
@@ -116,7 +120,12 @@ describe('settling write groups from a push answer', () => {
         row: c.table === 'products' ? serverProduct : null,
       })),
     }));
-    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({ acknowledged: 0, rejected: 5 });
+    // Every table the undo touched is named, so the open screens re-read them.
+    expect(applyPushAnswer(s.store, sent, answer(outcomes))).toEqual({
+      acknowledged: 0,
+      rejected: 5,
+      changed: new Set(['products', 'sales', 'sale_items', 'stock_movements', 'sale_payments']),
+    });
     expect(s.get('products', product.id)).toEqual(serverProduct);
     expect(s.dump().tables.sales).toEqual([]);
     expect(s.dump().tables.sale_items).toEqual([]);
