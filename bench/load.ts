@@ -68,17 +68,30 @@ export interface LoadResult {
   /** Per notice ahead of a station, ms until a pull brought the station to it: p50, p99. */
   noticeToPulledP50: number;
   noticeToPulledP99: number;
+  /** A pull's own request → answer, p50 and p99. */
+  pullP50: number;
+  pullP99: number;
   /** Stations not at the final head within CONVERGE_MS after the last push (counted in errors too). */
   behind: number;
   /** Pulls that failed (retried; counted in errors too). */
   pullErrors: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** CPU time the API and this load tool used during the run (wall-clock figures depend on what else runs). */
+  apiCpuMs: number;
+  toolCpuMs: number;
 }
 
 const PRODUCTS = 200;
 /** After the last push, every live station must reach the final head within this. */
 const CONVERGE_MS = 15_000;
+
+/** CPU time the API process has used so far, user and system (ms; /proc ticks are 10 ms). */
+function cpuMs(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -157,19 +170,23 @@ function noticeHead(data: Buffer): { type: string; cursor: number; from: number 
   };
 }
 
-/** The tail of a pull answer, `…,"cursor":N,"head":N,"hasMore":B,"epoch":"…"}` (pull-body.ts), or the whole parse. */
-function pullTail(body: string): { cursor: number; hasMore: boolean } {
-  const tail = /"cursor":(\d+),"head":\d+,"hasMore":(true|false),"epoch":"[^"]*"\}$/.exec(body.slice(-200));
+/**
+ * The tail of a pull answer, `…,"cursor":N,"head":N,"hasMore":B,"epoch":"…"}` (pull-body.ts),
+ * or the whole parse: like the pages of notices, the rows are a real station's work.
+ */
+function pullTail(body: Buffer): { cursor: number; hasMore: boolean } {
+  const end = body.subarray(-200).toString('latin1');
+  const tail = /"cursor":(\d+),"head":\d+,"hasMore":(true|false),"epoch":"[^"]*"\}$/.exec(end);
   if (tail) return { cursor: Number(tail[1]), hasMore: tail[2] === 'true' };
-  return JSON.parse(body) as { cursor: number; hasMore: boolean };
+  return JSON.parse(body.toString()) as { cursor: number; hasMore: boolean };
 }
 
-function get(url: string, token: string): Promise<{ status: number; body: string }> {
+function get(url: string, token: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -194,6 +211,8 @@ class LoadStation {
   /** Per notice ahead of the station: ms until the station's cursor reached it (by a pull / by its page). */
   readonly pulledLatencies: number[] = [];
   readonly pageLatencies: number[] = [];
+  /** Per pull: ms from the request to its answer. */
+  readonly pullAnswers: number[] = [];
   /** Notices not reached yet, in cursor order: [cursor, arrival]. */
   private readonly waiting: Array<[number, number]> = [];
   private noticed = 0;
@@ -270,17 +289,20 @@ class LoadStation {
         let hasMore = true;
         // Bounded, in case a notice is never reached (it would show as a station behind at the end).
         for (let rounds = 0; (hasMore || this.noticed > this.cursor) && rounds < MAX_PULL_ROUNDS; rounds += 1) {
+          const asked = performance.now();
           const response = await get(
             `${this.url}/sync/pull?cursor=${this.cursor}&limit=5000&format=columns`,
             this.token,
           );
           if (response.status !== 200) {
             this.pullErrors += 1;
-            if (this.pullErrors <= 3) console.error(`pull failed: ${response.status} ${response.body.slice(0, 200)}`);
+            if (this.pullErrors <= 3)
+              console.error(`pull failed: ${response.status} ${response.body.subarray(0, 200).toString()}`);
             await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
             continue;
           }
           const page = pullTail(response.body);
+          this.pullAnswers.push(performance.now() - asked);
           this.pulls += 1;
           this.advance(page.cursor, this.pulledLatencies);
           hasMore = page.hasMore;
@@ -422,6 +444,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     if (options.live) await Promise.all(stations.map((station) => station.openLive()));
     const rssBeforeMb = rssMb(child);
+    const apiCpuBefore = cpuMs(child);
+    const toolCpuBefore = process.cpuUsage();
     const latencies: number[] = [];
     let errors = 0;
     let rowsWritten = 0;
@@ -457,6 +481,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const apiCpuMs = cpuMs(child) - apiCpuBefore;
+    const toolCpu = process.cpuUsage(toolCpuBefore);
     // Every station must see every change: wait until all are at the final head (they get
     // there only through notices and the pulls they cause; this loop only watches).
     const converging = performance.now();
@@ -472,6 +498,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const rssAfterMb = rssMb(child);
     latencies.sort((a, b) => a - b);
     const pulled = stations.flatMap((s) => s.pulledLatencies).sort((a, b) => a - b);
+    const pullAnswers = stations.flatMap((s) => s.pullAnswers).sort((a, b) => a - b);
     const pullErrors = stations.reduce((sum, s) => sum + s.pullErrors, 0);
     const outOfOrder = stations.reduce((sum, s) => sum + s.outOfOrder, 0);
     return {
@@ -488,10 +515,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       seconds,
       noticeToPulledP50: percentile(pulled, 0.5),
       noticeToPulledP99: percentile(pulled, 0.99),
+      pullP50: percentile(pullAnswers, 0.5),
+      pullP99: percentile(pullAnswers, 0.99),
       behind,
       pullErrors,
       rssBeforeMb,
       rssAfterMb,
+      apiCpuMs,
+      toolCpuMs: (toolCpu.user + toolCpu.system) / 1000,
     };
   } finally {
     for (const station of stations) station.close();
@@ -521,9 +552,14 @@ export function printLoad(label: string, options: LoadOptions, result: LoadResul
     report(`${name}: pulls`, result.pulls / result.seconds, 'pulls/s');
     report(`${name}: notice → pulled p50`, result.noticeToPulledP50, 'ms');
     report(`${name}: notice → pulled p99`, result.noticeToPulledP99, 'ms');
+    report(`${name}: pull request → answer p50`, result.pullP50, 'ms');
+    report(`${name}: pull request → answer p99`, result.pullP99, 'ms');
     report(`${name}: pull errors (retried)`, result.pullErrors, '');
     report(`${name}: stations behind the head at the end`, result.behind, '');
   }
+  report(`${name}: API CPU per push`, result.apiCpuMs / Math.max(1, result.pushes), 'ms');
+  report(`${name}: API CPU busy`, (100 * result.apiCpuMs) / (1000 * result.seconds), '% of a core');
+  report(`${name}: load tool CPU busy`, (100 * result.toolCpuMs) / (1000 * result.seconds), '% of a core');
   report(`${name}: server RSS before`, result.rssBeforeMb, 'MB');
   report(`${name}: server RSS after`, result.rssAfterMb, 'MB');
 }
