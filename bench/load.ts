@@ -10,7 +10,9 @@
  * notice does not start at its cursor), and pushes sales as fast as they are answered: a
  * sale, its items and their stock movements, one write group signed with the admin's key
  * (unsealed with the admin's password, as a logged-in station would). Prints throughput,
- * push latency percentiles, errors (zero expected) and the server's memory.
+ * push latency percentiles, notices and pulls per second, the time from a notice to the
+ * pull that reached it, errors (zero expected: failed pushes and pulls, a cursor going
+ * back, a station not at the final head within 15 s of the last push) and the server's memory.
  * Figures only: nothing here fails on a time; a run with errors exits 1.
  *
  * As fast as answered, every station always has a push in flight, so by Little's law the
@@ -60,11 +62,36 @@ export interface LoadResult {
   throttled: number;
   notices: number;
   pulls: number;
+  /** Notices whose page a station applied instead of pulling. */
+  pagesApplied: number;
+  seconds: number;
+  /** Per notice ahead of a station, ms until a pull brought the station to it: p50, p99. */
+  noticeToPulledP50: number;
+  noticeToPulledP99: number;
+  /** A pull's own request → answer, p50 and p99. */
+  pullP50: number;
+  pullP99: number;
+  /** Stations not at the final head within CONVERGE_MS after the last push (counted in errors too). */
+  behind: number;
+  /** Pulls that failed (retried; counted in errors too). */
+  pullErrors: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** CPU time the API and this load tool used during the run (wall-clock figures depend on what else runs). */
+  apiCpuMs: number;
+  toolCpuMs: number;
 }
 
 const PRODUCTS = 200;
+/** After the last push, every live station must reach the final head within this. */
+const CONVERGE_MS = 15_000;
+
+/** CPU time the API process has used so far, user and system (ms; /proc ticks are 10 ms). */
+function cpuMs(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function rssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -123,15 +150,76 @@ function post(
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
+/**
+ * What a simulated station reads of a notice: its head, without the page. The server builds
+ * a notice as `{"type":"changes","cursor":N,"from":F,"page":…}` (pull-body.ts); a real station
+ * parses and applies the page on its own machine, but 200 of them parsing every page in this
+ * one process would make the load tool, which shares the machine, what is measured.
+ */
+function noticeHead(data: Buffer): { type: string; cursor: number; from: number | null; page: boolean } | null {
+  const head = data.subarray(0, 120).toString('latin1');
+  const type = /^\{"type":"(\w+)"/.exec(head)?.[1];
+  const cursor = /"(?:cursor|head)":(\d+)/.exec(head)?.[1];
+  if (!type || cursor === undefined) return null;
+  const from = /"from":(\d+)/.exec(head)?.[1];
+  return {
+    type,
+    cursor: Number(cursor),
+    from: from === undefined ? null : Number(from),
+    page: head.includes('"page":'),
+  };
+}
+
+/**
+ * The tail of a pull answer, `…,"cursor":N,"head":N,"hasMore":B,"epoch":"…"}` (pull-body.ts),
+ * or the whole parse: like the pages of notices, the rows are a real station's work.
+ */
+function pullTail(body: Buffer): { cursor: number; hasMore: boolean } {
+  const end = body.subarray(-200).toString('latin1');
+  const tail = /"cursor":(\d+),"head":\d+,"hasMore":(true|false),"epoch":"[^"]*"\}$/.exec(end);
+  if (tail) return { cursor: Number(tail[1]), hasMore: tail[2] === 'true' };
+  return JSON.parse(body.toString()) as { cursor: number; hasMore: boolean };
+}
+
+function get(url: string, token: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+/** A pull that failed is tried again after this long, as a station's live client does. */
+const PULL_RETRY_MS = 1_000;
+const MAX_PULL_ROUNDS = 50;
+
 /** One simulated station: its token, its clock, and what it has seen. */
 class LoadStation {
   cursor = 0;
   notices = 0;
   pulls = 0;
+  pagesApplied = 0;
+  pullErrors = 0;
+  /** A pull answered with a cursor behind the station's: changes out of order (never expected). */
+  outOfOrder = 0;
   /** Pushes answered 429 (then retried after Retry-After). */
   throttled = 0;
+  /** Per notice ahead of the station: ms until the station's cursor reached it (by a pull / by its page). */
+  readonly pulledLatencies: number[] = [];
+  readonly pageLatencies: number[] = [];
+  /** Per pull: ms from the request to its answer. */
+  readonly pullAnswers: number[] = [];
+  /** Notices not reached yet, in cursor order: [cursor, arrival]. */
+  private readonly waiting: Array<[number, number]> = [];
+  private noticed = 0;
   private socket: WebSocket | null = null;
   private pulling = false;
+  private pullAgain = false;
+  private closed = false;
   private readonly clock = new HybridLogicalClock(newNodeId());
 
   constructor(
@@ -145,12 +233,10 @@ class LoadStation {
       headers: { authorization: `Bearer ${this.token}` },
     });
     this.socket = ws;
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string; cursor?: number; from?: number; page?: unknown };
-      if (message.type !== 'changes' || message.cursor === undefined) return;
-      this.notices += 1;
-      if (message.page && message.from === this.cursor) this.cursor = message.cursor;
-      else if (message.cursor > this.cursor) void this.pull();
+    ws.on('message', (data: Buffer) => {
+      const message = noticeHead(data);
+      if (message?.type !== 'changes') return;
+      this.onNotice(message);
     });
     return new Promise((resolve, reject) => {
       ws.once('open', () => {
@@ -161,25 +247,84 @@ class LoadStation {
     });
   }
 
-  private async pull(): Promise<void> {
-    if (this.pulling) return;
+  /**
+   * As the station's live client: a notice at or behind the cursor costs nothing; one whose
+   * page starts at the cursor (and no pull running) is applied; any other makes a pull, or,
+   * while one runs, marks that one more pull is due when it ends: never a pull per notice.
+   */
+  private onNotice(message: { cursor: number; from: number | null; page: boolean }): void {
+    this.notices += 1;
+    if (message.cursor <= this.cursor) return;
+    this.noticed = Math.max(this.noticed, message.cursor);
+    this.waiting.push([message.cursor, performance.now()]);
+    if (message.page && message.from === this.cursor && !this.pulling) {
+      this.pagesApplied += 1;
+      this.advance(message.cursor, this.pageLatencies);
+    } else if (this.pulling) {
+      this.pullAgain = true;
+    } else {
+      void this.pullLoop();
+    }
+  }
+
+  /** The cursor moved to `cursor`: every notice it reached is done. */
+  private advance(cursor: number, latencies: number[]): void {
+    if (cursor < this.cursor) this.outOfOrder += 1;
+    this.cursor = Math.max(this.cursor, cursor);
+    const now = performance.now();
+    let reached = 0;
+    while (reached < this.waiting.length && (this.waiting[reached] as [number, number])[0] <= this.cursor) {
+      latencies.push(now - (this.waiting[reached] as [number, number])[1]);
+      reached += 1;
+    }
+    this.waiting.splice(0, reached);
+  }
+
+  /** Pull while a notice is ahead of the cursor (a pull may read a snapshot just before it). */
+  private async pullLoop(): Promise<void> {
     this.pulling = true;
     try {
-      for (;;) {
-        const response = await fetch(`${this.url}/sync/pull?cursor=${this.cursor}&limit=5000&format=columns`, {
-          headers: { authorization: `Bearer ${this.token}` },
-        });
-        const page = await json<{ cursor: number; hasMore: boolean }>(response);
-        this.pulls += 1;
-        this.cursor = Math.max(this.cursor, page.cursor);
-        if (!page.hasMore) return;
-      }
+      do {
+        this.pullAgain = false;
+        let hasMore = true;
+        // Bounded, in case a notice is never reached (it would show as a station behind at the end).
+        for (let rounds = 0; (hasMore || this.noticed > this.cursor) && rounds < MAX_PULL_ROUNDS; rounds += 1) {
+          const asked = performance.now();
+          const response = await get(
+            `${this.url}/sync/pull?cursor=${this.cursor}&limit=5000&format=columns`,
+            this.token,
+          );
+          if (response.status !== 200) {
+            this.pullErrors += 1;
+            if (this.pullErrors <= 3)
+              console.error(`pull failed: ${response.status} ${response.body.subarray(0, 200).toString()}`);
+            await new Promise((resolve) => setTimeout(resolve, PULL_RETRY_MS));
+            continue;
+          }
+          const page = pullTail(response.body);
+          this.pullAnswers.push(performance.now() - asked);
+          this.pulls += 1;
+          this.advance(page.cursor, this.pulledLatencies);
+          hasMore = page.hasMore;
+        }
+      } while (this.pullAgain);
+    } catch (error) {
+      // The run is over and the API stopping: pulls cut off then are no failure.
+      if (this.closed) return;
+      this.pullErrors += 1;
+      console.error(`pull failed: ${String(error)}`);
     } finally {
       this.pulling = false;
     }
   }
 
+  /** Caught up with `head` (every change committed up to it applied or pulled). */
+  reached(head: number): boolean {
+    return this.cursor >= head;
+  }
+
   close(): void {
+    this.closed = true;
     this.socket?.close();
   }
 
@@ -299,9 +444,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     if (options.live) await Promise.all(stations.map((station) => station.openLive()));
     const rssBeforeMb = rssMb(child);
+    const apiCpuBefore = cpuMs(child);
+    const toolCpuBefore = process.cpuUsage();
     const latencies: number[] = [];
     let errors = 0;
     let rowsWritten = 0;
+    let finalHead = 0;
     const deadline = performance.now() + options.seconds * 1000;
     const started = performance.now();
     // Paced: each station sends its next push at its own steady interval (or at once when
@@ -322,6 +470,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           try {
             const answer = await station.push(group);
             latencies.push(performance.now() - sent);
+            finalHead = Math.max(finalHead, answer.cursor);
             if (answer.groups.some((g) => g.status !== 'applied')) errors += 1;
             else rowsWritten += group.changes.length;
           } catch (error) {
@@ -332,22 +481,48 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    // Let the last notices land before counting them.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const apiCpuMs = cpuMs(child) - apiCpuBefore;
+    const toolCpu = process.cpuUsage(toolCpuBefore);
+    // Every station must see every change: wait until all are at the final head (they get
+    // there only through notices and the pulls they cause; this loop only watches).
+    const converging = performance.now();
+    while (
+      options.live &&
+      stations.some((s) => !s.reached(finalHead)) &&
+      performance.now() - converging < CONVERGE_MS
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const behind = options.live ? stations.filter((s) => !s.reached(finalHead)).length : 0;
+    if (behind > 0) console.error(`${behind} stations not at the head ${finalHead} after ${CONVERGE_MS} ms`);
     const rssAfterMb = rssMb(child);
     latencies.sort((a, b) => a - b);
+    const pulled = stations.flatMap((s) => s.pulledLatencies).sort((a, b) => a - b);
+    const pullAnswers = stations.flatMap((s) => s.pullAnswers).sort((a, b) => a - b);
+    const pullErrors = stations.reduce((sum, s) => sum + s.pullErrors, 0);
+    const outOfOrder = stations.reduce((sum, s) => sum + s.outOfOrder, 0);
     return {
       pushes: latencies.length,
       pushesPerSecond: latencies.length / seconds,
       rowsPerSecond: rowsWritten / seconds,
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
-      errors,
+      errors: errors + behind + pullErrors + outOfOrder,
       throttled: stations.reduce((sum, s) => sum + s.throttled, 0),
       notices: stations.reduce((sum, s) => sum + s.notices, 0),
       pulls: stations.reduce((sum, s) => sum + s.pulls, 0),
+      pagesApplied: stations.reduce((sum, s) => sum + s.pagesApplied, 0),
+      seconds,
+      noticeToPulledP50: percentile(pulled, 0.5),
+      noticeToPulledP99: percentile(pulled, 0.99),
+      pullP50: percentile(pullAnswers, 0.5),
+      pullP99: percentile(pullAnswers, 0.99),
+      behind,
+      pullErrors,
       rssBeforeMb,
       rssAfterMb,
+      apiCpuMs,
+      toolCpuMs: (toolCpu.user + toolCpu.system) / 1000,
     };
   } finally {
     for (const station of stations) station.close();
@@ -371,8 +546,20 @@ export function printLoad(label: string, options: LoadOptions, result: LoadResul
   report(`${name}: pushes throttled (429, retried)`, result.throttled, '');
   if (options.live) {
     report(`${name}: live notices received`, result.notices, '');
+    report(`${name}: live notices`, result.notices / result.seconds, 'notices/s');
+    report(`${name}: notice pages applied`, result.pagesApplied, '');
     report(`${name}: HTTP pulls`, result.pulls, '');
+    report(`${name}: pulls`, result.pulls / result.seconds, 'pulls/s');
+    report(`${name}: notice → pulled p50`, result.noticeToPulledP50, 'ms');
+    report(`${name}: notice → pulled p99`, result.noticeToPulledP99, 'ms');
+    report(`${name}: pull request → answer p50`, result.pullP50, 'ms');
+    report(`${name}: pull request → answer p99`, result.pullP99, 'ms');
+    report(`${name}: pull errors (retried)`, result.pullErrors, '');
+    report(`${name}: stations behind the head at the end`, result.behind, '');
   }
+  report(`${name}: API CPU per push`, result.apiCpuMs / Math.max(1, result.pushes), 'ms');
+  report(`${name}: API CPU busy`, (100 * result.apiCpuMs) / (1000 * result.seconds), '% of a core');
+  report(`${name}: load tool CPU busy`, (100 * result.toolCpuMs) / (1000 * result.seconds), '% of a core');
   report(`${name}: server RSS before`, result.rssBeforeMb, 'MB');
   report(`${name}: server RSS after`, result.rssAfterMb, 'MB');
 }

@@ -14,9 +14,10 @@ import { type LiveOptions, liveSync } from './live/plugin.js';
 import { ownerView } from './owner/plugin.js';
 import { enrollRoutes } from './stations/enroll.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitLimits } from './sync/group-commit.js';
-import { pullRoutes } from './sync/pull.js';
+import { type PullAnswer, pullRoutes } from './sync/pull.js';
 import { pushRoutes } from './sync/push.js';
 import { DEFAULT_PUSH_LIMITS, type PushLimits } from './sync/push-gate.js';
+import { SharedPulls } from './sync/shared-pulls.js';
 import { typeBoxValidatorCompiler } from './validation.js';
 
 export type { ReadinessCheck, ServerSettings, StationIdentity, TokenUser } from './context.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   readonly headersTimeoutMs?: number;
   /** Conflict-log retention: age, rows, and how often it runs. */
   readonly conflictRetention?: Partial<RetentionOptions>;
+  /** How long a finished pull read may answer the same pull again (sync/shared-pulls.ts); default 25 ms. */
+  readonly pullReuseMs?: number;
   /** Live channel timing (ping interval, presence heartbeat); defaults suit production. */
   readonly live?: Omit<LiveOptions, 'databaseUrl'>;
 }
@@ -132,13 +135,18 @@ function decorate(app: FastifyInstance, options: AppOptions): void {
   app.decorate('db', db);
   app.decorate('hlc', new HybridLogicalClock(newNodeId(), settings.now));
   app.decorate('readiness', new Map<string, ReadinessCheck>());
+  const sharedPulls = new SharedPulls<PullAnswer>(options.pullReuseMs);
+  app.decorate('sharedPulls', sharedPulls);
   app.decorate('generatedAdminPassword', null);
   app.decorateRequest('station', null);
   app.decorateRequest('user', null);
   app.addHook('onClose', () => db.end());
   // Stations correct their clocks by the server's; every answer says what time it is here.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     reply.header('x-server-time', new Date(settings.now()).toISOString());
+    // A write this instance answers (a push, a review decision…) is in every pull asked
+    // after the answer, even before its NOTIFY comes back: no shared read predates it.
+    if (request.method !== 'GET' && request.method !== 'HEAD') sharedPulls.newHead();
   });
 }
 

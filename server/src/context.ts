@@ -1,6 +1,7 @@
 import type { HybridLogicalClock, Role } from '@mostrador/common';
 import type pg from 'pg';
 import type { GroupCommitLimits } from './sync/group-commit.js';
+import type { SharedPullAnswers } from './sync/pull.js';
 import type { PushLimits } from './sync/push-gate.js';
 
 /** What the server parts share through the Fastify instance and request. */
@@ -43,6 +44,8 @@ declare module 'fastify' {
     hlc: HybridLogicalClock;
     /** Parts beyond the database (e.g. the LISTEN connection) register here; /health asks them all. */
     readiness: Map<string, ReadinessCheck>;
+    /** Identical concurrent pulls answered from one read (sync/shared-pulls.ts). */
+    sharedPulls: SharedPullAnswers;
   }
   interface FastifyRequest {
     station: StationIdentity | null;

@@ -12,14 +12,19 @@ import { bearerToken, stationTokenHash, verifyUserToken } from './tokens.js';
 /** How stale `lastSeenAt` may get before a request refreshes it: a write per pull would cost a commit each. */
 const LAST_SEEN_RESOLUTION = '30 seconds';
 
+const FIND_STATION_SQL = `SELECT id, name, ceiling, "revokedAt" IS NOT NULL AS revoked,
+       ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '${LAST_SEEN_RESOLUTION}') AS stale
+  FROM stations WHERE "tokenHash" = $1`;
+
 export async function findStation(db: pg.Pool, token: string | null): Promise<StationIdentity> {
   if (!token) throw new MostradorError('UNAUTHORIZED', 'A station token is required (Authorization: Bearer …).');
-  const { rows } = await db.query<{ id: string; name: string; ceiling: Role; revoked: boolean; stale: boolean }>(
-    `SELECT id, name, ceiling, "revokedAt" IS NOT NULL AS revoked,
-            ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - interval '${LAST_SEEN_RESOLUTION}') AS stale
-     FROM stations WHERE "tokenHash" = $1`,
-    [stationTokenHash(token)],
-  );
+  const { rows } = await db.query<{ id: string; name: string; ceiling: Role; revoked: boolean; stale: boolean }>({
+    // Prepared once per connection: every push, pull and socket asks it (a live notice
+    // makes hundreds of stations pull at once), so it is parsed and planned only once.
+    name: 'find-station',
+    text: FIND_STATION_SQL,
+    values: [stationTokenHash(token)],
+  });
   const station = rows[0];
   if (!station) throw new MostradorError('UNAUTHORIZED', 'The station token is not valid; enroll the station again.');
   if (station.revoked) throw new MostradorError('STATION_REVOKED');

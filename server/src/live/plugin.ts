@@ -76,6 +76,9 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
     { budgetMs: options.pageBudgetMs ?? DEFAULT_PAGE_BUDGET_MS },
     app.log,
   );
+  // First: no pull read started before this head may answer a station told about it.
+  notifier.on('changes', () => app.sharedPulls.newHead());
+  notifier.on('lost', () => app.sharedPulls.newHead());
   notifier.on('changes', (head, previous) => announcer.notice(head, previous));
   notifier.on('lost', () => announcer.lost());
   notifier.on('revoked', (stationId) => hub.closeStation(stationId, CLOSE_REVOKED, 'station revoked'));
@@ -89,10 +92,18 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
     hub.start();
   });
   app.addHook('preClose', async () => {
+    const { reads, shared } = app.sharedPulls;
+    app.log.info(
+      { pullReads: reads, pullsShared: shared },
+      'sync: pulls answered by their own read and by a shared one',
+    );
     hub.stop();
     await presence.stop();
     await notifier.stop();
   });
 }
 
-export const liveSync = fp(live, { name: 'mostrador-live', decorators: { fastify: ['db', 'readiness', 'settings'] } });
+export const liveSync = fp(live, {
+  name: 'mostrador-live',
+  decorators: { fastify: ['db', 'readiness', 'settings', 'sharedPulls'] },
+});

@@ -5,6 +5,16 @@ import { schedulePurge } from './horizon.js';
 import { integrityRoutes } from './integrity.js';
 import { changesBody, columnsBody } from './pull-body.js';
 import { readPullPage } from './pull-page.js';
+import type { SharedPulls } from './shared-pulls.js';
+
+/** A pull's answer as every station asking the same thing gets it: the body encoded once. */
+export interface PullAnswer {
+  readonly body: Buffer;
+  /** A cursor below this may have missed a purged delete (see horizon.ts). */
+  readonly purgedSeq: number;
+}
+
+export type SharedPullAnswers = SharedPulls<PullAnswer>;
 
 /** Pull, and the integrity routes and tombstone purge that keep what stations pull whole. */
 export async function pullRoutes(app: FastifyInstance): Promise<void> {
@@ -17,18 +27,23 @@ export async function pullRoutes(app: FastifyInstance): Promise<void> {
       const { cursor, limit, format = 'rows' } = request.query;
       const station = request.station;
       if (!station) throw new MostradorError('UNAUTHORIZED');
-      const page = await readPullPage(app.db, cursor, limit, format, station.ceiling);
+      // Everything the answer depends on (the ceiling decides which verifiers users rows carry).
+      const key = `${cursor}:${limit}:${format}:${station.ceiling}`;
+      const answer = await app.sharedPulls.get(key, async () => {
+        const page = await readPullPage(app.db, cursor, limit, format, station.ceiling);
+        const body = format === 'columns' ? columnsBody(page) : changesBody(page);
+        return { body: Buffer.from(body), purgedSeq: page.purgedSeq };
+      });
       // Deletes below the horizon were purged: this station may have missed some of them.
-      if (cursor > 0 && cursor < page.purgedSeq) {
+      if (cursor > 0 && cursor < answer.purgedSeq) {
         throw new MostradorError(
           'RESYNC_REQUIRED',
-          `This station is at ${cursor}; deleted rows up to ${page.purgedSeq} are no longer kept. Bootstrap it again.`,
+          `This station is at ${cursor}; deleted rows up to ${answer.purgedSeq} are no longer kept. Bootstrap it again.`,
         );
       }
-      const body = format === 'columns' ? columnsBody(page) : changesBody(page);
-      // Already JSON: a string with this content type is sent as is, not serialized again.
+      // Already JSON, and already UTF-8: sent as is to every station that asked the same.
       reply.type('application/json; charset=utf-8');
-      return body;
+      return answer.body;
     },
   );
 }
