@@ -12,7 +12,8 @@
  * (unsealed with the admin's password, as a logged-in station would). Prints throughput,
  * push latency percentiles, notices and pulls per second, the time from a notice to the
  * pull that reached it, errors (zero expected: failed pushes and pulls, a cursor going
- * back, a station not at the final head within 15 s of the last push) and the server's memory.
+ * back, a station not at the final head within 15 s of the last push) and the server's memory
+ * before, halfway and after (the first half holds the warm-up; the second should add nothing).
  * Figures only: nothing here fails on a time; a run with errors exits 1.
  *
  * As fast as answered, every station always has a push in flight, so by Little's law the
@@ -76,6 +77,8 @@ export interface LoadResult {
   /** Pulls that failed (retried; counted in errors too). */
   pullErrors: number;
   rssBeforeMb: number;
+  /** RSS halfway through the run: against `rssAfterMb`, growth past the warm-up (flat means none). */
+  rssHalfwayMb: number;
   rssAfterMb: number;
   /** CPU time the API and this load tool used during the run (wall-clock figures depend on what else runs). */
   apiCpuMs: number;
@@ -444,6 +447,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
     if (options.live) await Promise.all(stations.map((station) => station.openLive()));
     const rssBeforeMb = rssMb(child);
+    let rssHalfwayMb = rssBeforeMb;
+    const halfway = setTimeout(() => {
+      rssHalfwayMb = rssMb(child);
+    }, options.seconds * 500);
     const apiCpuBefore = cpuMs(child);
     const toolCpuBefore = process.cpuUsage();
     const latencies: number[] = [];
@@ -480,6 +487,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }
       }),
     );
+    clearTimeout(halfway);
     const seconds = (performance.now() - started) / 1000;
     const apiCpuMs = cpuMs(child) - apiCpuBefore;
     const toolCpu = process.cpuUsage(toolCpuBefore);
@@ -520,6 +528,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       behind,
       pullErrors,
       rssBeforeMb,
+      rssHalfwayMb,
       rssAfterMb,
       apiCpuMs,
       toolCpuMs: (toolCpu.user + toolCpu.system) / 1000,
@@ -561,6 +570,7 @@ export function printLoad(label: string, options: LoadOptions, result: LoadResul
   report(`${name}: API CPU busy`, (100 * result.apiCpuMs) / (1000 * result.seconds), '% of a core');
   report(`${name}: load tool CPU busy`, (100 * result.toolCpuMs) / (1000 * result.seconds), '% of a core');
   report(`${name}: server RSS before`, result.rssBeforeMb, 'MB');
+  report(`${name}: server RSS halfway`, result.rssHalfwayMb, 'MB');
   report(`${name}: server RSS after`, result.rssAfterMb, 'MB');
 }
 
