@@ -15,6 +15,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
+import { arrayLiteral } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
 import { quote, tableSql } from './table-sql.js';
@@ -175,7 +176,7 @@ export async function loadStored(
   ids: readonly string[],
 ): Promise<Map<string, { row: AnyRow; pushedBy: string | null }>> {
   const { rows } = await client.query<AnyRow & { pushedBy: string | null }>(tableSql(table).selectByIds, [
-    [...new Set(ids)],
+    arrayLiteral([...new Set(ids)]),
   ]);
   return new Map(
     rows.map(({ pushedBy, ...row }) => [row.id, { row: row as AnyRow, pushedBy: pushedBy ?? null }] as const),
@@ -483,7 +484,7 @@ async function loadReferenced(
   const found = new Set<RowKey>();
   for (const [target, ids] of wanted) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quote(target)} WHERE id = ANY($1::uuid[])`, [
-      [...ids],
+      arrayLiteral([...ids]),
     ]);
     for (const { id } of rows) found.add(keyOf(target, id));
   }
@@ -491,9 +492,9 @@ async function loadReferenced(
 }
 
 function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {
-  const arrays: unknown[] = tableSql(table).columns.map((column) => rows.map(({ row }) => row[column] ?? null));
-  arrays.push(rows.map((_, i) => firstSeq + i));
-  arrays.push(rows.map((planned) => planned.pushedBy));
+  const arrays: unknown[] = tableSql(table).columns.map((column) => arrayLiteral(rows.map(({ row }) => row[column])));
+  arrays.push(arrayLiteral(rows.map((_, i) => firstSeq + i)));
+  arrays.push(arrayLiteral(rows.map((planned) => planned.pushedBy)));
   return arrays;
 }
 
