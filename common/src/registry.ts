@@ -325,8 +325,10 @@ export type AnyRow = { id: string; version: string } & Record<string, unknown>;
 /** Fields of a `voidable` row that a void may change; every other field is frozen. */
 export const VOID_FIELDS = ['status', 'voidReason', 'updatedAt', 'updatedBy', 'version', 'deletedAt'] as const;
 
+const TABLE_NAME_SET: ReadonlySet<string> = new Set(TABLE_NAMES);
+
 export function isTableName(name: unknown): name is TableName {
-  return typeof name === 'string' && (TABLE_NAMES as readonly string[]).includes(name);
+  return typeof name === 'string' && TABLE_NAME_SET.has(name);
 }
 
 /** All columns of a table in a fixed order: base fields first, then the table's own. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newId } from './ids.js';
 import type { WriteGroupBody } from './schemas.js';
@@ -18,7 +19,70 @@ function body(userId: string): WriteGroupBody {
   };
 }
 
+/** The bytes as every station signed them before the copying road (kept to prove the bytes unchanged). */
+function bytesBefore(group: WriteGroupBody, station: string): Buffer {
+  const keys = new Set<string>();
+  let sorted = true;
+  for (const change of group.changes) {
+    const rowKeys = Object.keys(change.row);
+    for (let i = 0; i < rowKeys.length; i++) {
+      const key = rowKeys[i] as string;
+      if (i > 0 && (rowKeys[i - 1] as string) >= key) sorted = false;
+      keys.add(key);
+    }
+  }
+  const changes = group.changes.map((change) => [change.table, change.baseVersion ?? null, change.row]);
+  const canonical = ['mostrador-group-v1', station, group.id, group.userId, group.version, changes];
+  return Buffer.from(sorted ? JSON.stringify(canonical) : JSON.stringify(canonical, [...keys].sort()), 'utf8');
+}
+
+const awkwardKey = fc.constantFrom(
+  'id',
+  'version',
+  'a',
+  'B',
+  'é',
+  '10',
+  '9',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x y',
+);
+const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
+const awkwardValue = fc.oneof(
+  { weight: 8, arbitrary: scalar },
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('a', 'b', 'id'), scalar) },
+  { weight: 1, arbitrary: fc.array(scalar, { maxLength: 2 }) },
+);
+const awkwardRow = fc
+  .array(fc.tuple(awkwardKey, awkwardValue), { maxLength: 8 })
+  .map((entries) => Object.fromEntries(entries) as Record<string, unknown>);
+
 describe('user keys and group signatures', () => {
+  it('signs the very bytes it signed before, whatever the rows hold (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            table: fc.oneof(fc.constantFrom('sales', 'products'), fc.constant({ a: 1 })),
+            row: awkwardRow,
+            baseVersion: fc.option(fc.string(), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.boolean(),
+        (changes, viaJson) => {
+          const built = { id: 'g', userId: 'u', version: 'v', changes } as unknown as WriteGroupBody;
+          // A pushed group comes out of JSON.parse: an own `__proto__` key stays a plain key there.
+          const group = viaJson ? (JSON.parse(JSON.stringify(built)) as WriteGroupBody) : built;
+          expect(groupSigningBytes(group, 's').equals(bytesBefore(group, 's'))).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('seals a key that only the password opens, and reseals it under a new password', async () => {
     const key = await createUserKey('s3cret-pass');
     expect(key.publicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -123,8 +123,17 @@ export async function unsealUserKey(sealedKey: string, publicKey: string, passwo
  * The station id is inside, so a group signed at one station cannot be replayed by another.
  * The keys are sorted by JSON.stringify's property list (every key of the group's rows, in
  * order), which serializes each row's keys in that order without copying the rows.
+ *
+ * The server builds these bytes for every pushed group, so the usual case has a faster
+ * road to the same bytes (see `flatRowsSorted`): flat rows are copied with their keys in sorted
+ * order and serialized without a property list, about twice as cheap.
  */
 export function groupSigningBytes(group: WriteGroupBody, stationId: string): Buffer {
+  const header = [stationId, group.id, group.userId, group.version];
+  const fast = header.every(isScalar) ? flatRowsSorted(group) : null;
+  const changes = group.changes.map((change, i) => [change.table, change.baseVersion ?? null, fast?.[i] ?? change.row]);
+  const canonical = ['mostrador-group-v1', stationId, group.id, group.userId, group.version, changes];
+  if (fast) return Buffer.from(JSON.stringify(canonical), 'utf8');
   const keys = new Set<string>();
   let sorted = true;
   for (const change of group.changes) {
@@ -135,11 +144,60 @@ export function groupSigningBytes(group: WriteGroupBody, stationId: string): Buf
       keys.add(key);
     }
   }
-  const changes = group.changes.map((change) => [change.table, change.baseVersion ?? null, change.row]);
-  const canonical = ['mostrador-group-v1', stationId, group.id, group.userId, group.version, changes];
   // Rows whose keys already come sorted (a station may send them so) serialize as they are:
   // the same bytes, about three times cheaper than with a property list.
   return Buffer.from(sorted ? JSON.stringify(canonical) : JSON.stringify(canonical, [...keys].sort()), 'utf8');
+}
+
+/** A value the property list does not touch: neither an object nor a function. */
+function isScalar(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
+}
+
+/**
+ * Sorted key orders of the row shapes seen lately (a push's rows have a handful of shapes),
+ * or null for a shape a copy cannot serialize in sorted order: an own `__proto__` key (the
+ * property list would look it up on the other rows' prototype) or an integer-like key (an
+ * object lists those first, whatever order they were set in).
+ */
+const shapes: { keys: readonly string[]; sorted: readonly string[] | null }[] = [];
+
+function sortedKeysOf(keys: readonly string[]): readonly string[] | null {
+  for (const shape of shapes) {
+    if (shape.keys.length !== keys.length) continue;
+    let same = true;
+    for (let i = 0; i < keys.length && same; i++) same = shape.keys[i] === keys[i];
+    if (same) return shape.sorted;
+  }
+  const copyable = keys.every((key) => key !== '__proto__' && !/^\d/.test(key));
+  const sorted = copyable ? [...keys].sort() : null;
+  if (shapes.length >= 32) shapes.shift();
+  shapes.push({ keys, sorted });
+  return sorted;
+}
+
+/**
+ * The group's rows copied with their keys in sorted order, when serializing the copies
+ * gives exactly the property-list bytes: every value a JSON scalar (a nested object would
+ * get the list too) and every shape copyable (above). Null otherwise: the general road.
+ */
+function flatRowsSorted(group: WriteGroupBody): Record<string, unknown>[] | null {
+  const rows: Record<string, unknown>[] = [];
+  for (const change of group.changes) {
+    const row = change.row as Record<string, unknown>;
+    if (!isScalar(change.table) || !isScalar(change.baseVersion)) return null;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return null;
+    const keys = sortedKeysOf(Object.keys(row));
+    if (!keys) return null;
+    const copy: Record<string, unknown> = {};
+    for (const key of keys) {
+      const value = row[key];
+      if (!isScalar(value)) return null;
+      copy[key] = value;
+    }
+    rows.push(copy);
+  }
+  return rows;
 }
 
 /** A base64url Ed25519 signature of `bytes`. */

@@ -15,6 +15,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
+import { arrayLiteral } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
 import { quote, tableSql } from './table-sql.js';
@@ -175,7 +176,7 @@ export async function loadStored(
   ids: readonly string[],
 ): Promise<Map<string, { row: AnyRow; pushedBy: string | null }>> {
   const { rows } = await client.query<AnyRow & { pushedBy: string | null }>(tableSql(table).selectByIds, [
-    [...new Set(ids)],
+    arrayLiteral([...new Set(ids)]),
   ]);
   return new Map(
     rows.map(({ pushedBy, ...row }) => [row.id, { row: row as AnyRow, pushedBy: pushedBy ?? null }] as const),
@@ -247,6 +248,18 @@ function authorize(
   return { acting: { role: entry.role, active: entry.active } };
 }
 
+function held(reason: Refusal): GroupPlan {
+  return { kind: 'held', refusal: reason };
+}
+
+/** Whether a row a new row references is in this group, in the pass, stored, or a merge target. */
+function exists(state: PassState, tentative: ReadonlyMap<RowKey, Planned>, target: TableName, id: string): boolean {
+  const key = keyOf(target, id);
+  if (tentative.has(key) || state.written.has(key) || state.stored.has(key) || state.referenced.has(key)) return true;
+  for (const live of state.merged.get(target)?.values() ?? []) if (live === id) return true;
+  return false;
+}
+
 /** Decide one group against the pass's state; on success its rows join `state.written`. */
 function planGroup(candidate: Candidate, state: PassState, context: ApplyContext): GroupPlan {
   const who = authorize(candidate, state);
@@ -257,7 +270,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
   const applied: PushResponse['applied'] = [];
   const superseded: PushResponse['superseded'] = [];
   const conflicts: Conflict[] = [];
-  const hold = (reason: Refusal): GroupPlan => ({ kind: 'held', refusal: reason });
+  const hold = held;
   const claims: { table: TableName; row: AnyRow; previous: AnyRow | undefined }[] = [];
   for (const change of group.changes) {
     const checked = precheck(change.table, change.row, context.nowMs, context.clockAheadMs);
@@ -310,17 +323,7 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
         const lost = decision.lost ?? (byOther ? current : null);
         if (lost) conflicts.push({ table, id: row.id, lost, won: written, stationId, userId: group.userId });
         if (!current) {
-          const exists = (target: TableName, id: string) => {
-            const targetKey = keyOf(target, id);
-            return (
-              tentative.has(targetKey) ||
-              state.written.has(targetKey) ||
-              state.stored.has(targetKey) ||
-              state.referenced.has(targetKey) ||
-              [...(state.merged.get(target)?.values() ?? [])].includes(id)
-            );
-          };
-          const orphan = checkReferences(table, written, exists);
+          const orphan = checkReferences(table, written, (target, id) => exists(state, tentative, target, id));
           if (orphan) return hold(orphan);
         }
         tentative.set(key, { table, row: written, pushedBy: stationId });
@@ -385,7 +388,7 @@ function changeKeys(candidates: readonly Candidate[]): Map<TableName, string[]> 
   const ids = new Map<TableName, string[]>();
   for (const { group } of candidates) {
     for (const { table, row } of group.changes) {
-      if (!(TABLE_NAMES as readonly string[]).includes(table) || typeof row?.id !== 'string') continue;
+      if (!isTableName(table) || typeof row?.id !== 'string') continue;
       const list = ids.get(table as TableName) ?? [];
       list.push(row.id);
       ids.set(table as TableName, list);
@@ -483,7 +486,7 @@ async function loadReferenced(
   const found = new Set<RowKey>();
   for (const [target, ids] of wanted) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quote(target)} WHERE id = ANY($1::uuid[])`, [
-      [...ids],
+      arrayLiteral([...ids]),
     ]);
     for (const { id } of rows) found.add(keyOf(target, id));
   }
@@ -491,9 +494,9 @@ async function loadReferenced(
 }
 
 function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {
-  const arrays: unknown[] = tableSql(table).columns.map((column) => rows.map(({ row }) => row[column] ?? null));
-  arrays.push(rows.map((_, i) => firstSeq + i));
-  arrays.push(rows.map((planned) => planned.pushedBy));
+  const arrays: unknown[] = tableSql(table).columns.map((column) => arrayLiteral(rows.map(({ row }) => row[column])));
+  arrays.push(arrayLiteral(rows.map((_, i) => firstSeq + i)));
+  arrays.push(arrayLiteral(rows.map((planned) => planned.pushedBy)));
   return arrays;
 }
 

@@ -55,7 +55,7 @@ export function precheck(
   // Issue 12: only the project's one hash format and cost syncs (a planted costly hash would stall logins).
   const badHash = table === 'users' && valid.passwordHash !== undefined && passwordHashProblem(valid.passwordHash);
   if (badHash) return { code: 'VALIDATION', message: `users: ${badHash}` };
-  if (versionMillis(valid.version) > nowMs + clockAheadMs) {
+  if (isAfter(valid.version, nowMs + clockAheadMs)) {
     return {
       code: 'CLOCK_AHEAD',
       message: `Version ${valid.version} is more than ${Math.round(clockAheadMs / 1000)} s ahead of the server's clock (${new Date(nowMs).toISOString()}); check the station's clock.`,
@@ -64,11 +64,37 @@ export function precheck(
   return { table, row: valid };
 }
 
+const columnLists = new Map<TableName, readonly string[]>();
+
+/** The last limit and its ISO form (as a version bound): a push checks thousands of rows against one. */
+let lastLimit = { ms: Number.NaN, iso: '' };
+
+/**
+ * Whether a (valid) version is stamped after `ms`. Its first 24 characters are an ISO time
+ * of a real calendar date, so comparing them as text with the limit's ISO form orders them
+ * exactly as their milliseconds do, without parsing a date per row.
+ */
+function isAfter(version: string, ms: number): boolean {
+  if (lastLimit.ms !== ms) {
+    const limit = new Date(ms);
+    if (Number.isNaN(limit.getTime()) || limit.getUTCFullYear() > 9999) return versionMillis(version) > ms;
+    // Past any version of that same millisecond: a version goes on with `-` and hex digits.
+    lastLimit = { ms, iso: `${limit.toISOString()}-\uffff` };
+  }
+  return version > lastLimit.iso;
+}
+
 /** The pushed row laid over the stored one: fields the push does not carry keep their value. */
 export function mergeRow(table: TableName, pushed: AnyRow, stored: AnyRow | undefined): AnyRow {
+  let columns = columnLists.get(table);
+  if (!columns) {
+    columns = columnsOf(table);
+    columnLists.set(table, columns);
+  }
   const merged: Record<string, unknown> = {};
-  for (const column of columnsOf(table)) {
-    merged[column] = column in pushed && pushed[column] !== undefined ? pushed[column] : (stored?.[column] ?? null);
+  for (const column of columns) {
+    const value = pushed[column];
+    merged[column] = value !== undefined ? value : (stored?.[column] ?? null);
   }
   return merged as AnyRow;
 }
