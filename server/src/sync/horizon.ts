@@ -57,6 +57,18 @@ function numberFromEnv(name: string, fallback: number): number {
   return Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
+/**
+ * Purge now, from the running app: no shared pull read (sync/shared-pulls.ts) from before the
+ * purge answers a pull asked after it. (Such a read would still hold the purged deletes, so
+ * nothing would be missed; but a station behind the horizon is then told RESYNC_REQUIRED at
+ * once, as a single instance has always answered.)
+ */
+export async function purgeNow(app: FastifyInstance, horizonMs: number): Promise<PurgeResult> {
+  const result = await purgeTombstones(app.db, horizonMs, app.settings.now());
+  app.sharedPulls.newHead();
+  return result;
+}
+
 /** Purge on a timer while the server runs. */
 export function schedulePurge(app: FastifyInstance): void {
   const horizonMs = numberFromEnv('TOMBSTONE_HORIZON_DAYS', DEFAULT_HORIZON_DAYS) * DAY_MS;
@@ -65,7 +77,7 @@ export function schedulePurge(app: FastifyInstance): void {
   let timer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     timer = setInterval(() => {
-      purgeTombstones(app.db, horizonMs, app.settings.now()).then(
+      purgeNow(app, horizonMs).then(
         (result) => result.purged > 0 && app.log.info(result, 'purged tombstones past the horizon'),
         (err: unknown) => app.log.warn({ err }, 'tombstone purge failed'),
       );
