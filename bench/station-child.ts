@@ -15,9 +15,15 @@ export interface ChildRun {
   stderr: string;
 }
 
+/** BENCH_CPU_PROF=DIR: the station child writes a V8 CPU profile there (open it in Chrome's DevTools). */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function runChild(args: string[], env: Record<string, string> = {}): Promise<ChildRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [STATION_BIN, ...args], {
+  const child = spawn(process.execPath, [...profileArgs(), STATION_BIN, ...args], {
     env: { ...process.env, MOSTRADOR_REPORT_RESOURCES: '1', MOSTRADOR_TRACE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -25,8 +25,9 @@ export interface ParsedVersion {
   readonly node: string;
 }
 
-const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ`: 'd' marks an ASCII digit, any other character stands for itself. */
+const TIMESTAMP_SHAPE = 'dddd-dd-ddTdd:dd:dd.dddZ';
 
 /** Two or four ASCII digits at `at` as a number (the shape was checked before). */
 function digits(text: string, at: number, count: 2 | 4): number {
@@ -35,21 +36,45 @@ function digits(text: string, at: number, count: 2 | 4): number {
   return value;
 }
 
+/** Whether `text` holds TIMESTAMP_SHAPE at `at` (a character loop: cheaper than a regex on the pull path). */
+function hasTimestampShape(text: string, at: number): boolean {
+  for (let i = 0; i < TIMESTAMP_SHAPE.length; i += 1) {
+    const code = text.charCodeAt(at + i);
+    const shape = TIMESTAMP_SHAPE.charCodeAt(i);
+    if (shape === 100 /* d */ ? !(code >= 48 && code <= 57) : code !== shape) return false;
+  }
+  return true;
+}
+
+/** Whether `count` characters of `text` from `at` are lowercase hex digits. */
+function isLowerHex(text: string, at: number, count: number): boolean {
+  for (let i = at; i < at + count; i += 1) {
+    const code = text.charCodeAt(i);
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
+  }
+  return true;
+}
+
+/** The timestamp at `at` names a real instant (its shape was checked before). */
+function isCalendarInstant(text: string, at: number): boolean {
+  const year = digits(text, at, 4);
+  const month = digits(text, at + 5, 2);
+  const day = digits(text, at + 8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (digits(text, at + 11, 2) > 23 || digits(text, at + 14, 2) > 59 || digits(text, at + 17, 2) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+}
+
 /**
  * Whether `text` is an ISO-8601 UTC timestamp with milliseconds naming a real instant:
  * the pattern alone lets through `2026-13-01` (Date.parse says NaN) and `2026-02-30`
- * (Date.parse rolls it over to March 2). Checked by arithmetic, not through Date, because
- * every pulled row's timestamps and version go through here (a bootstrap: 140,000 rows).
+ * (Date.parse rolls it over to March 2). Checked by character and arithmetic, not through
+ * a regex or Date, because every pulled row's timestamps and version go through here (a
+ * bootstrap: millions of them).
  */
 export function isCalendarTimestamp(text: string): boolean {
-  if (!TIMESTAMP_SHAPE.test(text)) return false;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (month < 1 || month > 12 || day < 1) return false;
-  if (digits(text, 11, 2) > 23 || digits(text, 14, 2) > 59 || digits(text, 17, 2) > 59) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
+  return text.length === 24 && hasTimestampShape(text, 0) && isCalendarInstant(text, 0);
 }
 
 export function parseVersion(version: string): ParsedVersion {
@@ -60,8 +85,23 @@ export function parseVersion(version: string): ParsedVersion {
 
 /** The HLC grammar AND a real calendar date: a version every station can order and receive. */
 export function isVersion(value: unknown): value is string {
-  if (typeof value !== 'string' || !VERSION_PATTERN.test(value)) return false;
-  return isCalendarTimestamp(value.slice(0, 24));
+  // VERSION_PATTERN, spelled out character by character.
+  if (typeof value !== 'string' || value.length !== 46 || !hasTimestampShape(value, 0)) return false;
+  if (value.charCodeAt(24) !== 45 || value.charCodeAt(29) !== 45) return false;
+  return isLowerHex(value, 25, 4) && isLowerHex(value, 30, 16) && isCalendarInstant(value, 0);
+}
+
+/** Whether `value` matches UUID_PATTERN (lowercase 8-4-4-4-12 hex), by character. */
+export function isLowerUuid(value: string): boolean {
+  if (value.length !== 36) return false;
+  for (const dash of [8, 13, 18, 23]) if (value.charCodeAt(dash) !== 45) return false;
+  return (
+    isLowerHex(value, 0, 8) &&
+    isLowerHex(value, 9, 4) &&
+    isLowerHex(value, 14, 4) &&
+    isLowerHex(value, 19, 4) &&
+    isLowerHex(value, 24, 12)
+  );
 }
 
 export function formatVersion({ millis, counter, node }: ParsedVersion): string {

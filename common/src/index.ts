@@ -1,3 +1,4 @@
+export * from './columnar-check.js';
 export * from './counter.js';
 export * from './errors.js';
 export * from './hlc.js';

@@ -43,13 +43,13 @@ export class Repository {
 
   /** Values already in `columnsOf(table)` order and SQL form; true when the row was written. */
   applyRemoteValues(table: TableName, values: unknown[]): boolean {
-    return this.of(table).applyRemote.run(...values).changes > 0;
+    return this.of(table).applyRemote.run(values).changes > 0;
   }
 
   /** Append a pulled row to the table's bootstrap staging table (see bootstrap-staging.ts). */
   stageRemoteValues(table: TableName, values: unknown[]): void {
     this.staging ??= stagingInserts(this.db);
-    this.staging.get(table)?.run(...values);
+    this.staging.get(table)?.run(values);
   }
 
   /** Forget the staging statements once staging has ended (their tables are gone). */

@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import {
   ColumnarPullResponse,
-  checkRow,
+  columnarRowChecker,
   columnsOf,
   isTableName,
   MostradorError,
   type TableName,
 } from '@mostrador/common';
+import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { toSqlValue } from '../store/rows.js';
 import type { LocalStore } from '../store/store.js';
 import type { ServerClient } from './client.js';
@@ -35,8 +37,34 @@ export interface SkippedRow {
   reason: string;
 }
 
-export function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
-  return client.request(ColumnarPullResponse, 'GET', `/sync/pull?cursor=${cursor}&limit=${limit}&format=columns`);
+/**
+ * The page as the client checks it on arrival: the envelope, with each row only required to
+ * be an array (below). Each row's values are checked as the row is applied (once, by
+ * columnarRowChecker), not a second time here: on a bootstrap that is a million rows.
+ */
+const PullPageEnvelope = Type.Object({
+  ...ColumnarPullResponse.properties,
+  tables: Type.Record(
+    Type.String(),
+    Type.Object({ columns: Type.Array(Type.String()), rows: Type.Array(Type.Unknown()) }),
+  ),
+});
+let fullPageChecker: ReturnType<typeof TypeCompiler.Compile<typeof ColumnarPullResponse>> | null = null;
+
+export async function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
+  const path = `/sync/pull?cursor=${cursor}&limit=${limit}&format=columns`;
+  const page = await client.request(PullPageEnvelope, 'GET', path);
+  for (const block of Object.values(page.tables)) {
+    if (block.rows.every(Array.isArray)) continue;
+    // Refused whole, with the words of the full schema, as any answer that does not match it.
+    fullPageChecker ??= TypeCompiler.Compile(ColumnarPullResponse);
+    const first = fullPageChecker.Errors(page).First();
+    throw new MostradorError(
+      'INTERNAL',
+      `Unexpected answer from ${path}: ${first?.path ?? ''} ${first?.message ?? ''}`,
+    );
+  }
+  return page as PullPage;
 }
 
 /**
@@ -65,16 +93,21 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
       // Rows of held or rejected local groups: a newer server version replaces them, and the
       // local version goes to the conflict log (usually none, so the loop stays lean).
       const refused = store.outbox.refusedRows(name);
-      const columns = columnsOf(name);
+      const check = columnarRowChecker(name, block.columns);
+      // One array of bound values for every row (bound synchronously, so never shared).
+      const values: unknown[] = new Array(positions.length);
       for (const row of block.rows) {
         // A row this station could not store or order (a NUL, an impossible date) is left out
         // with its reason rather than stopping the cursor: one bad row must not freeze sync.
-        const reason = checkRow(name, rowObject(columns, positions, row));
+        const reason = check(row);
         if (reason) {
           skipped.push({ table: name, id: String(row[idAt]), reason });
           continue;
         }
-        const values = positions.map((at) => (at < 0 ? null : toSqlValue(row[at])));
+        for (let i = 0; i < positions.length; i += 1) {
+          const at = positions[i] as number;
+          values[i] = at < 0 ? null : toSqlValue(row[at]);
+        }
         const id = row[idAt] as string;
         const version = row[versionAt] as string;
         if (staged) {
@@ -113,15 +146,6 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
     if (page.epoch) store.meta.set('epoch', page.epoch);
   });
   return { count: ids.length, cursor: page.cursor, head: page.head, ids, tables, skipped };
-}
-
-function rowObject(columns: string[], positions: number[], values: unknown[]): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i += 1) {
-    const at = positions[i] ?? -1;
-    row[columns[i] as string] = at < 0 ? null : (values[at] ?? null);
-  }
-  return row;
 }
 
 function columnPositions(table: TableName, sent: string[]): number[] {
