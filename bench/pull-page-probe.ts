@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { columnsBody } from '../server/src/sync/pull-body.js';
+import { columnsBodyBytes } from '../server/src/sync/pull-body.js';
 import { readPullPage } from '../server/src/sync/pull-page.js';
 import { benchServer } from './support.js';
 
@@ -94,8 +94,9 @@ try {
       const t0 = performance.now();
       const page = await readPullPage(db, cursor, 10000, 'columns', 'admin');
       const c1 = process.cpuUsage();
-      body = columnsBody(page);
-      const buf = Buffer.from(body);
+      const bytes0 = columnsBodyBytes(page);
+      body = bytes0.toString();
+      const buf = bytes0;
       const c2 = process.cpuUsage(c0);
       const cb = process.cpuUsage(c1);
       wall += performance.now() - t0;
