@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { schedulePurge } from './horizon.js';
 import { integrityRoutes } from './integrity.js';
-import { changesBody, columnsBody } from './pull-body.js';
+import { changesBodyBytes, columnsBodyBytes } from './pull-body.js';
 import { readPullPage } from './pull-page.js';
 import type { SharedPulls } from './shared-pulls.js';
 
@@ -31,8 +31,8 @@ export async function pullRoutes(app: FastifyInstance): Promise<void> {
       const key = `${cursor}:${limit}:${format}:${station.ceiling}`;
       const answer = await app.sharedPulls.get(key, async () => {
         const page = await readPullPage(app.db, cursor, limit, format, station.ceiling);
-        const body = format === 'columns' ? columnsBody(page) : changesBody(page);
-        return { body: Buffer.from(body), purgedSeq: page.purgedSeq };
+        const body = format === 'columns' ? columnsBodyBytes(page) : changesBodyBytes(page);
+        return { body, purgedSeq: page.purgedSeq };
       });
       // Deletes below the horizon were purged: this station may have missed some of them.
       if (cursor > 0 && cursor < answer.purgedSeq) {
