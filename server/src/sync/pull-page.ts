@@ -79,12 +79,8 @@ const BEGIN_PULL_PREPARED = `${BEGIN_PULL}; SET LOCAL plan_cache_mode = force_ge
 
 const HEAD_SQL = SYNC_STATE_SQL;
 type HeadRow = SyncStateRow;
-const TABLE_ORDER = {
-  positions: new Map<TableName | null, number>(TABLE_NAMES.map((table, i) => [table, i])),
-  get(table: TableName | null): number {
-    return this.positions.get(table) ?? -1;
-  },
-};
+const TABLE_POSITION = new Map<TableName | null, number>(TABLE_NAMES.map((table, i) => [table, i]));
+const position = (table: TableName | null) => TABLE_POSITION.get(table) ?? -1;
 type PageRow = { t: TableName | null; n: number; last: number | string; rows: string };
 
 /** The page the query's rows make; `bound` is the last seq the page could reach (head, or less). */
@@ -93,7 +89,7 @@ function toPullPage(heads: HeadRow[], rows: PageRow[], cursor: number, limit: nu
   // The aggregate's groups come out in hash order, which depends on the plan: registry order, always.
   const parts = rows
     .map((r) => ({ table: r.t, count: r.n, json: r.rows }))
-    .sort((a, b) => TABLE_ORDER.get(a.table) - TABLE_ORDER.get(b.table));
+    .sort((a, b) => position(a.table) - position(b.table));
   const count = rows.reduce((sum, r) => sum + r.n, 0);
   const last = Math.max(0, ...rows.map((r) => Number(r.last)));
   const next = count === limit ? last : Math.max(bound, cursor);
