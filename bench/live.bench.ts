@@ -22,6 +22,8 @@ const PUTS = 200;
 const WARMUP = 20;
 const CROWDS = [1, 50, 200];
 const FANOUTS = [1_000, 5_000];
+/** The API's limit of open live sockets per station (server/src/live/plugin.ts). */
+const SOCKETS_PER_STATION = 4;
 const NOTICES = 20;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -160,11 +162,12 @@ interface Listener {
   arrivals: Map<number, number>;
 }
 
-async function connectListeners(url: string, tokens: string[], count: number): Promise<Listener[]> {
+/** `count` more sockets, the n-th (counting the `open` ones already there) on station n modulo the tokens. */
+async function connectListeners(url: string, tokens: string[], count: number, open: number): Promise<Listener[]> {
   const listeners: Listener[] = [];
   for (let i = 0; i < count; i += 200) {
     const batch = Array.from({ length: Math.min(200, count - i) }, (_, j) => {
-      const token = tokens[(i + j) % tokens.length] as string;
+      const token = tokens[(open + i + j) % tokens.length] as string;
       const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/sync/ws`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -253,11 +256,15 @@ async function main(): Promise<void> {
     for (const station of stations) await station.stop();
 
     const db = new pg.Client({ connectionString: database.url });
+    db.on('error', (error) => console.error(`live bench: the fan-out's own session failed: ${String(error)}`));
     await db.connect();
-    const listenerTokens = await enroll(url, adminToken, 50);
+    // The API takes at most 4 live sockets per station (issue 12): enough stations for every socket.
+    const listenerTokens = await enroll(url, adminToken, Math.ceil(Math.max(...FANOUTS) / SOCKETS_PER_STATION));
     let listeners: Listener[] = [];
     for (const size of FANOUTS) {
-      listeners = listeners.concat(await connectListeners(url, listenerTokens, size - listeners.length));
+      listeners = listeners.concat(
+        await connectListeners(url, listenerTokens, size - listeners.length, listeners.length),
+      );
       await new Promise((r) => setTimeout(r, 500)); // let the joins' presence writes settle
       const { first, last } = await fanout(db, listeners);
       report(`live: notice COMMIT → first of ${size} sockets p50`, percentile(first, 50), 'ms');
