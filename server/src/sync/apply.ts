@@ -2,6 +2,7 @@ import {
   type AnyRow,
   CHECKED_REFERENCES,
   type Change,
+  columnsOf,
   type ErrorCode,
   type GroupOutcome,
   isTableName,
@@ -296,7 +297,11 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
       case 'rejected':
         return hold(decision.refusal);
       case 'unchanged':
-        applied.push({ table, id: row.id });
+        // The same version sent again (its answer was lost): where the server wrote it other
+        // than sent (a reference re-pointed to a merged row's live one, a renumbered sale),
+        // the answer carries the stored row again, or the station would keep its own for good.
+        if (current && !sameFields(table, current, checked.row)) superseded.push({ table, id: row.id, row: current });
+        else applied.push({ table, id: row.id });
         break;
       case 'superseded':
         superseded.push({ table, id: row.id, row: decision.winner });
@@ -372,6 +377,11 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
     if (planned.table === 'users') state.history.add(historyEntryOf(planned.row));
   }
   return { kind: 'applied', writes: tentative.size, applied, superseded, conflicts };
+}
+
+/** Whether two versions of a row hold the same values (an absent field is null). */
+function sameFields(table: TableName, a: AnyRow, b: AnyRow): boolean {
+  return columnsOf(table).every((column) => (a[column] ?? null) === (b[column] ?? null));
 }
 
 export function historyEntryOf(user: AnyRow): HistoryEntry {

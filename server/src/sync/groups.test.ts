@@ -503,6 +503,54 @@ describe('write groups', () => {
     expect(held.map((g) => g.changes[0]?.row.name).sort()).toEqual(['A\uFFFDB', 'half \uFFFD a pair']);
   });
 
+  it('answers a group sent again after a lost answer with the rows the server rewrote', async () => {
+    // A product made offline with a SKU the shop has (merged into the live one), its
+    // purchase (re-pointed to the live product) and a sale numbered as another (renumbered).
+    const live = await productWithStock(5);
+    const twin = adminMaker.row('products', { sku: live.sku });
+    const purchase = adminMaker.row('stock_movements', {
+      productId: twin.id,
+      quantity: 4,
+      kind: 'purchase',
+      stationId: counter.stationId,
+    });
+    const number = `R${Date.now() % 100000}-000007`;
+    const first = adminMaker.row('sales', { userId: admin.userId, stationId: counter.stationId, total: 0, number });
+    expect((await pushOne(counter, group(counter, admin, [{ table: 'sales', row: first }]))).groups[0]?.status).toBe(
+      'applied',
+    );
+    const clash = adminMaker.row('sales', {
+      userId: admin.userId,
+      stationId: counter.stationId,
+      total: 0,
+      number,
+    });
+    const sent = group(counter, admin, [
+      { table: 'products', row: twin },
+      { table: 'stock_movements', row: purchase },
+      { table: 'sales', row: clash },
+    ]);
+    const answered = await pushOne(counter, sent);
+    expect(answered.groups[0]?.status).toBe('applied');
+    const rewritten = (body: PushResponse) => Object.fromEntries(body.superseded.map(({ table, row }) => [table, row]));
+    const once = rewritten(answered);
+    expect(once.products).toMatchObject({ id: twin.id, mergedInto: live.id });
+    expect(once.stock_movements).toMatchObject({ id: purchase.id, productId: live.id });
+    expect(once.sales).toMatchObject({ id: clash.id, number: number.replace(/7$/, '8'), printedNumber: number });
+
+    // The answer never reached the station: it sends the same group again, and hears the same.
+    const headBefore = await head();
+    const again = await pushOne(counter, sent);
+    expect(again.groups[0]?.status).toBe('applied');
+    const twice = rewritten(again);
+    expect(twice.products).toMatchObject({ id: twin.id, mergedInto: live.id });
+    expect(twice.stock_movements).toMatchObject({ id: purchase.id, productId: live.id });
+    expect(twice.sales).toEqual(once.sales);
+    expect(again.applied).toEqual([]);
+    expect(await head()).toBe(headBefore);
+    expect(await stock(live.id)).toBe(9);
+  });
+
   it('lets only admins see the review list, decide on it and set ceilings', async () => {
     const { row } = await userWithKey(adminMaker, { role: 'manager', passwordHash: await hashPassword('gerente') });
     await pushOne(counter, group(counter, admin, [{ table: 'users', row }]));
