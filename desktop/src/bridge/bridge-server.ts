@@ -11,6 +11,10 @@
  * origin. So neither a page on another port or site nor a DNS-rebinding page can call a
  * channel or listen to events. First-run enrollment is accepted only from this computer,
  * and logins are throttled.
+ *
+ * It listens first (issue 11): the renderer's files are served while the channel map (the
+ * station core and the request schemas, most of the station's start-up) still loads, and
+ * calls and events wait for it.
  */
 
 import { existsSync } from 'node:fs';
@@ -20,11 +24,11 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import { ERRORS, type ErrorCode } from '@mostrador/common';
+import { ERRORS, type ErrorCode } from '@mostrador/common/errors';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import { WebSocket } from 'ws';
-import { EVENTS, type EventName } from '../shared/channels.js';
-import { dispatch, type Session } from '../shared/dispatch.js';
+import type { EventName } from '../shared/channels.js';
+import type { Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
 import { MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
 import { BridgeSessions } from './sessions.js';
@@ -32,7 +36,8 @@ import { RENDERER_DIR } from './static-files.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
 
 export interface BridgeOptions {
-  channels: StationChannels;
+  /** The channel map; calls and events wait for it, the renderer's files do not. */
+  channels: Promise<StationChannels>;
   host: string;
   port: number;
   rendererDir?: string;
@@ -92,15 +97,24 @@ function fail(reply: FastifyReply, status: number, code: ErrorCode | string, mes
     .send(errorBody(code, message ?? known?.message ?? code));
 }
 
-function mayHear(event: EventName, session: Session | null): boolean {
-  const { audience } = EVENTS[event];
-  if (audience === 'anyone') return true;
-  if (audience === 'admin') return session?.user?.role === 'admin';
-  return Boolean(session?.user);
+/** The channel map with what runs it, imported only once the map is there (TypeBox schemas). */
+async function channelLayer(channels: Promise<StationChannels>) {
+  const map = await channels;
+  const [{ dispatch }, { EVENTS }] = await Promise.all([
+    import('../shared/dispatch.js'),
+    import('../shared/channels.js'),
+  ]);
+  const mayHear = (event: EventName, session: Session | null) => {
+    const { audience } = EVENTS[event];
+    if (audience === 'anyone') return true;
+    if (audience === 'admin') return session?.user?.role === 'admin';
+    return Boolean(session?.user);
+  };
+  return { channels: map, dispatch, mayHear };
 }
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
-  const { channels, host } = options;
+  const { host } = options;
   const loopback = isLoopbackHost(host);
   const extraHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
   if (!loopback && extraHosts.length === 0) {
@@ -113,6 +127,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const sessions = new BridgeSessions();
   const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
   const socketSessions = new Map<WebSocket, Session | null>();
+  const layer = channelLayer(options.channels);
 
   const app = Fastify({
     logger: false,
@@ -204,6 +219,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       }
     }
 
+    const { channels, dispatch } = await layer;
     const result = await dispatch(channels.handlers, channel, body, session);
     if (username !== null) {
       if (result.ok) throttle.succeeded(username);
@@ -244,12 +260,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     return reply.sendFile('index.html');
   });
 
-  const unsubscribe = channels.subscribe((event: EventName, payload) => {
-    const text = JSON.stringify({ event, payload });
-    for (const [ws, session] of socketSessions) {
-      if (mayHear(event, session) && ws.readyState === WebSocket.OPEN) ws.send(text);
-    }
-  });
+  let unsubscribe = () => {};
+  // A channel map that never comes is the caller's failure to report (it closes the bridge).
+  void layer.then(
+    ({ channels, mayHear }) => {
+      unsubscribe = channels.subscribe((event: EventName, payload) => {
+        const text = JSON.stringify({ event, payload });
+        for (const [ws, session] of socketSessions) {
+          if (mayHear(event, session) && ws.readyState === WebSocket.OPEN) ws.send(text);
+        }
+      });
+    },
+    () => {},
+  );
 
   // Every connection, upgraded or refused at the upgrade included, so close() ends them all.
   const connections = new Set<Socket>();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { startUiBridge, type UiBridge } from './server.js';
+import { listenUiBridge, startUiBridge, type UiBridge } from './server.js';
 
 let server: TestServer;
 let bridge: UiBridge;
@@ -246,5 +246,45 @@ describe('enrolled', () => {
     expect(out.status).toBe(200);
     expect(out.setCookie).toMatch(/Max-Age=0/);
     expect((await call('sync:status', {}, { cookie })).status).toBe(401);
+  });
+});
+
+describe('listening first (issue 11)', () => {
+  it('serves the renderer before a station is attached, and answers the calls made meanwhile once it is', async () => {
+    const early = await listenUiBridge({ port: 0, rendererDir: join(folder, 'renderer') });
+    try {
+      const page = await fetch(early.url);
+      expect(await page.text()).toContain('<title>Mostrador</title>');
+      let answered = false;
+      const state = fetch(`${early.url}api/app:state`, { method: 'POST' }).then(async (response) => {
+        answered = true;
+        return { status: response.status, json: await response.json() };
+      });
+      const events = new WebSocket(`${early.url.replace('http', 'ws')}api/events`);
+      await new Promise((resolve, reject) => events.once('open', resolve).once('error', reject));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+
+      const received: string[] = [];
+      events.on('message', (data) => received.push(JSON.parse(String(data)).event));
+      await early.attach({ dataDir: join(folder, 'early-data'), suggestedServerUrl: server.url });
+      expect(await state).toMatchObject({ status: 200, json: { phase: 'firstRun', suggestedServerUrl: server.url } });
+      // The socket opened before the station was there hears its events too.
+      const enrolled = fetch(`${early.url}api/station:enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          serverUrl: server.url,
+          stationName: 'Caja temprana',
+          username: 'admin',
+          password: 'wrong',
+        }),
+      });
+      expect((await enrolled).status).toBe(401);
+      await expect.poll(() => received).toContain('app:state');
+      events.close();
+    } finally {
+      await early.close();
+    }
   });
 });

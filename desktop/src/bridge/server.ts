@@ -2,38 +2,96 @@
  * `startUiBridge`: what `station serve --ui HOST:PORT` calls. It serves the renderer and
  * the channel map over HTTP and WebSocket for a station that may not exist yet: with an
  * empty data folder the browser shows the first-run screen and enrolls from there.
+ *
+ * `station serve` takes it in two steps, to listen first (issue 11): `listenUiBridge` before
+ * the station core is even imported, then `attach` once the station is open. Calls made in
+ * between wait; the renderer's files do not.
  */
 
-import { createStationChannels } from '../app/station-channels.js';
-import { StationHost } from '../app/station-host.js';
+import type { StationHost } from '../app/station-host.js';
 import type { LiveIndicator } from '../app/sync-status.js';
 import type { Station } from '../core/index.js';
+import type { StationChannels } from '../shared/station-channels.js';
 import { type RunningBridge, startBridge } from './bridge-server.js';
 
-export interface UiBridgeOptions {
-  /** The opened station; absent or null when the data folder is not enrolled yet. */
-  station?: Station | null;
-  /** Needed when `station` is absent: where the first-run screen enrolls. */
-  dataDir?: string;
+export interface UiListenOptions {
   /** Loopback unless the person starting the station says otherwise. */
   host?: string;
   /** Host names browsers may use when `host` is beyond loopback (required then). */
   allowedHosts?: readonly string[];
   port: number;
+  rendererDir?: string;
+}
+
+export interface UiStationOptions {
+  /** The opened station; absent or null when the data folder is not enrolled yet. */
+  station?: Station | null;
+  /** Needed when `station` is absent: where the first-run screen enrolls. */
+  dataDir?: string;
   /** Prefilled on the first-run screen; MOSTRADOR_SERVER_URL (set by `npm start`) otherwise. */
   suggestedServerUrl?: string | null;
   /** Called with a station enrolled from the first-run screen, once bootstrapped, to take it online. */
   onStation?: (station: Station) => void | Promise<void>;
   /** The station's live channel, for the status bar's "live" and prompt offline detection. */
   liveOf?: (station: Station) => LiveIndicator | null;
-  rendererDir?: string;
 }
 
+export type UiBridgeOptions = UiListenOptions & UiStationOptions;
+
 export interface UiBridge extends RunningBridge {
-  host: StationHost;
+  /** Answers the calls (those already waiting too) over this station, or its first-run screen. */
+  attach(options: UiStationOptions): Promise<void>;
+}
+
+/** Listening, serving the renderer; calls wait for `attach`. */
+export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge> {
+  let answerWith: (channels: StationChannels) => void = () => {};
+  const channels = new Promise<StationChannels>((resolve) => {
+    answerWith = resolve;
+  });
+  let closeStation = async () => {};
+  const bridge = await startBridge({
+    channels,
+    host: options.host ?? '127.0.0.1',
+    allowedHosts: options.allowedHosts,
+    port: options.port,
+    rendererDir: options.rendererDir,
+  });
+  return {
+    ...bridge,
+    async attach(stationOptions) {
+      const { host, channels } = await stationChannels(stationOptions);
+      closeStation = async () => {
+        await channels.close();
+        host.close();
+      };
+      answerWith(channels);
+      await host.start();
+    },
+    async close() {
+      await bridge.close();
+      await closeStation();
+    },
+  };
 }
 
 export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge> {
+  const bridge = await listenUiBridge(options);
+  try {
+    await bridge.attach(options);
+  } catch (error) {
+    await bridge.close();
+    throw error;
+  }
+  return bridge;
+}
+
+/** Imported here, not above: the station core is what `listenUiBridge` does not wait for. */
+async function stationChannels(options: UiStationOptions): Promise<{ host: StationHost; channels: StationChannels }> {
+  const [{ StationHost }, { createStationChannels }] = await Promise.all([
+    import('../app/station-host.js'),
+    import('../app/station-channels.js'),
+  ]);
   const dataDir = options.dataDir ?? options.station?.store.db.name.replace(/[/\\][^/\\]+$/, '');
   if (!dataDir) throw new Error('startUiBridge needs a station or a dataDir');
   const host = new StationHost({
@@ -42,22 +100,5 @@ export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge>
     suggestedServerUrl: options.suggestedServerUrl ?? process.env.MOSTRADOR_SERVER_URL ?? null,
     onStation: options.onStation,
   });
-  const channels = createStationChannels(host, { liveOf: options.liveOf });
-  const bridge = await startBridge({
-    channels,
-    host: options.host ?? '127.0.0.1',
-    allowedHosts: options.allowedHosts,
-    port: options.port,
-    rendererDir: options.rendererDir,
-  });
-  await host.start();
-  return {
-    ...bridge,
-    host,
-    async close() {
-      await bridge.close();
-      await channels.close();
-      host.close();
-    },
-  };
+  return { host, channels: createStationChannels(host, { liveOf: options.liveOf }) };
 }
