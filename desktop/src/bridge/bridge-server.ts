@@ -14,7 +14,7 @@
  *
  * It listens first (issue 11): the renderer's files are served while the channel map (the
  * station core and the request schemas, most of the station's start-up) still loads, and
- * calls and events wait for it.
+ * calls and events wait for it, but for the login screen's first calls (`earlyAnswer`).
  */
 
 import { existsSync } from 'node:fs';
@@ -38,6 +38,13 @@ import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttl
 export interface BridgeOptions {
   /** The channel map; calls and events wait for it, the renderer's files do not. */
   channels: Promise<StationChannels>;
+  /**
+   * While the map loads: the answer to a public call with an empty request (the login
+   * screen's `app:state` and `session:get`), or undefined to wait for the map.
+   */
+  earlyAnswer?: (channel: string, session: Session) => unknown;
+  /** Told of each channel call as it arrives. */
+  onCall?: () => void;
   host: string;
   port: number;
   rendererDir?: string;
@@ -128,6 +135,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
   const socketSessions = new Map<WebSocket, Session | null>();
   const layer = channelLayer(options.channels);
+  let loaded = false;
 
   const app = Fastify({
     logger: false,
@@ -198,6 +206,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
 
   app.post<{ Params: { channel: string } }>('/api/:channel', async (request, reply) => {
+    options.onCall?.();
     const channel = request.params.channel;
     const token = request.cookies[SESSION_COOKIE] ?? null;
     const known = sessions.find(token);
@@ -219,6 +228,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       }
     }
 
+    const early = loaded || !isEmpty(body) ? undefined : options.earlyAnswer?.(channel, session);
+    if (early !== undefined) {
+      reply.header('cache-control', 'no-store');
+      return early;
+    }
     const { channels, dispatch } = await layer;
     const result = await dispatch(channels.handlers, channel, body, session);
     if (username !== null) {
@@ -264,6 +278,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   // A channel map that never comes is the caller's failure to report (it closes the bridge).
   void layer.then(
     ({ channels, mayHear }) => {
+      loaded = true;
       unsubscribe = channels.subscribe((event: EventName, payload) => {
         const text = JSON.stringify({ event, payload });
         for (const [ws, session] of socketSessions) {
@@ -294,6 +309,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await app.close();
     },
   };
+}
+
+function isEmpty(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Object.keys(body).length === 0;
 }
 
 function cookieOptions() {

@@ -140,7 +140,6 @@ export async function serveStation(flags: ServeFlags, bridge: UiBridge | null): 
   server.readCommands();
   await bridge?.attach({
     station,
-    dataDir: flags.data,
     onStation: (enrolled) => server.goOnline(enrolled),
     liveOf: () => server.liveClient,
   });

@@ -14,6 +14,13 @@ import { MostradorError } from '@mostrador/common/errors';
 import { listenUiBridge, type UiBridge } from '../bridge/server.js';
 import { write } from './serve-output.js';
 
+/**
+ * How long the station core waits to load for a browser's first call. Loading it keeps this
+ * process too busy to serve the renderer's files briskly, so it waits for the login screen
+ * to be running (issue 11); with no browser, the station goes online this much later.
+ */
+const LOGIN_SCREEN_FIRST_MS = 1_000;
+
 const USAGE = 'station serve --data DIR [--ui HOST:PORT [--ui-allow-hosts NAME,…]] [--password-file FILE]';
 
 export interface ServeFlags {
@@ -72,16 +79,21 @@ function parseAddress(text: string): { host: string; port: number } {
   return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
 
-async function listenUi(address: NonNullable<ServeFlags['ui']>): Promise<UiBridge> {
-  const bridge = await listenUiBridge(address);
+async function listenUi(address: NonNullable<ServeFlags['ui']>, dataDir: string): Promise<UiBridge> {
+  const bridge = await listenUiBridge({ ...address, dataDir });
   write({ event: 'ui', url: bridge.url });
   return bridge;
 }
 
+function loginScreenFirst(bridge: UiBridge): Promise<unknown> {
+  return Promise.race([bridge.firstCall, new Promise((resolve) => setTimeout(resolve, LOGIN_SCREEN_FIRST_MS))]);
+}
+
 export async function serveCommand(args: string[]): Promise<void> {
   const flags = parseServeFlags(args);
-  // Listen first (issue 11): the browser loads the renderer while the station core loads.
-  const bridge = flags.ui ? await listenUi(flags.ui) : null;
+  // Listen first (issue 11): the login screen is served before the station core loads.
+  const bridge = flags.ui ? await listenUi(flags.ui, flags.data) : null;
+  if (bridge) await loginScreenFirst(bridge);
   try {
     const { serveStation } = await import('./serve-station.js');
     await serveStation(flags, bridge);
