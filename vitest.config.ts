@@ -5,10 +5,10 @@ export default defineConfig({
   resolve: {
     // Tests import the workspaces' sources directly; only spawned processes use dist/.
     alias: [
-      // issue 10: the renderer imports the money rules alone
+      // The renderer imports the money rules alone (issue 10); the station's start, the errors (issue 11).
       {
-        find: /^@mostrador\/common\/money$/,
-        replacement: fileURLToPath(new URL('./common/src/money.ts', import.meta.url)),
+        find: /^@mostrador\/common\/(money|errors)$/,
+        replacement: fileURLToPath(new URL('./common/src/$1.ts', import.meta.url)),
       },
       { find: /^@mostrador\/common$/, replacement: fileURLToPath(new URL('./common/src/index.ts', import.meta.url)) },
     ],

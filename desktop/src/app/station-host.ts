@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { type Ceiling, MostradorError } from '@mostrador/common';
 import { Station, type StationOptions } from '../core/index.js';
 import type { AppState, StationPhase } from '../shared/channels.js';
+import { finishedBootstrap } from './station-peek.js';
 
 export interface StationHostOptions {
   dataDir: string;
@@ -154,8 +155,6 @@ function openIfEnrolled(options: StationHostOptions): Station | null {
   }
 }
 
-/** A station enrolled but never fully pulled (the app closed mid-bootstrap) bootstraps again. */
 function bootPhase(station: Station): StationPhase {
-  const meta = station.store.meta;
-  return meta.get('bootstrapped') || station.sync.cursor > 0 ? 'ready' : 'bootstrapping';
+  return finishedBootstrap((key) => station.store.meta.get(key)) ? 'ready' : 'bootstrapping';
 }

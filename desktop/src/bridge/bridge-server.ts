@@ -11,6 +11,10 @@
  * origin. So neither a page on another port or site nor a DNS-rebinding page can call a
  * channel or listen to events. First-run enrollment is accepted only from this computer,
  * and logins are throttled.
+ *
+ * It listens first (issue 11): the renderer's files are served while the channel map (the
+ * station core and the request schemas, most of the station's start-up) still loads, and
+ * calls and events wait for it, but for the login screen's first calls (`earlyAnswer`).
  */
 
 import { existsSync } from 'node:fs';
@@ -20,11 +24,11 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import { ERRORS, type ErrorCode } from '@mostrador/common';
+import { ERRORS, type ErrorCode } from '@mostrador/common/errors';
 import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import { WebSocket } from 'ws';
-import { EVENTS, type EventName } from '../shared/channels.js';
-import { dispatch, type Session } from '../shared/dispatch.js';
+import type { EventName } from '../shared/channels.js';
+import type { Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
 import { MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
 import { BridgeSessions } from './sessions.js';
@@ -32,7 +36,15 @@ import { RENDERER_DIR } from './static-files.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
 
 export interface BridgeOptions {
-  channels: StationChannels;
+  /** The channel map; calls and events wait for it, the renderer's files do not. */
+  channels: Promise<StationChannels>;
+  /**
+   * While the map loads: the answer to a public call with an empty request (the login
+   * screen's `app:state` and `session:get`), or undefined to wait for the map.
+   */
+  earlyAnswer?: (channel: string, session: Session) => unknown;
+  /** Told of each channel call as it arrives. */
+  onCall?: () => void;
   host: string;
   port: number;
   rendererDir?: string;
@@ -92,15 +104,24 @@ function fail(reply: FastifyReply, status: number, code: ErrorCode | string, mes
     .send(errorBody(code, message ?? known?.message ?? code));
 }
 
-function mayHear(event: EventName, session: Session | null): boolean {
-  const { audience } = EVENTS[event];
-  if (audience === 'anyone') return true;
-  if (audience === 'admin') return session?.user?.role === 'admin';
-  return Boolean(session?.user);
+/** The channel map with what runs it, imported only once the map is there (TypeBox schemas). */
+async function channelLayer(channels: Promise<StationChannels>) {
+  const map = await channels;
+  const [{ dispatch }, { EVENTS }] = await Promise.all([
+    import('../shared/dispatch.js'),
+    import('../shared/channels.js'),
+  ]);
+  const mayHear = (event: EventName, session: Session | null) => {
+    const { audience } = EVENTS[event];
+    if (audience === 'anyone') return true;
+    if (audience === 'admin') return session?.user?.role === 'admin';
+    return Boolean(session?.user);
+  };
+  return { channels: map, dispatch, mayHear };
 }
 
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
-  const { channels, host } = options;
+  const { host } = options;
   const loopback = isLoopbackHost(host);
   const extraHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
   if (!loopback && extraHosts.length === 0) {
@@ -113,6 +134,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const sessions = new BridgeSessions();
   const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
   const socketSessions = new Map<WebSocket, Session | null>();
+  const layer = channelLayer(options.channels);
+  let loaded = false;
 
   const app = Fastify({
     logger: false,
@@ -183,6 +206,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
 
   app.post<{ Params: { channel: string } }>('/api/:channel', async (request, reply) => {
+    options.onCall?.();
     const channel = request.params.channel;
     const token = request.cookies[SESSION_COOKIE] ?? null;
     const known = sessions.find(token);
@@ -204,6 +228,12 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       }
     }
 
+    const early = loaded || !isEmpty(body) ? undefined : options.earlyAnswer?.(channel, session);
+    if (early !== undefined) {
+      reply.header('cache-control', 'no-store');
+      return early;
+    }
+    const { channels, dispatch } = await layer;
     const result = await dispatch(channels.handlers, channel, body, session);
     if (username !== null) {
       if (result.ok) throttle.succeeded(username);
@@ -244,12 +274,20 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     return reply.sendFile('index.html');
   });
 
-  const unsubscribe = channels.subscribe((event: EventName, payload) => {
-    const text = JSON.stringify({ event, payload });
-    for (const [ws, session] of socketSessions) {
-      if (mayHear(event, session) && ws.readyState === WebSocket.OPEN) ws.send(text);
-    }
-  });
+  let unsubscribe = () => {};
+  // A channel map that never comes is the caller's failure to report (it closes the bridge).
+  void layer.then(
+    ({ channels, mayHear }) => {
+      loaded = true;
+      unsubscribe = channels.subscribe((event: EventName, payload) => {
+        const text = JSON.stringify({ event, payload });
+        for (const [ws, session] of socketSessions) {
+          if (mayHear(event, session) && ws.readyState === WebSocket.OPEN) ws.send(text);
+        }
+      });
+    },
+    () => {},
+  );
 
   // Every connection, upgraded or refused at the upgrade included, so close() ends them all.
   const connections = new Set<Socket>();
@@ -271,6 +309,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       await app.close();
     },
   };
+}
+
+function isEmpty(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && Object.keys(body).length === 0;
 }
 
 function cookieOptions() {

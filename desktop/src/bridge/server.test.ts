@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { startUiBridge, type UiBridge } from './server.js';
+import { offlineStation } from '../../../test/support/station.js';
+import { listenUiBridge, startUiBridge, type UiBridge } from './server.js';
 
 let server: TestServer;
 let bridge: UiBridge;
@@ -246,5 +247,87 @@ describe('enrolled', () => {
     expect(out.status).toBe(200);
     expect(out.setCookie).toMatch(/Max-Age=0/);
     expect((await call('sync:status', {}, { cookie })).status).toBe(401);
+  });
+});
+
+describe('listening first (issue 11)', () => {
+  it('serves the renderer before a station is attached, and answers the calls made meanwhile once it is', async () => {
+    const early = await listenUiBridge({
+      dataDir: join(folder, 'early-data'),
+      port: 0,
+      rendererDir: join(folder, 'renderer'),
+      suggestedServerUrl: server.url,
+    });
+    try {
+      const page = await fetch(early.url);
+      expect(await page.text()).toContain('<title>Mostrador</title>');
+      let answered = false;
+      const state = fetch(`${early.url}api/app:state`, { method: 'POST' }).then(async (response) => {
+        answered = true;
+        return { status: response.status, json: await response.json() };
+      });
+      const events = new WebSocket(`${early.url.replace('http', 'ws')}api/events`);
+      await new Promise((resolve, reject) => events.once('open', resolve).once('error', reject));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toBe(false);
+
+      const received: string[] = [];
+      events.on('message', (data) => received.push(JSON.parse(String(data)).event));
+      await early.attach({});
+      expect(await state).toMatchObject({ status: 200, json: { phase: 'firstRun', suggestedServerUrl: server.url } });
+      // The socket opened before the station was there hears its events too.
+      const enrolled = fetch(`${early.url}api/station:enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          serverUrl: server.url,
+          stationName: 'Caja temprana',
+          username: 'admin',
+          password: 'wrong',
+        }),
+      });
+      expect((await enrolled).status).toBe(401);
+      await expect.poll(() => received).toContain('app:state');
+      events.close();
+    } finally {
+      await early.close();
+    }
+  });
+
+  it("answers the login screen's state from a ready station's folder before the station is attached, and nothing else", async () => {
+    const station = await offlineStation([{ username: 'ana', role: 'admin' }]);
+    station.store.meta.set('stationName', 'Caja temprana');
+    station.store.meta.set('bootstrapped', 1);
+    const dataDir = station.store.db.name.replace(/[/\\][^/\\]+$/, '');
+    const early = await listenUiBridge({ dataDir, port: 0, rendererDir: join(folder, 'renderer') });
+    const post = (channel: string, body: unknown) =>
+      fetch(`${early.url}api/${channel}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({ status: response.status, json: await response.json() }));
+    try {
+      const peeked = await post('app:state', {});
+      expect(peeked).toMatchObject({ status: 200, json: { phase: 'ready', station: { name: 'Caja temprana' } } });
+      expect(await post('session:get', {})).toEqual({ status: 200, json: { user: null } });
+      await early.firstCall;
+
+      // A login, and a request the schema refuses, wait for the station.
+      const answered: string[] = [];
+      const login = post('session:login', { username: 'ana', password: 'ana-pass' }).finally(() =>
+        answered.push('login'),
+      );
+      const refused = post('app:state', { sql: 'DROP TABLE users' }).finally(() => answered.push('refused'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(answered).toEqual([]);
+
+      await early.attach({ station });
+      expect((await post('app:state', {})).json).toEqual(peeked.json);
+      expect(await login).toMatchObject({ status: 200, json: { user: { username: 'ana' } } });
+      expect((await refused).status).toBe(400);
+    } finally {
+      await early.close();
+      station.close();
+    }
   });
 });

@@ -2,19 +2,22 @@
  * `startUiBridge`: what `station serve --ui HOST:PORT` calls. It serves the renderer and
  * the channel map over HTTP and WebSocket for a station that may not exist yet: with an
  * empty data folder the browser shows the first-run screen and enrolls from there.
+ *
+ * `station serve` takes it in two steps, to listen first (issue 11): `listenUiBridge` before
+ * the station core is even imported, then `attach` once the station is open. Calls made in
+ * between wait, but for the login screen's state, peeked from the data folder.
  */
 
-import { createStationChannels } from '../app/station-channels.js';
-import { StationHost } from '../app/station-host.js';
+import type { StationHost } from '../app/station-host.js';
+import { peekReadyState } from '../app/station-peek.js';
 import type { LiveIndicator } from '../app/sync-status.js';
 import type { Station } from '../core/index.js';
+import type { StationChannels } from '../shared/station-channels.js';
 import { type RunningBridge, startBridge } from './bridge-server.js';
 
-export interface UiBridgeOptions {
-  /** The opened station; absent or null when the data folder is not enrolled yet. */
-  station?: Station | null;
-  /** Needed when `station` is absent: where the first-run screen enrolls. */
-  dataDir?: string;
+export interface UiListenOptions {
+  /** The station's data folder (where the first-run screen enrolls, when it is empty). */
+  dataDir: string;
   /** Loopback unless the person starting the station says otherwise. */
   host?: string;
   /** Host names browsers may use when `host` is beyond loopback (required then). */
@@ -22,42 +25,102 @@ export interface UiBridgeOptions {
   port: number;
   /** Prefilled on the first-run screen; MOSTRADOR_SERVER_URL (set by `npm start`) otherwise. */
   suggestedServerUrl?: string | null;
+  rendererDir?: string;
+}
+
+export interface UiStationOptions {
+  /** The opened station; absent or null when the data folder is not enrolled yet. */
+  station?: Station | null;
   /** Called with a station enrolled from the first-run screen, once bootstrapped, to take it online. */
   onStation?: (station: Station) => void | Promise<void>;
   /** The station's live channel, for the status bar's "live" and prompt offline detection. */
   liveOf?: (station: Station) => LiveIndicator | null;
-  rendererDir?: string;
 }
+
+/** `dataDir` is needed only when `station` is absent. */
+export type UiBridgeOptions = Omit<UiListenOptions, 'dataDir'> & UiStationOptions & { dataDir?: string };
 
 export interface UiBridge extends RunningBridge {
-  host: StationHost;
+  /** Resolves with the first channel call: the browser has loaded the renderer and runs it. */
+  firstCall: Promise<void>;
+  /** Answers the calls (those already waiting too) over this station, or its first-run screen. */
+  attach(options: UiStationOptions): Promise<void>;
 }
 
-export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge> {
-  const dataDir = options.dataDir ?? options.station?.store.db.name.replace(/[/\\][^/\\]+$/, '');
-  if (!dataDir) throw new Error('startUiBridge needs a station or a dataDir');
-  const host = new StationHost({
-    dataDir,
-    station: options.station ?? null,
-    suggestedServerUrl: options.suggestedServerUrl ?? process.env.MOSTRADOR_SERVER_URL ?? null,
-    onStation: options.onStation,
+/** Listening, serving the renderer and the login screen's state; other calls wait for `attach`. */
+export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge> {
+  const suggestedServerUrl = options.suggestedServerUrl ?? process.env.MOSTRADOR_SERVER_URL ?? null;
+  let answerWith: (channels: StationChannels) => void = () => {};
+  const channels = new Promise<StationChannels>((resolve) => {
+    answerWith = resolve;
   });
-  const channels = createStationChannels(host, { liveOf: options.liveOf });
+  let closeStation = async () => {};
+  let called: () => void = () => {};
+  const firstCall = new Promise<void>((resolve) => {
+    called = resolve;
+  });
   const bridge = await startBridge({
     channels,
+    earlyAnswer: (channel, session) => {
+      if (channel === 'session:get') return { user: session.user };
+      if (channel === 'app:state') return peekReadyState(options.dataDir, suggestedServerUrl);
+      return undefined;
+    },
+    onCall: () => called(),
     host: options.host ?? '127.0.0.1',
     allowedHosts: options.allowedHosts,
     port: options.port,
     rendererDir: options.rendererDir,
   });
-  await host.start();
   return {
     ...bridge,
-    host,
+    firstCall,
+    async attach(stationOptions) {
+      const { host, channels } = await stationChannels({
+        ...stationOptions,
+        dataDir: options.dataDir,
+        suggestedServerUrl,
+      });
+      closeStation = async () => {
+        await channels.close();
+        host.close();
+      };
+      answerWith(channels);
+      await host.start();
+    },
     async close() {
       await bridge.close();
-      await channels.close();
-      host.close();
+      await closeStation();
     },
   };
+}
+
+export async function startUiBridge(options: UiBridgeOptions): Promise<UiBridge> {
+  const dataDir = options.dataDir ?? options.station?.store.db.name.replace(/[/\\][^/\\]+$/, '');
+  if (!dataDir) throw new Error('startUiBridge needs a station or a dataDir');
+  const bridge = await listenUiBridge({ ...options, dataDir });
+  try {
+    await bridge.attach(options);
+  } catch (error) {
+    await bridge.close();
+    throw error;
+  }
+  return bridge;
+}
+
+/** Imported here, not above: the station core is what `listenUiBridge` does not wait for. */
+async function stationChannels(
+  options: UiStationOptions & { dataDir: string; suggestedServerUrl: string | null },
+): Promise<{ host: StationHost; channels: StationChannels }> {
+  const [{ StationHost }, { createStationChannels }] = await Promise.all([
+    import('../app/station-host.js'),
+    import('../app/station-channels.js'),
+  ]);
+  const host = new StationHost({
+    dataDir: options.dataDir,
+    station: options.station ?? null,
+    suggestedServerUrl: options.suggestedServerUrl,
+    onStation: options.onStation,
+  });
+  return { host, channels: createStationChannels(host, { liveOf: options.liveOf }) };
 }

@@ -4,24 +4,22 @@
  * on stderr and exits non-zero (1 for a station or server error, 2 for a bad command line).
  */
 import { parseArgs } from 'node:util';
-import { MostradorError } from '@mostrador/common';
-import { dump, enroll, type Flags, sync } from './commands.js';
+import { MostradorError } from '@mostrador/common/errors';
+import type { Flags } from './commands.js';
 
 const USAGE = 'station <enroll|sync|dump|serve> --data DIR [options]; see PROTOCOL.md';
 
-/** `station serve` lives in ./serve.js (the live channel); it parses its own arguments. */
-interface ServeModule {
-  serveCommand(args: string[]): Promise<void>;
-}
-
+// Commands are imported when run, not above: `station serve --ui` listens before the
+// station core loads (issue 11), and serve parses its own arguments.
 async function run(argv: string[]): Promise<unknown> {
   const [command, ...args] = argv;
   if (command === 'serve') {
-    const serve = (await import(new URL('./serve.js', import.meta.url).href)) as ServeModule;
-    await serve.serveCommand(args);
+    const { serveCommand } = await import('./serve.js');
+    await serveCommand(args);
     return undefined;
   }
   const flags = parseFlags(args);
+  const { dump, enroll, sync } = await import('./commands.js');
   switch (command) {
     case 'enroll':
       return enroll(flags);

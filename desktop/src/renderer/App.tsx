@@ -1,5 +1,5 @@
 import type { SessionUser } from '@mostrador/common';
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../shared/channels.js';
 import { api } from './api/index.js';
@@ -7,7 +7,6 @@ import { useEvent } from './hooks.js';
 import { BootstrapScreen } from './screens/BootstrapScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
 import { LoginScreen } from './screens/LoginScreen.js';
-import { MainLayout } from './screens/MainLayout.js';
 
 /** Holds the bootstrap screen on its full bar for a moment, so a fast download is still seen to finish. */
 function useBootstrapFinish(state: AppState | null): boolean {
@@ -30,6 +29,11 @@ function useBootstrapFinish(state: AppState | null): boolean {
 
 const BOOTSTRAP_FINISH_MS = 800;
 
+// The screens behind the login are a chunk of their own (issue 11): the login screen paints
+// without them, and they load right after it.
+const loadMainLayout = () => import('./screens/MainLayout.js');
+const MainLayout = lazy(() => loadMainLayout().then(({ MainLayout }) => ({ default: MainLayout })));
+
 /** Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged in. */
 export function App() {
   const { t } = useTranslation();
@@ -39,6 +43,7 @@ export function App() {
   useEffect(() => {
     void api.invoke('app:state', {}).then(setState);
     void api.invoke('session:get', {}).then(({ user }) => setUser(user));
+    void loadMainLayout();
   }, []);
   useEvent('app:state', setState);
   // issue 13: events are only hints. While enrolling or bootstrapping, ask for the state once a
@@ -51,10 +56,15 @@ export function App() {
   }, [waiting]);
   const finishing = useBootstrapFinish(state);
 
-  if (!state || user === undefined) return <div className="splash">{t('app.loading')}</div>;
+  const splash = <div className="splash">{t('app.loading')}</div>;
+  if (!state || user === undefined) return splash;
   if (state.phase === 'firstRun' || state.phase === 'enrolling')
     return <FirstRunScreen state={state} onState={setState} />;
   if (state.phase === 'bootstrapping' || finishing) return <BootstrapScreen state={state} />;
   if (!user) return <LoginScreen state={state} onLogin={setUser} />;
-  return <MainLayout state={state} user={user} onLogout={() => setUser(null)} />;
+  return (
+    <Suspense fallback={splash}>
+      <MainLayout state={state} user={user} onLogout={() => setUser(null)} />
+    </Suspense>
+  );
 }

@@ -127,7 +127,12 @@ describe('the Electron side', () => {
 
 describe('the browser bridge', () => {
   it('answers every channel of the map (public ones, or 401 for the rest) and 404 for others', async () => {
-    const bridge = await startBridge({ channels, host: '127.0.0.1', port: 0, rendererDir: folder });
+    const bridge = await startBridge({
+      channels: Promise.resolve(channels),
+      host: '127.0.0.1',
+      port: 0,
+      rendererDir: folder,
+    });
     try {
       for (const channel of CHANNEL_NAMES) {
         const response = await fetch(`${bridge.url}api/${channel}`, {

@@ -4,21 +4,18 @@ import { fileURLToPath } from 'node:url';
 import { MostradorError } from '@mostrador/common';
 import Database from 'better-sqlite3';
 import { finishStaging } from './bootstrap-staging.js';
+import { databasePath } from './database-file.js';
 import { restoreIndexes } from './deferred-indexes.js';
 import { remoteGuard } from './repository.js';
 
+export { DATABASE_FILE, databasePath } from './database-file.js';
+
 export type Db = Database.Database;
 
-/** The station's database file inside its data folder: the folder holds nothing else it needs. */
-export const DATABASE_FILE = 'station.db';
 /** `PRAGMA application_id` of a station database ('MSTN'); set by the first local migration. */
 export const APPLICATION_ID = 0x4d53544e;
 
 const LOCAL_MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations/local/', import.meta.url));
-
-export function databasePath(dataDir: string): string {
-  return join(dataDir, DATABASE_FILE);
-}
 
 /**
  * Open (and with `create`, make) the station database of a data folder and bring it to the
