@@ -16,7 +16,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
-import { arrayLiteral } from './pg-array.js';
+import { binaryArray, type ElementType } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
 import { quote, tableSql } from './table-sql.js';
@@ -177,7 +177,7 @@ export async function loadStored(
   ids: readonly string[],
 ): Promise<Map<string, { row: AnyRow; pushedBy: string | null }>> {
   const { rows } = await client.query<AnyRow & { pushedBy: string | null }>(tableSql(table).selectByIds, [
-    arrayLiteral([...new Set(ids)]),
+    binaryArray('uuid', [...new Set(ids)]),
   ]);
   return new Map(
     rows.map(({ pushedBy, ...row }) => [row.id, { row: row as AnyRow, pushedBy: pushedBy ?? null }] as const),
@@ -496,7 +496,7 @@ async function loadReferenced(
   const found = new Set<RowKey>();
   for (const [target, ids] of wanted) {
     const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quote(target)} WHERE id = ANY($1::uuid[])`, [
-      arrayLiteral([...ids]),
+      binaryArray('uuid', [...ids]),
     ]);
     for (const { id } of rows) found.add(keyOf(target, id));
   }
@@ -504,10 +504,14 @@ async function loadReferenced(
 }
 
 function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {
-  const arrays: unknown[] = tableSql(table).columns.map((column) => arrayLiteral(rows.map(({ row }) => row[column])));
-  arrays.push(arrayLiteral(rows.map((_, i) => firstSeq + i)));
-  arrays.push(arrayLiteral(rows.map((planned) => planned.pushedBy)));
-  return arrays;
+  const { columns, columnTypes } = tableSql(table);
+  const array = (type: ElementType, value: (planned: Planned, i: number) => unknown) =>
+    binaryArray(type, rows.map(value));
+  return [
+    ...columns.map((name, i) => array(columnTypes[i] ?? 'text', ({ row }) => row[name])),
+    array('bigint', (_, i) => firstSeq + i),
+    array('uuid', ({ pushedBy }) => pushedBy),
+  ];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type AnyRow, isTableName, referencesTo, TABLE_NAMES, type TableName, tableSpec } from '@mostrador/common';
 import type pg from 'pg';
-import { arrayLiteral } from './pg-array.js';
+import { binaryArray } from './pg-array.js';
 import { quote } from './table-sql.js';
 
 /**
@@ -45,7 +45,7 @@ export async function loadMerged(
     if (valid.length) {
       const { rows } = await client.query<{ id: string; into: string }>(
         `SELECT id, "mergedInto" AS into FROM ${quote(table)} WHERE id = ANY($1::uuid[]) AND "mergedInto" IS NOT NULL`,
-        [arrayLiteral(valid)],
+        [binaryArray('uuid', valid)],
       );
       for (const { id, into: target } of rows) into.set(id, target);
     }

@@ -1,6 +1,6 @@
 import { type AnyRow, seriesFieldsOf, type TableName } from '@mostrador/common';
 import type pg from 'pg';
-import { arrayLiteral } from './pg-array.js';
+import { binaryArray } from './pg-array.js';
 import { quote } from './table-sql.js';
 
 /**
@@ -41,7 +41,7 @@ export async function loadSeries(
       if (values.length === 0) continue;
       const { rows: held } = await client.query<{ id: string; value: string }>(
         `SELECT id, ${column} AS value FROM ${quote(table)} WHERE ${column} = ANY($1::text[])`,
-        [arrayLiteral(values)],
+        [binaryArray('text', values)],
       );
       const holders = new Map(held.map((r) => [r.value, r.id]));
       // A clash with a stored row, or between two rows of this push: load those series' tops.

@@ -9,13 +9,14 @@ import {
   uniqueFieldsOf,
   WITHHELD_PASSWORD_HASH,
 } from '@mostrador/common';
+import type { ElementType } from './pg-array.js';
 
 /**
  * SQL for one synced table, generated from the registry once at start-up, so a new
  * table needs a registry entry and a migration, never new sync code.
  */
 
-const PG_TYPES: Record<FieldType, string> = {
+const PG_TYPES: Record<FieldType, ElementType> = {
   uuid: 'uuid',
   string: 'text',
   timestamp: 'text',
@@ -28,6 +29,8 @@ export const quote = (identifier: string): string => `"${identifier.replaceAll('
 export interface TableSql {
   readonly table: TableName;
   readonly columns: readonly string[];
+  /** Each column's PostgreSQL type, as its arrays are sent (pg-array.ts). */
+  readonly columnTypes: readonly ElementType[];
   /** The stored rows among `$1::uuid[]`, each with its server-only `pushedBy` last. */
   readonly selectByIds: string;
   /** Live rows holding one of `$1` in a unique field, per unique field. */
@@ -81,6 +84,7 @@ function buildTableSql(table: TableName): TableSql {
   return {
     table,
     columns,
+    columnTypes: columns.map(pgType),
     selectByIds: `SELECT ${list}, "pushedBy" FROM ${name} WHERE id = ANY($1::uuid[])`,
     selectUniqueOwners: new Map(
       uniqueFieldsOf(table).map((field) => [
