@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MostradorError } from '@mostrador/common';
 import Database from 'better-sqlite3';
-import { finishStaging } from './bootstrap-staging.js';
+import { abandonStaging } from './bootstrap-staging.js';
 import { restoreIndexes } from './deferred-indexes.js';
-import { remoteGuard } from './repository.js';
 
 export type Db = Database.Database;
 
@@ -47,9 +46,7 @@ export function openDatabase(dataDir: string, options: { create: boolean }): Db 
     assertOurs(db, path);
     restoreIndexes(db);
     migrate(db);
-    // A bootstrap that died midway: its staged rows join their tables (after the migrations,
-    // whose schema the merge's guard reads).
-    finishStaging(db, remoteGuard);
+    abandonStaging(db);
     return db;
   } catch (error) {
     db?.close();
