@@ -130,14 +130,14 @@ try {
     (serverCpuUsed.user + serverCpuUsed.system) / 1000,
     'ms',
   );
-  report(`million: staging appends, sum of ${times.pages} pages`, times.apply, 'ms');
+  report(`million: page applies (rows into their tables), sum of ${times.pages} pages`, times.apply, 'ms');
   report('million: waiting for pages (not hidden)', times.wait, 'ms');
   const finish = enroll.stderr.split('\n').find((l) => l.includes('"trace":"bootstrap-finish"'));
   if (finish) {
     const { ms, atMs } = JSON.parse(finish) as { ms: number; atMs: number };
-    report('million: staging merge + index build', ms, 'ms');
-    // What follows the merge before the process exits (an integrity check, if one runs inline).
-    report('million: after the merge until exit', enroll.ms - atMs, 'ms');
+    report('million: index and report rollup rebuild', ms, 'ms');
+    // What follows the rebuild before the process exits (an integrity check, if one runs inline).
+    report('million: after the rebuild until exit', enroll.ms - atMs, 'ms');
   }
   report('million: load average (1 min) after bootstrap', loadavg()[0] as number, '');
 

@@ -15,8 +15,8 @@ const SCHEMA_HASHES: Record<number, string> = {
   // publicKey and sealedKey; stations have a ceiling; the admins' review list (issue 8);
   // pull answers and the hello carry `epoch`; integrity routes; station health fields
   // (issue 9); the counter's tables and fields (issue 10); products.minStock and a station
-  // withdrawing its own held group (issue 13).
-  3: '7d01e95be4725fba',
+  // withdrawing its own held group (issue 13); the bootstrap snapshot's query (issue 11).
+  3: '5c7f298acddae203',
 };
 
 describe('wire protocol', () => {

@@ -172,6 +172,17 @@ export const PullQuery = Type.Object({
 });
 export type PullQuery = Static<typeof PullQuery>;
 
+/**
+ * (protocol 3) A bootstrap reads the whole state one table at a time in id order (GET
+ * /sync/snapshot): `after` is the last id the station holds of `table` (none: from the start).
+ */
+export const SnapshotQuery = Type.Object({
+  table: Type.String({ maxLength: 64 }),
+  after: Type.Optional(Uuid),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PULL_LIMIT, default: DEFAULT_PULL_LIMIT }),
+});
+export type SnapshotQuery = Static<typeof SnapshotQuery>;
+
 /** (protocol 3) The server's identity: it changes when its database is replaced or restored. */
 const Epoch = Type.String({ maxLength: 100 });
 
@@ -405,6 +416,7 @@ export const WIRE_SCHEMAS = {
   PushRequest,
   PushResponse,
   PullQuery,
+  SnapshotQuery,
   PullResponse,
   ColumnarPullResponse,
   LoginRequest,

@@ -65,7 +65,7 @@ const PAGE_SQL: Record<PullFormat, Record<Role, string>> = {
  * Those penalties inflate the estimated cost past the JIT threshold, and compiling the
  * query would then cost more than running it, hence no JIT.
  */
-const BEGIN_PULL =
+export const BEGIN_PULL =
   'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off';
 
 /**

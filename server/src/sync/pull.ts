@@ -6,6 +6,7 @@ import { integrityRoutes } from './integrity.js';
 import { changesBodyBytes, columnsBodyBytes } from './pull-body.js';
 import { readPullPage } from './pull-page.js';
 import type { SharedPulls } from './shared-pulls.js';
+import { snapshotRoutes } from './snapshot.js';
 
 /** A pull's answer as every station asking the same thing gets it: the body encoded once. */
 export interface PullAnswer {
@@ -16,9 +17,10 @@ export interface PullAnswer {
 
 export type SharedPullAnswers = SharedPulls<PullAnswer>;
 
-/** Pull, and the integrity routes and tombstone purge that keep what stations pull whole. */
+/** Pull, the bootstrap snapshot, and the integrity routes and tombstone purge that keep what stations pull whole. */
 export async function pullRoutes(app: FastifyInstance): Promise<void> {
   await integrityRoutes(app);
+  await snapshotRoutes(app);
   schedulePurge(app);
   app.get<{ Querystring: PullQuery }>(
     '/sync/pull',

@@ -23,6 +23,8 @@ export type MetaKey =
   /** Set by the app shell once the first pull has finished (see desktop/src/app). */
   | 'bootstrapped'
   | 'deferredIndexes'
+  /** Where a bootstrap is in the server's snapshot, while it reads it (see core/sync/snapshot.ts). */
+  | 'snapshot'
   // Issue 9 (self-healing sync): the server identity this station's cursor counts in, when it
   // last reconciled with a new one, last compared checksums (and the outcome), last was fully in sync.
   | 'epoch'

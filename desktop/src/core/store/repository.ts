@@ -1,6 +1,5 @@
 import { type AnyRow, columnsOf, TABLE_NAMES, type TableName } from '@mostrador/common';
 import type Database from 'better-sqlite3';
-import { stagingInserts } from './bootstrap-staging.js';
 import type { Db } from './database.js';
 import { fromSqlRow, toSqlValues } from './rows.js';
 
@@ -22,7 +21,6 @@ interface TableStatements {
  */
 export class Repository {
   private readonly statements: Map<TableName, TableStatements>;
-  private staging: Map<TableName, Database.Statement<unknown[]>> | null = null;
 
   constructor(readonly db: Db) {
     this.statements = new Map(TABLE_NAMES.map((table) => [table, prepareTable(db, table)]));
@@ -46,17 +44,6 @@ export class Repository {
     return this.of(table).applyRemote.run(values).changes > 0;
   }
 
-  /** Append a pulled row to the table's bootstrap staging table (see bootstrap-staging.ts). */
-  stageRemoteValues(table: TableName, values: unknown[]): void {
-    this.staging ??= stagingInserts(this.db);
-    this.staging.get(table)?.run(values);
-  }
-
-  /** Forget the staging statements once staging has ended (their tables are gone). */
-  endStaging(): void {
-    this.staging = null;
-  }
-
   /** Forget a row entirely (a group the server rejected, for a row the server never had). */
   remove(table: TableName, id: string): void {
     this.of(table).remove.run(id);
@@ -78,8 +65,7 @@ export class Repository {
 /**
  * When a pulled row (`excluded`) may replace the stored one: it is newer, and no PENDING (or
  * not yet signed) local group holds it. A held or rejected local version never blocks a
- * newer one from the server (the pull keeps it in `conflicts`). Shared by the pull and the
- * bootstrap's staging merge.
+ * newer one from the server (the pull keeps it in `conflicts`).
  */
 export function remoteGuard(table: TableName): string {
   return `excluded.version > "${table}".version

@@ -1,17 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { MostradorError, type TableName, WithdrawResponse } from '@mostrador/common';
-import { beginStaging, finishStaging } from '../store/bootstrap-staging.js';
 import { deferIndexes, restoreIndexes } from '../store/deferred-indexes.js';
 import type { PendingWork } from '../store/outbox.js';
-import { remoteGuard } from '../store/repository.js';
 import type { LocalStore } from '../store/store.js';
 import { type CheckResult, checkIntegrity } from './checksum.js';
 import { ServerClient, type ServerTimeSample } from './client.js';
-import { applyPulledPage, type PullPage, type PullProgress, pullAll, type SkippedRow } from './pull.js';
+import {
+  type AppliedPage,
+  applyPulledPage,
+  type PullPage,
+  type PullProgress,
+  pullAll,
+  type SkippedRow,
+} from './pull.js';
 import { pushOutbox } from './push.js';
 import { HistoryChanged, prepareRebootstrap, type ReconcileResult, reconcile } from './reconcile.js';
 import { CoalescedRun, Mutex } from './serial.js';
+import { pullSnapshot } from './snapshot.js';
 
 export interface SyncOptions {
   /** Rows per pull page once bootstrapped. */
@@ -78,7 +84,7 @@ export interface SyncEvents {
   progress: [PullProgress];
   error: [MostradorError];
   status: [SyncStatus];
-  /** A bootstrap's staged rows joined their tables and the indexes were rebuilt, in `ms`. */
+  /** A bootstrap's secondary indexes (and report rollups) were rebuilt, in `ms`. */
   bootstrapped: [{ ms: number }];
   /** Pulled rows the station refused to store (the cursor moved past them), with the reason. */
   skipped: [SkippedRow[]];
@@ -93,9 +99,11 @@ export interface SyncEvents {
 /**
  * Bootstrap page sizes, measured with bench/bootstrap.bench.ts (140,000 rows): pages of
  * 10,000 are as fast as 50,000 (the download of the next page hides behind the apply of
- * this one either way) and keep the station's peak memory ~80 MB lower.
+ * this one either way) and keep the station's peak memory ~80 MB lower. Reading the
+ * snapshot of a million rows (bench/bootstrap-million.bench.ts), pages of 5,000 took no more
+ * CPU than 10,000 and peaked at ~195 MB instead of 240-260 MB; 2,500 saved no more memory.
  */
-const BOOTSTRAP_PAGE = 10_000;
+const BOOTSTRAP_PAGE = 5_000;
 const FIRST_BOOTSTRAP_PAGE = 2_000;
 
 /** Offsets under this are noise of the `Date` header's one-second resolution. */
@@ -303,38 +311,38 @@ export class SyncManager extends EventEmitter<SyncEvents> {
     return { pulled, check: true };
   }
 
+  /**
+   * Pull until up to date. A station at cursor 0 bootstraps: it reads the server's snapshot
+   * table by table (snapshot.ts), with the secondary indexes set aside until the end, then
+   * pulls the changes committed meanwhile.
+   */
   private async pullPages(): Promise<PulledEvent> {
-    const empty = this.cursor === 0;
-    const limit = empty ? (this.options.bootstrapLimit ?? BOOTSTRAP_PAGE) : (this.options.pullLimit ?? 5_000);
+    const bootstrap = this.cursor === 0;
+    const limit = bootstrap ? (this.options.bootstrapLimit ?? BOOTSTRAP_PAGE) : (this.options.pullLimit ?? 5_000);
     // A bootstrap's ids are the whole database: nobody needs them all in one list.
     const ids: string[] = [];
-    if (empty) {
-      deferIndexes(this.store.db);
-      beginStaging(this.store.db);
-    }
-    try {
-      const result = await pullAll(
-        this.store,
-        this.client(),
-        limit,
-        (page, progress) => {
-          this.reportSkipped(page.skipped);
-          if (page.count > 0) this.emit('pulled', page);
-          if (empty || progress.total > limit) this.emit('progress', progress);
-          if (!empty) ids.push(...page.ids);
-        },
-        empty ? FIRST_BOOTSTRAP_PAGE : limit,
-        empty,
-      );
+    let before = 0;
+    const onPage = (page: AppliedPage, progress: PullProgress) => {
+      this.reportSkipped(page.skipped);
+      if (page.count > 0) this.emit('pulled', page);
+      const done = before + progress.done;
+      if (bootstrap || progress.total > limit) this.emit('progress', { done, total: before + progress.total });
+      if (!bootstrap) ids.push(...page.ids);
+    };
+    if (!bootstrap) {
+      const result = await pullAll(this.store, this.client(), limit, onPage);
       return { count: result.count, cursor: result.cursor, ids };
+    }
+    deferIndexes(this.store.db);
+    try {
+      const snapshot = await pullSnapshot(this.store, this.client(), limit, onPage, FIRST_BOOTSTRAP_PAGE);
+      before = snapshot.count;
+      const changes = await pullAll(this.store, this.client(), limit, onPage);
+      return { count: snapshot.count + changes.count, cursor: changes.cursor, ids };
     } finally {
-      if (empty) {
-        const started = performance.now();
-        finishStaging(this.store.db, remoteGuard);
-        this.store.rows.endStaging();
-        restoreIndexes(this.store.db);
-        this.emit('bootstrapped', { ms: performance.now() - started });
-      }
+      const started = performance.now();
+      restoreIndexes(this.store.db);
+      this.emit('bootstrapped', { ms: performance.now() - started });
     }
   }
 

@@ -51,8 +51,12 @@ const PullPageEnvelope = Type.Object({
 });
 let fullPageChecker: ReturnType<typeof TypeCompiler.Compile<typeof ColumnarPullResponse>> | null = null;
 
-export async function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
-  const path = `/sync/pull?cursor=${cursor}&limit=${limit}&format=columns`;
+export function fetchPullPage(client: ServerClient, cursor: number, limit: number): Promise<PullPage> {
+  return fetchPage(client, `/sync/pull?cursor=${cursor}&limit=${limit}&format=columns`);
+}
+
+/** A columnar page from `path` (a pull, or a bootstrap's snapshot page). */
+export async function fetchPage(client: ServerClient, path: string): Promise<PullPage> {
   const page = await client.request(PullPageEnvelope, 'GET', path);
   for (const block of Object.values(page.tables)) {
     if (block.rows.every(Array.isArray)) continue;
@@ -75,7 +79,18 @@ export async function fetchPullPage(client: ServerClient, cursor: number, limit:
  * the local conflict log. Columns the station does not know are ignored; columns the
  * server did not send are stored as null.
  */
-export function applyPulledPage(store: LocalStore, page: PullPage, staged = false): AppliedPage {
+export function applyPulledPage(store: LocalStore, page: PullPage): AppliedPage {
+  return applyPage(store, page, () => {
+    store.meta.set('cursor', page.cursor);
+    store.meta.set('head', page.head);
+  });
+}
+
+/**
+ * The rows of a page, its epoch and the station's new position (`savePosition`: the cursor
+ * of a pull, the place in the snapshot of a bootstrap) in one transaction.
+ */
+export function applyPage(store: LocalStore, page: PullPage, savePosition: () => void): AppliedPage {
   const ids: string[] = [];
   const tables: TableName[] = [];
   const skipped: SkippedRow[] = [];
@@ -110,13 +125,6 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
         }
         const id = row[idAt] as string;
         const version = row[versionAt] as string;
-        if (staged) {
-          // A bootstrap: nothing local to protect or log yet.
-          store.rows.stageRemoteValues(name, values);
-          ids.push(id);
-          if (version > newest) newest = version;
-          continue;
-        }
         const group = refused.size > 0 ? refused.get(id) : undefined;
         const local = group ? store.rows.get(name, id) : null;
         const replaced = store.rows.applyRemoteValues(name, values);
@@ -140,8 +148,7 @@ export function applyPulledPage(store: LocalStore, page: PullPage, staged = fals
       store.clock.receive(newest);
       store.saveClock();
     }
-    store.meta.set('cursor', page.cursor);
-    store.meta.set('head', page.head);
+    savePosition();
     // The cursor counts in this server history from now on (reconcile.ts).
     if (page.epoch) store.meta.set('epoch', page.epoch);
   });
@@ -169,7 +176,6 @@ export async function pullAll(
   limit: number,
   onPage: (page: AppliedPage, progress: PullProgress) => void,
   firstLimit = limit,
-  staged = false,
 ): Promise<{ count: number; cursor: number }> {
   const start = store.meta.getNumber('cursor');
   // A small first page starts the apply early; the large ones after it overlap with it.
@@ -188,7 +194,7 @@ export async function pullAll(
     next?.catch(() => {});
     if (total === 0) total = Math.max(page.head - start, page.count);
     const applyStarted = performance.now();
-    const applied = { ...applyPulledPage(store, page, staged), waitMs };
+    const applied = { ...applyPulledPage(store, page), waitMs };
     applied.applyMs = performance.now() - applyStarted;
     done += applied.count;
     total = Math.max(total, done);

@@ -44,6 +44,8 @@ export async function reconcile(store: LocalStore, client: ServerClient, reason:
   store.transaction(() => {
     store.meta.set('cursor', 0);
     store.meta.set('head', 0);
+    // A bootstrap in another history starts its snapshot over.
+    store.meta.set('snapshot', null);
     // Adopted again from the first page of the pull from 0.
     store.meta.set('epoch', null);
     store.meta.set('reconciledAt', store.nowIso());
@@ -94,5 +96,6 @@ export function prepareRebootstrap(store: LocalStore): void {
     }
     store.meta.set('cursor', 0);
     store.meta.set('head', 0);
+    store.meta.set('snapshot', null);
   });
 }
