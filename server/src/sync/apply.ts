@@ -712,9 +712,12 @@ async function applyCandidates(
 
 async function finish(client: pg.ClientBase, head: number, written: number): Promise<void> {
   if (written === 0) return;
-  await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [head + written]);
-  // Delivered by PostgreSQL only at commit: the live channel's hint that the head moved.
-  await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(head + written)]);
+  // One statement, one round trip under the sequence lock. The NOTIFY is delivered by
+  // PostgreSQL only at commit: the live channel's hint that the head moved.
+  await client.query(
+    'WITH moved AS (UPDATE sync_state SET head = $1 WHERE id = 1 RETURNING head) SELECT pg_notify($2, head::text) FROM moved',
+    [head + written, CHANGES_CHANNEL],
+  );
 }
 
 /** Tell the live channel to look again without moving the head (e.g. a review decision). */
@@ -759,8 +762,10 @@ export async function applyPushes(
   client: pg.ClientBase,
   pushes: readonly PushToApply[],
   context: ApplyContext,
+  /** The head, when the caller took the sequence lock already (a group commit takes it first). */
+  lockedHead?: number,
 ): Promise<GroupsResult[]> {
-  const head = await lockHead(client);
+  const head = lockedHead ?? (await lockHead(client));
   const users = new Set(pushes.flatMap(({ groups }) => groups.map((g) => g.userId)));
   // Under the lock, the history that decides (a users write may have committed meanwhile).
   const history = await UserHistory.load(client, [...users]);

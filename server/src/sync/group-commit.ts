@@ -184,7 +184,7 @@ export class GroupCommit {
         batch.map((waiting) => waiting.job),
         context,
       );
-      await client.query('RELEASE SAVEPOINT push_batch');
+      // Left for COMMIT to release: one round trip less under the sequence lock.
       return { outcomes: answers.map((answer) => ({ answer })), committed: answers[0]?.result.committed ?? null };
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT push_batch');
@@ -226,7 +226,7 @@ export async function applyTogether(
   context: ApplyContext,
 ): Promise<Omit<PushAnswer, 'batch'>[]> {
   // The sequence lock first, as every writer takes it: one lock order.
-  await lockHead(client);
+  const head = await lockHead(client);
   const stationIds = [...new Set(jobs.map((job) => job.stationId))];
   const { rows } = await client.query<{ id: string; ceiling: Role }>(
     'SELECT id, ceiling FROM stations WHERE id = ANY($1::uuid[])',
@@ -245,6 +245,7 @@ export async function applyTogether(
       verification: job.verification,
     })),
     context,
+    head,
   );
   await holdGroups(
     client,
