@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { HybridLogicalClock, newNodeId } from '@mostrador/common';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ConflictRetention, type RetentionOptions } from './admin/conflict-retention.js';
@@ -5,7 +6,7 @@ import { adminMonitoring } from './admin/plugin.js';
 import { ensureFirstAdmin } from './auth/first-admin.js';
 import { type LoginRateLimit, loginRoutes } from './auth/login.js';
 import { jwtSecretProblem } from './auth/tokens.js';
-import type { ReadinessCheck, ServerSettings } from './context.js';
+import type { CommitEvents, ReadinessCheck, ServerSettings } from './context.js';
 import { migrateCentral } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { registerErrorHandling } from './errors.js';
@@ -137,6 +138,7 @@ function decorate(app: FastifyInstance, options: AppOptions): void {
   app.decorate('readiness', new Map<string, ReadinessCheck>());
   const sharedPulls = new SharedPulls<PullAnswer>(options.pullReuseMs);
   app.decorate('sharedPulls', sharedPulls);
+  app.decorate('commits', new EventEmitter<CommitEvents>());
   app.decorate('generatedAdminPassword', null);
   app.decorateRequest('station', null);
   app.decorateRequest('user', null);

@@ -1,5 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import type { HybridLogicalClock, Role } from '@mostrador/common';
 import type pg from 'pg';
+import type { CommittedPage } from './sync/commit-page.js';
 import type { GroupCommitLimits } from './sync/group-commit.js';
 import type { SharedPullAnswers } from './sync/pull.js';
 import type { PushLimits } from './sync/push-gate.js';
@@ -18,6 +20,11 @@ export interface ServerSettings {
   readonly pushLimits: PushLimits;
   /** Most pushes and rows sharing one commit (group commit). */
   readonly groupCommit: GroupCommitLimits;
+}
+
+export interface CommitEvents {
+  /** A commit about to be made with these rows; `committed` says whether it was. */
+  committing: [page: CommittedPage, committed: Promise<boolean>];
 }
 
 /** A readiness probe for /health: true when that part of the server can serve. */
@@ -46,6 +53,8 @@ declare module 'fastify' {
     readiness: Map<string, ReadinessCheck>;
     /** Identical concurrent pulls answered from one read (sync/shared-pulls.ts). */
     sharedPulls: SharedPullAnswers;
+    /** Commits this instance made whose rows it knows (sync/group-commit.ts), for its live notices. */
+    commits: EventEmitter<CommitEvents>;
   }
   interface FastifyRequest {
     station: StationIdentity | null;

@@ -4,6 +4,11 @@
  * in (P, H] as a columnar page (built once, for every socket): a station at P applies it
  * without sending a pull, which is what keeps propagation fast with many stations connected.
  *
+ * The instance that made a commit knows its rows already (sync/commit-page.ts): when the
+ * stations were last told exactly the head that commit started from, its notice goes out
+ * at once with those rows as the page, without reading them back; its NOTIFY, arriving
+ * later, is then a repeat. Any other commit is announced from its NOTIFY, as below.
+ *
  * A page is only an optimisation: whenever it is not certainly right (first notice, the
  * LISTEN session dropped, a head out of sequence) or not cheap (too many rows, the database
  * slow or failing), the plain notice goes out and stations pull as before.
@@ -19,7 +24,15 @@ export interface AnnouncerOptions {
   budgetMs: number;
 }
 
+/** A commit of this instance still to be announced, by the head it moves to. */
+interface OwnCommit {
+  readonly from: number;
+  readonly notice: () => string;
+  readonly committed: Promise<boolean>;
+}
+
 export class Announcer {
+  private readonly ownCommits = new Map<number, OwnCommit>();
   /** The newest head heard from the notifier (-1 before the first). */
   private received = -1;
   /** Some head since the last announcement may have been missed: no page for the next one. */
@@ -48,6 +61,29 @@ export class Announcer {
     if (!this.draining) void this.drain();
   }
 
+  /**
+   * A commit of this instance about to move the head from `from` to `to`; `notice` is its
+   * notice with every row it wrote as the page, `committed` whether the COMMIT went through.
+   * Once it has, and the last announcement was `from` with nothing newer heard, its notice
+   * goes out at once. If its NOTIFY is heard first (PostgreSQL may deliver it before the
+   * COMMIT's answer), the announcement waits for that answer rather than reading the page.
+   * A commit that failed sends nothing: a NOTIFY it never made would be another commit's.
+   */
+  commit(from: number, to: number, notice: () => string, committed: Promise<boolean>): void {
+    const own: OwnCommit = { from, notice, committed };
+    this.ownCommits.set(to, own);
+    void committed.then((ok) => {
+      if (this.ownCommits.get(to) === own) this.ownCommits.delete(to);
+      if (!ok || this.received !== from || this.hub.announced !== from || this.hub.size === 0) return;
+      this.received = to;
+      this.fromCommits += 1;
+      this.hub.broadcast(to, notice());
+    });
+  }
+
+  /** Notices whose page came from this instance's own commit, not read back (for logs and tests). */
+  fromCommits = 0;
+
   /** Notices may have been lost (the LISTEN session dropped). */
   lost(): void {
     this.doubt = true;
@@ -71,7 +107,13 @@ export class Announcer {
   }
 
   private async page(from: number, to: number): Promise<string | null> {
-    if (this.slow || this.hub.size === 0 || !this.pageNotice) return null;
+    if (this.hub.size === 0) return null;
+    const own = this.ownCommits.get(to);
+    if (own?.from === from && (await own.committed)) {
+      this.fromCommits += 1;
+      return own.notice();
+    }
+    if (this.slow || !this.pageNotice) return null;
     const built = this.pageNotice(from, to);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {

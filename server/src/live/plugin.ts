@@ -6,8 +6,10 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { type CommittedPage, committedParts } from '../sync/commit-page.js';
 import { changesNoticeWithPage } from '../sync/pull-body.js';
 import { readPullPageAtOnce } from '../sync/pull-page.js';
+import { tableSql } from '../sync/table-sql.js';
 import { Announcer } from './announcer.js';
 import { CLOSE_REVOKED, StationHub } from './hub.js';
 import { Notifier } from './notifier.js';
@@ -39,6 +41,7 @@ export interface Live {
   readonly notifier: Notifier;
   readonly hub: StationHub;
   readonly presence: Presence;
+  readonly announcer: Announcer;
 }
 
 declare module 'fastify' {
@@ -55,7 +58,6 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   const notifier = new Notifier(options.databaseUrl, app.db);
   const hub = new StationHub(options.pingIntervalMs ?? 15_000);
   const presence = new Presence(app.db, { ...DEFAULT_PRESENCE_TIMING, ...options.presence });
-  app.decorate('live', { notifier, hub, presence });
   app.readiness.set('listen', () => notifier.ready);
 
   const pageRows = options.pageRows ?? DEFAULT_PAGE_ROWS;
@@ -70,12 +72,27 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
           if (page.count === 0 || page.count > pageRows || page.cursor !== to) return null;
           // One page goes to every station, but users rows differ by station (each gets only
           // the password verifiers of who logs in there, issue 12): those stations pull.
-          if (page.parts.some((part) => part.table === 'users')) return null;
+          if (page.parts.some((part) => part.table === null || !tableSql(part.table).sentAlike)) return null;
           return changesNoticeWithPage(page, from);
         },
     { budgetMs: options.pageBudgetMs ?? DEFAULT_PAGE_BUDGET_MS },
     app.log,
   );
+  app.decorate('live', { notifier, hub, presence, announcer });
+  // A commit of this instance whose rows it knows (only tables every station receives alike).
+  const ownCommit = (page: CommittedPage, committed: Promise<boolean>) => {
+    if (page.rows.length > pageRows) return;
+    const notice = () => {
+      // First, as for a NOTIFY: no pull read started before this head may answer a station told about it.
+      app.sharedPulls.newHead();
+      return changesNoticeWithPage(
+        { parts: committedParts(page), count: page.rows.length, cursor: page.to },
+        page.from,
+      );
+    };
+    announcer.commit(page.from, page.to, notice, committed);
+  };
+  app.commits.on('committing', ownCommit);
   // First: no pull read started before this head may answer a station told about it.
   notifier.on('changes', () => app.sharedPulls.newHead());
   notifier.on('lost', () => app.sharedPulls.newHead());
@@ -94,9 +111,10 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
   app.addHook('preClose', async () => {
     const { reads, shared } = app.sharedPulls;
     app.log.info(
-      { pullReads: reads, pullsShared: shared },
-      'sync: pulls answered by their own read and by a shared one',
+      { pullReads: reads, pullsShared: shared, noticesFromCommits: announcer.fromCommits },
+      'sync: pulls answered by their own read and by a shared one; notices sent from their commit',
     );
+    app.commits.off('committing', ownCommit);
     hub.stop();
     await presence.stop();
     await notifier.stop();
@@ -105,5 +123,5 @@ async function live(app: FastifyInstance, options: LiveOptions): Promise<void> {
 
 export const liveSync = fp(live, {
   name: 'mostrador-live',
-  decorators: { fastify: ['db', 'readiness', 'settings', 'sharedPulls'] },
+  decorators: { fastify: ['db', 'readiness', 'settings', 'sharedPulls', 'commits'] },
 });

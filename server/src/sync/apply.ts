@@ -15,6 +15,7 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
+import type { CommittedPage, WrittenRow } from './commit-page.js';
 import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
 import { binaryArray, type ElementType } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
@@ -60,6 +61,8 @@ export interface GroupsResult extends PushResponse {
   readonly held: { group: WriteGroup; refusal: Refusal }[];
   /** Time spent, for the push log and the benchmark. */
   readonly timings: { verifyMs: number; planMs: number; writeMs: number };
+  /** Every row the pass wrote, for its commit's live notice (the same for each push of the pass), or null. */
+  readonly committed: CommittedPage | null;
 }
 
 export const CHANGES_CHANNEL = 'mostrador_changes';
@@ -514,23 +517,30 @@ function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: numb
   ];
 }
 
-/**
- * Write a pass's kept rows: per table, new rows with one INSERT and stored ones with one
- * UPDATE (whatever station pushed them: a group commit's pass holds many stations' rows),
- * numbered from `firstSeq`; then the users' history and the conflicts. Returns how many
- * rows it wrote. Throws what the database throws.
- */
 /** The deferrable unique-key constraints (migration 20261201070000): `<table>_<field>_live`. */
 const UNIQUE_CONSTRAINTS = TABLE_NAMES.flatMap((table) =>
   uniqueFieldsOf(table).map((field) => `${table}_${field}_live`),
 ).join(', ');
 
+/**
+ * Most rows a pass hands back for its commit's live page: a larger commit is left to pulls,
+ * and its rows' JSON is not built under the sequence lock (live/plugin.ts pages hold 500).
+ */
+export const COMMITTED_PAGE_ROWS = 500;
+
+/**
+ * Write a pass's kept rows: per table, new rows with one INSERT and stored ones with one
+ * UPDATE (whatever station pushed them: a group commit's pass holds many stations' rows),
+ * numbered from `firstSeq`; then the users' history and the conflicts. Returns how many
+ * rows it wrote and, for a small pass of tables every station receives alike, those rows
+ * as the live page carries them (null otherwise). Throws what the database throws.
+ */
 async function writePass(
   client: pg.ClientBase,
   state: PassState,
   conflicts: readonly Conflict[],
   firstSeq: number,
-): Promise<number> {
+): Promise<{ written: number; rows: WrittenRow[] | null }> {
   const byTable = new Map<TableName, { inserts: Planned[]; updates: Planned[] }>();
   for (const [key, planned] of state.written) {
     const lists = byTable.get(planned.table) ?? { inserts: [], updates: [] };
@@ -539,21 +549,36 @@ async function writePass(
   }
   let seq = firstSeq;
   const users: AnyRow[] = [];
+  let page: WrittenRow[] | null =
+    state.written.size <= COMMITTED_PAGE_ROWS && [...byTable.keys()].every((table) => tableSql(table).sentAlike)
+      ? []
+      : null;
+  const write = async (table: TableName, statement: string, rows: Planned[]) => {
+    if (rows.length === 0) return;
+    const sql = tableSql(table);
+    const result = await client.query<{ seq: string | number; r: string }>(
+      page ? `${statement} ${sql.returningPage}` : statement,
+      columnArrays(table, rows, seq),
+    );
+    seq += rows.length;
+    // A row not written after all (an update that found a newer version) leaves a gap: no page.
+    if (page && result.rowCount === rows.length)
+      page.push(...result.rows.map((r) => ({ table, seq: Number(r.seq), json: r.r })));
+    else page = null;
+  };
   // Unique keys are checked once the pass's rows are all written (a swap of values applies).
   await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} DEFERRED`);
   for (const table of TABLE_NAMES) {
     const sql = tableSql(table);
     const { inserts, updates } = byTable.get(table) ?? { inserts: [], updates: [] };
-    if (inserts.length) await client.query(sql.insert, columnArrays(table, inserts, seq));
-    seq += inserts.length;
-    if (updates.length) await client.query(sql.update, columnArrays(table, updates, seq));
-    seq += updates.length;
+    await write(table, sql.insert, inserts);
+    await write(table, sql.update, updates);
     if (table === 'users') users.push(...[...inserts, ...updates].map((planned) => planned.row));
   }
   await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} IMMEDIATE`);
   await appendHistory(client, users.map(historyEntryOf));
   await logConflicts(client, conflicts);
-  return seq - firstSeq;
+  return { written: seq - firstSeq, rows: page };
 }
 
 export async function appendHistory(client: pg.ClientBase, entries: readonly HistoryEntry[]): Promise<void> {
@@ -634,7 +659,8 @@ function allConflicts(plans: Map<number, GroupPlan>): Conflict[] {
 
 /**
  * Apply candidates in order: the fast path, or group by group when its write fails.
- * Returns each candidate's plan and how many rows were written from `firstSeq` on.
+ * Returns each candidate's plan, how many rows were written from `firstSeq` on, and those
+ * rows for the live page when the fast path wrote them all (writePass).
  */
 async function applyCandidates(
   client: pg.ClientBase,
@@ -644,7 +670,7 @@ async function applyCandidates(
   context: ApplyContext,
   firstSeq: number,
   timings: { verifyMs: number; planMs: number; writeMs: number },
-): Promise<{ plans: Map<number, GroupPlan>; written: number }> {
+): Promise<{ plans: Map<number, GroupPlan>; written: number; rows: WrittenRow[] | null }> {
   let started = performance.now();
   const verified: Verified = new Map();
   const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
@@ -656,11 +682,11 @@ async function applyCandidates(
   timings.planMs += performance.now() - started;
   started = performance.now();
   try {
-    const written = await underSavepoint(client, 'bulk_write', () =>
+    const { written, rows } = await underSavepoint(client, 'bulk_write', () =>
       writePass(client, fast, allConflicts(plans), firstSeq),
     );
     timings.writeMs += performance.now() - started;
-    return { plans, written };
+    return { plans, written, rows };
   } catch {
     // Fall through: one group at a time, so the database's refusal lands on its group alone.
   }
@@ -672,7 +698,7 @@ async function applyCandidates(
       const result = await underSavepoint(client, 'group_write', async () => {
         const state = await loadPassState(client, [candidate], history.clone(), verified, true);
         const plan = planGroup(candidate, state, context);
-        const written = plan.kind === 'applied' ? await writePass(client, state, plan.conflicts, seq) : 0;
+        const written = plan.kind === 'applied' ? (await writePass(client, state, plan.conflicts, seq)).written : 0;
         return { plan, written, state };
       });
       plans.set(candidate.index, result.plan);
@@ -685,14 +711,17 @@ async function applyCandidates(
     }
   }
   timings.writeMs += performance.now() - started;
-  return { plans, written: seq - firstSeq };
+  return { plans, written: seq - firstSeq, rows: null };
 }
 
 async function finish(client: pg.ClientBase, head: number, written: number): Promise<void> {
   if (written === 0) return;
-  await client.query('UPDATE sync_state SET head = $1 WHERE id = 1', [head + written]);
-  // Delivered by PostgreSQL only at commit: the live channel's hint that the head moved.
-  await client.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, String(head + written)]);
+  // One statement, one round trip under the sequence lock. The NOTIFY is delivered by
+  // PostgreSQL only at commit: the live channel's hint that the head moved.
+  await client.query(
+    'WITH moved AS (UPDATE sync_state SET head = $1 WHERE id = 1 RETURNING head) SELECT pg_notify($2, head::text) FROM moved',
+    [head + written, CHANGES_CHANNEL],
+  );
 }
 
 /** Tell the live channel to look again without moving the head (e.g. a review decision). */
@@ -737,8 +766,10 @@ export async function applyPushes(
   client: pg.ClientBase,
   pushes: readonly PushToApply[],
   context: ApplyContext,
+  /** The head, when the caller took the sequence lock already (a group commit takes it first). */
+  lockedHead?: number,
 ): Promise<GroupsResult[]> {
-  const head = await lockHead(client);
+  const head = lockedHead ?? (await lockHead(client));
   const users = new Set(pushes.flatMap(({ groups }) => groups.map((g) => g.userId)));
   // Under the lock, the history that decides (a users write may have committed meanwhile).
   const history = await UserHistory.load(client, [...users]);
@@ -756,8 +787,17 @@ export async function applyPushes(
   // Starting the checks (canonical bytes are built on this thread) counts as verification too.
   const startMs = pushes.reduce((sum, { verification }) => sum + verification.startMs, 0);
   const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
-  const { plans, written } = await applyCandidates(client, candidates, history, verifying, context, head + 1, timings);
+  const { plans, written, rows } = await applyCandidates(
+    client,
+    candidates,
+    history,
+    verifying,
+    context,
+    head + 1,
+    timings,
+  );
   await finish(client, head, written);
+  const committed = rows && written > 0 ? { from: head, to: head + written, rows } : null;
 
   const results = pushes.map((): GroupsResult & { written: number } => ({
     cursor: head + written,
@@ -768,6 +808,7 @@ export async function applyPushes(
     written: 0,
     held: [],
     timings,
+    committed,
   }));
   for (const { index, group } of candidates) {
     const plan = plans.get(index);
@@ -823,7 +864,7 @@ export async function applyAsServer(
         const state = await loadPassState(client, [candidate], new UserHistory(), new Map(), true);
         const plan = planGroup(candidate, state, context);
         if (plan.kind !== 'applied') return { refusal: plan.refusal };
-        return { written: await writePass(client, state, plan.conflicts, head + 1) };
+        return { written: (await writePass(client, state, plan.conflicts, head + 1)).written };
       },
     );
     if ('refusal' in result) return result;

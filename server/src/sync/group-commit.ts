@@ -9,6 +9,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import { type ApplyContext, applyPushes, type GroupsResult, lockHead, type Verification } from './apply.js';
+import type { CommittedPage } from './commit-page.js';
 import { answerReviewed, findReviewed, holdGroups } from './review.js';
 
 /**
@@ -66,6 +67,12 @@ interface Waiting {
 
 type Outcome = { readonly answer: Omit<PushAnswer, 'batch'> } | { readonly error: unknown };
 
+/** A batch's outcomes, and its rows for the live notice when they are known whole (see CommittedPage). */
+interface BatchOutcome {
+  readonly outcomes: Outcome[];
+  readonly committed: CommittedPage | null;
+}
+
 export class GroupCommit {
   private readonly queue: Waiting[] = [];
   private committing = false;
@@ -74,6 +81,11 @@ export class GroupCommit {
     private readonly db: pg.Pool,
     private readonly context: () => ApplyContext,
     private readonly limits: GroupCommitLimits = DEFAULT_GROUP_COMMIT,
+    /**
+     * Told, just before COMMIT, the rows a batch wrote (when known whole) and its COMMIT's
+     * outcome to come: true once committed (before any push of it is answered), else false.
+     */
+    private readonly onCommit: (page: CommittedPage, committed: Promise<boolean>) => void = () => {},
   ) {}
 
   /** Apply a push in the next commit; resolves after that commit with the push's own answer. */
@@ -124,9 +136,10 @@ export class GroupCommit {
     }
     let broken = false;
     let outcomes: Outcome[];
+    let committed: CommittedPage | null;
     try {
       await client.query('BEGIN');
-      outcomes = await this.applyBatch(client, batch);
+      ({ outcomes, committed } = await this.applyBatch(client, batch));
     } catch (error) {
       // Only a failure the batch cannot isolate (the connection, BEGIN) lands here.
       broken = !(await rollback(client));
@@ -134,9 +147,12 @@ export class GroupCommit {
       for (const waiting of batch) waiting.reject(error);
       return;
     }
+    let settle: (committed: boolean) => void = () => {};
+    if (committed) this.onCommit(committed, new Promise<boolean>((resolve) => (settle = resolve)));
     try {
       await client.query('COMMIT');
     } catch (error) {
+      settle(false);
       broken = !(await rollback(client));
       client.release(broken);
       const failed = new MostradorError(
@@ -147,6 +163,7 @@ export class GroupCommit {
       return;
     }
     client.release();
+    settle(true);
     for (const [n, waiting] of batch.entries()) {
       const outcome = outcomes[n];
       if (outcome && 'answer' in outcome) waiting.resolve({ ...outcome.answer, batch: batch.length });
@@ -154,8 +171,11 @@ export class GroupCommit {
     }
   }
 
-  /** All pushes in one pass; when that fails, one push at a time, each under its savepoint. */
-  private async applyBatch(client: pg.PoolClient, batch: readonly Waiting[]): Promise<Outcome[]> {
+  /**
+   * All pushes in one pass; when that fails, one push at a time, each under its savepoint
+   * (then no rows for the live notice: the LISTEN path reads them).
+   */
+  private async applyBatch(client: pg.PoolClient, batch: readonly Waiting[]): Promise<BatchOutcome> {
     const context = this.context();
     await client.query('SAVEPOINT push_batch');
     try {
@@ -164,11 +184,11 @@ export class GroupCommit {
         batch.map((waiting) => waiting.job),
         context,
       );
-      await client.query('RELEASE SAVEPOINT push_batch');
-      return answers.map((answer) => ({ answer }));
+      // Left for COMMIT to release: one round trip less under the sequence lock.
+      return { outcomes: answers.map((answer) => ({ answer })), committed: answers[0]?.result.committed ?? null };
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT push_batch');
-      if (batch.length === 1) return [{ error }];
+      if (batch.length === 1) return { outcomes: [{ error }], committed: null };
     }
     const outcomes: Outcome[] = [];
     for (const waiting of batch) {
@@ -182,7 +202,7 @@ export class GroupCommit {
         outcomes.push({ error });
       }
     }
-    return outcomes;
+    return { outcomes, committed: null };
   }
 }
 
@@ -206,7 +226,7 @@ export async function applyTogether(
   context: ApplyContext,
 ): Promise<Omit<PushAnswer, 'batch'>[]> {
   // The sequence lock first, as every writer takes it: one lock order.
-  await lockHead(client);
+  const head = await lockHead(client);
   const stationIds = [...new Set(jobs.map((job) => job.stationId))];
   const { rows } = await client.query<{ id: string; ceiling: Role }>(
     'SELECT id, ceiling FROM stations WHERE id = ANY($1::uuid[])',
@@ -225,6 +245,7 @@ export async function applyTogether(
       verification: job.verification,
     })),
     context,
+    head,
   );
   await holdGroups(
     client,

@@ -16,7 +16,7 @@ function changesPieces(page: PullPage): string[] {
 }
 
 /** The pieces of `"tables":{<t>:{columns,rows}},"count":n` of a columnar page: the rows' text is one piece per table. */
-function columnarTables(page: PullPage): string[] {
+function columnarTables(page: Pick<PullPage, 'parts' | 'count'>): string[] {
   const pieces = ['"tables":{'];
   for (const { table, json } of page.parts) {
     if (table === null) continue;
@@ -70,6 +70,6 @@ export function columnsBodyBytes(page: PullPage): Buffer {
  * A live `changes` notice carrying the columnar page of the changes in (from, page.cursor]
  * (ChangesMessage with `from` and `page`): a station at `from` applies it without pulling.
  */
-export function changesNoticeWithPage(page: PullPage, from: number): string {
+export function changesNoticeWithPage(page: Pick<PullPage, 'parts' | 'count' | 'cursor'>, from: number): string {
   return `{"type":"changes","cursor":${page.cursor},"from":${from},"page":{${columnarTables(page).join('')}}}`;
 }

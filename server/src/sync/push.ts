@@ -34,6 +34,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
     app.db,
     () => ({ nowMs: app.settings.now(), clockAheadMs: app.settings.clockAheadMs }),
     app.settings.groupCommit,
+    (page, committed) => app.commits.emit('committing', page, committed),
   );
   app.post<{ Body: PushRequest }>(
     '/sync/push',

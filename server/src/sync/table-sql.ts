@@ -54,17 +54,31 @@ export interface TableSql {
    */
   readonly jsonObject: Readonly<Record<Role, string>>;
   readonly jsonArray: Readonly<Record<Role, string>>;
+  /** Every ceiling receives the table's rows alike (only users rows differ, by their verifiers). */
+  readonly sentAlike: boolean;
+  /**
+   * Appended to `insert` or `update`: each written row's seq and the row as the columnar
+   * pull sends it (`jsonArray`, the same text), for the live page of the commit (live/plugin.ts).
+   */
+  readonly returningPage: string;
 }
 
-/** A column as a station of `ceiling` receives it. */
-function sentColumn(table: TableName, column: string, ceiling: Role): string {
+/** A column as a station of `ceiling` receives it; `from` qualifies the columns (`"t".`) where a statement needs it. */
+function sentColumn(table: TableName, column: string, ceiling: Role, from = ''): string {
   const roles = rolesLoggingInAt(ceiling);
-  if (table !== 'users' || roles.length === ROLES.length) return quote(column);
-  const loggingIn = `"role" IN (${roles.map((role) => `'${role}'`).join(', ')})`;
+  if (table !== 'users' || roles.length === ROLES.length) return `${from}${quote(column)}`;
+  const loggingIn = `${from}"role" IN (${roles.map((role) => `'${role}'`).join(', ')})`;
   if (column === 'passwordHash')
-    return `CASE WHEN ${loggingIn} THEN "passwordHash" ELSE '${WITHHELD_PASSWORD_HASH}' END`;
-  if (column === 'sealedKey') return `CASE WHEN ${loggingIn} THEN "sealedKey" END`;
-  return quote(column);
+    return `CASE WHEN ${loggingIn} THEN ${from}"passwordHash" ELSE '${WITHHELD_PASSWORD_HASH}' END`;
+  if (column === 'sealedKey') return `CASE WHEN ${loggingIn} THEN ${from}"sealedKey" END`;
+  return `${from}${quote(column)}`;
+}
+
+/** The row as a JSON array in `columns` order, as a station of `ceiling` receives it. */
+function jsonArrayOf(table: TableName, ceiling: Role, from = ''): string {
+  return `json_build_array(${columnsOf(table)
+    .map((c) => sentColumn(table, c, ceiling, from))
+    .join(', ')})`;
 }
 
 function perCeiling(build: (ceiling: Role) => string): Record<Role, string> {
@@ -81,6 +95,7 @@ function buildTableSql(table: TableName): TableSql {
   const changed = [...columns.filter((c) => c !== 'id'), 'seq'];
   const unnest = `unnest(${arrays.join(', ')}, $${columns.length + 1}::bigint[], $${columns.length + 2}::uuid[])`;
   const insert = `INSERT INTO ${name} (${list}, seq, "pushedBy") SELECT u.* FROM ${unnest} AS u`;
+  const jsonArray = perCeiling((ceiling) => jsonArrayOf(table, ceiling));
   return {
     table,
     columns,
@@ -100,9 +115,10 @@ function buildTableSql(table: TableName): TableSql {
     jsonObject: perCeiling(
       (ceiling) => `json_build_object(${columns.map((c) => `'${c}', ${sentColumn(table, c, ceiling)}`).join(', ')})`,
     ),
-    jsonArray: perCeiling(
-      (ceiling) => `json_build_array(${columns.map((c) => sentColumn(table, c, ceiling)).join(', ')})`,
-    ),
+    jsonArray,
+    sentAlike: ROLES.every((ceiling) => jsonArray[ceiling] === jsonArray.admin),
+    // Qualified: an update's FROM list has columns of the same names.
+    returningPage: `RETURNING ${name}.seq, ${jsonArrayOf(table, 'admin', `${name}.`)}::text AS r`,
   };
 }
 
