@@ -11,8 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Station } from '../../desktop/src/core/index.js';
-import { STATION_BIN, tempDataDir } from './station.js';
+import { enrolledStation, STATION_BIN, tempDataDir } from './station.js';
 
 export type Line = Record<string, unknown> & { event?: string; tag?: unknown; ok?: boolean };
 
@@ -33,13 +32,7 @@ export class ServeStation {
 
   static async enrolled(server: { url: string; adminPassword: string }, name: string): Promise<ServeStation> {
     const dataDir = tempDataDir(name);
-    const station = await Station.enroll({
-      dataDir,
-      serverUrl: server.url,
-      name,
-      username: 'admin',
-      password: server.adminPassword,
-    });
+    const station = await enrolledStation(server, name, { dataDir });
     try {
       await station.sync.pullChanges();
       return new ServeStation(dataDir, station.id, server.adminPassword);

@@ -3,6 +3,7 @@
  * processes (the built desktop/dist, run with `node desktop/bin/station.js`), and the
  * server's state as a station would see it pulling from cursor 0.
  *
+ *   enrolledStation(server, name, options?) → Station enrolled by the admin, nothing pulled
  *   openTestStation(server, name, options?) → Station enrolled, bootstrapped, logged in as admin
  *   offlineStation(users?)                  → Station never online: a data folder set up as if
  *                                              enrolled, holding the given users (password = username + '-pass',
@@ -39,12 +40,13 @@ export function tempDataDir(label = 'station'): string {
   return join(mkdtempSync(join(tmpdir(), `mostrador-${label}-`)), 'data');
 }
 
-export async function openTestStation(
-  server: TestServer,
+/** A station enrolled by the server's admin: nothing pulled yet, nobody logged in. */
+export function enrolledStation(
+  server: { url: string; adminPassword: string },
   name: string,
   options: Partial<StationOptions> = {},
 ): Promise<Station> {
-  const station = await Station.enroll({
+  return Station.enroll({
     dataDir: options.dataDir ?? tempDataDir(name),
     ...options,
     serverUrl: server.url,
@@ -52,6 +54,14 @@ export async function openTestStation(
     username: 'admin',
     password: server.adminPassword,
   });
+}
+
+export async function openTestStation(
+  server: TestServer,
+  name: string,
+  options: Partial<StationOptions> = {},
+): Promise<Station> {
+  const station = await enrolledStation(server, name, options);
   await station.sync.pullChanges();
   await station.login('admin', server.adminPassword);
   return station;

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../../test/support/server.js';
-import { openTestStation, serverState, stationToken, tempDataDir } from '../../../../test/support/station.js';
+import {
+  enrolledStation,
+  openTestStation,
+  serverState,
+  stationToken,
+  tempDataDir,
+} from '../../../../test/support/station.js';
 import { Station } from '../station.js';
 import { ServerClient } from './client.js';
 import { pullSnapshot } from './snapshot.js';
@@ -19,13 +25,7 @@ class Stop extends Error {}
 /** A new station's folder, enrolled, with nothing pulled yet. */
 async function enrolled(name: string): Promise<{ dataDir: string; client: ServerClient }> {
   const dataDir = tempDataDir(name);
-  const station = await Station.enroll({
-    dataDir,
-    serverUrl: server.url,
-    name,
-    username: 'admin',
-    password: server.adminPassword,
-  });
+  const station = await enrolledStation(server, name, { dataDir });
   const client = new ServerClient({ baseUrl: server.url, token: stationToken(station) });
   station.close();
   return { dataDir, client };
