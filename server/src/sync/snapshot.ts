@@ -1,5 +1,4 @@
 import {
-  columnsOf,
   isTableName,
   MostradorError,
   ROLES,
@@ -13,7 +12,8 @@ import type pg from 'pg';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { SYNC_STATE_SQL, type SyncStateRow } from './epoch.js';
-import { BEGIN_PULL } from './pull-page.js';
+import { columnsBodyBytes } from './pull-body.js';
+import { BEGIN_PULL, type PullPage } from './pull-page.js';
 import { quote, tableSql } from './table-sql.js';
 
 /**
@@ -43,13 +43,14 @@ const SNAPSHOT_SQL = new Map(
   TABLE_NAMES.flatMap((table) => ROLES.map((ceiling) => [`${table}:${ceiling}`, snapshotSql(table, ceiling)])),
 );
 
+/** One page of the snapshot, as a columnar pull page whose cursor and head are its snapshot's head. */
 export async function readSnapshotPage(
   db: pg.Pool,
   table: TableName,
   after: string,
   limit: number,
   ceiling: Role,
-): Promise<string> {
+): Promise<PullPage> {
   return inTransaction(db, BEGIN_PULL, async (client) => {
     const { rows: states } = await client.query<SyncStateRow>({ name: 'snapshot-head', text: SYNC_STATE_SQL });
     const { rows } = await client.query<{ n: number; rows: string | null }>({
@@ -59,9 +60,17 @@ export async function readSnapshotPage(
     });
     const head = Number(states[0]?.head ?? 0);
     const count = rows[0]?.n ?? 0;
-    const block = `{"columns":${JSON.stringify(columnsOf(table))},"rows":[${rows[0]?.rows ?? ''}]}`;
-    // `hasMore`: this table may hold rows after this page (the station asks on until a short page).
-    return `{"tables":{"${table}":${block}},"count":${count},"cursor":${head},"head":${head},"hasMore":${count === limit},"epoch":${JSON.stringify(states[0]?.epoch ?? '')}}`;
+    return {
+      // The table's block even when empty: the station reads on from the table's place.
+      parts: [{ table, count, json: rows[0]?.rows ?? '' }],
+      count,
+      cursor: head,
+      head,
+      // This table may hold rows after this page (the station asks on until a short page).
+      hasMore: count === limit,
+      epoch: states[0]?.epoch ?? '',
+      purgedSeq: Number(states[0]?.purgedSeq ?? 0),
+    };
   });
 }
 
@@ -74,9 +83,9 @@ export async function snapshotRoutes(app: FastifyInstance): Promise<void> {
       if (!station) throw new MostradorError('UNAUTHORIZED');
       const { table, after = NIL_UUID, limit } = request.query;
       if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `"${table}" is not a synced table.`);
-      const body = await readSnapshotPage(app.db, table, after, limit, station.ceiling);
+      const page = await readSnapshotPage(app.db, table, after, limit, station.ceiling);
       reply.type('application/json; charset=utf-8');
-      return body;
+      return columnsBodyBytes(page);
     },
   );
 }
