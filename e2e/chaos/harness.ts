@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AnyRow, TABLE_NAMES, type TableName, versionMillis } from '@mostrador/common';
@@ -27,7 +27,7 @@ import { migrateCentral } from '../../server/src/db/migrate.js';
 import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { freePort } from '../../test/support/ports.js';
 import { serverState, type TablesState } from '../../test/support/station.js';
-import { ApiProcess, type Line, StationProcess } from './processes.js';
+import { ApiProcess, type Line, StationProcess, trace } from './processes.js';
 
 export interface ChaosOptions {
   stations: number;
@@ -119,6 +119,7 @@ class Run {
   }
 
   log(line: string): void {
+    trace('harness', line);
     this.options.log?.(line);
   }
 
@@ -396,7 +397,10 @@ async function converge(run: Run, token: string, timeoutMs: number): Promise<num
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const log = options.log ?? (() => {});
+  const log = (line: string) => {
+    trace('harness', line);
+    options.log?.(line);
+  };
   const database = await createDatabase(options.adminDatabaseUrl);
   const folder = mkdtempSync(join(tmpdir(), 'mostrador-chaos-'));
   const adminPassword = `chaos-${randomBytes(6).toString('hex')}`;
@@ -500,6 +504,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     checkStock(run, server);
     const numbers = server.sales.map((s) => s.number);
     if (new Set(numbers).size !== numbers.length) run.report.problems.push('a sale number repeats');
+    const keepIn = process.env.CHAOS_TRACE;
+    if (keepIn && run.report.problems.length > 0) {
+      // The evidence of a failed run: every station's folder and the server's database.
+      cpSync(folder, join(keepIn, 'stations'), { recursive: true });
+      execFileSync('pg_dump', ['-Fc', '-f', join(keepIn, 'server.dump'), database.url]);
+    }
     return run.report;
   } finally {
     await Promise.all(stations.map((s) => s.kill()));

@@ -4,6 +4,8 @@
  * lines. Both use the built dist/ (run `npm run build` first).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +13,16 @@ const SERVER_MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.me
 const STATION_BIN = fileURLToPath(new URL('../../desktop/bin/station.js', import.meta.url));
 
 export type Line = Record<string, unknown> & { event?: string; tag?: unknown; ok?: boolean };
+
+/**
+ * With CHAOS_TRACE=<folder>, every command sent to a station and every line it prints are
+ * appended to <folder>/trace.log, stamped and named, beside the harness's own log: the
+ * story of a failed run, read after the fact.
+ */
+export function trace(who: string, text: string): void {
+  const folder = process.env.CHAOS_TRACE;
+  if (folder) appendFileSync(join(folder, 'trace.log'), `${new Date().toISOString()} ${who} ${text}\n`);
+}
 
 async function exited(child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -113,6 +125,7 @@ export class StationProcess {
     this.lines = [];
     const ready = new Promise<void>((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (text) => {
+        trace(this.name, text);
         let line: Line;
         try {
           line = JSON.parse(text) as Line;
@@ -140,6 +153,7 @@ export class StationProcess {
       });
     });
     child.stderr?.on('data', (chunk) => {
+      trace(`${this.name} stderr`, String(chunk).trimEnd());
       this.stderr = (this.stderr + String(chunk)).slice(-4000);
     });
     await ready;
@@ -165,7 +179,9 @@ export class StationProcess {
           reject(error);
         },
       });
-      child.stdin?.write(`${JSON.stringify({ ...command, tag })}\n`);
+      const text = JSON.stringify({ ...command, tag });
+      trace(`${this.name} <`, text);
+      child.stdin?.write(`${text}\n`);
     });
   }
 
