@@ -20,6 +20,16 @@ export const ERRORS = {
   UNIQUE_VIOLATION: { status: 409, message: 'Another row already uses this unique value.' },
   IMMUTABLE: { status: 409, message: 'This row cannot be changed once written (a sale can only be voided).' },
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  HISTORY_CHANGED: {
+    status: 409,
+    message:
+      "The server's database was restored or replaced since this station last synced; the station compares its rows with it, then pushes again.",
+  },
+  MISSING_REFERENCE: {
+    status: 409,
+    message:
+      'A row names another that the server does not hold (yet); the group waits and applies by itself once that row arrives.',
+  },
   RESYNC_REQUIRED: {
     status: 410,
     message: 'The station was offline longer than deleted rows are kept; bootstrap it again.',

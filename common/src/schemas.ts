@@ -10,7 +10,7 @@ import { isCalendarTimestamp, isVersion, VERSION_PATTERN } from './hlc.js';
 import { type FieldSpec, fieldsOf, ROLES, TABLE_NAMES, type TableName } from './registry.js';
 
 /** Bumped whenever a wire schema changes; a test fails until it is (see protocol.test.ts). */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 export const TIMESTAMP_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$';
@@ -121,6 +121,18 @@ export type WriteGroupBody = Omit<WriteGroup, 'signature'>;
 export const PushRequest = Type.Object({
   batchId: Type.String({ minLength: 1, maxLength: 100 }),
   groups: Type.Array(WriteGroup, { maxItems: MAX_PUSH_CHANGES }),
+  /**
+   * The server epoch the station last pulled from. When the server's differs (its database
+   * was restored or replaced since), the push is refused with HISTORY_CHANGED and nothing of
+   * it is applied: the station reconciles first, then pushes again.
+   */
+  epoch: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  /**
+   * The protocol the station speaks (absent before protocol 4). A station of protocol 3
+   * knows no code newer than its release: its answers carry `VALIDATION` for
+   * `MISSING_REFERENCE`.
+   */
+  protocol: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
 export type PushRequest = Static<typeof PushRequest>;
 

@@ -15,6 +15,7 @@ import {
   type ColumnarPullResponse,
   type ErrorBody,
   newId,
+  PROTOCOL_VERSION,
   type PullResponse,
   type PushResponse,
   type WriteGroup,
@@ -55,7 +56,7 @@ export function pushGroups(
   groups: unknown[],
   batchId: string = newId(),
 ): Promise<{ status: number; body: PushReply }> {
-  return pushBody(station.url, station.token, { batchId, groups });
+  return pushBody(station.url, station.token, { batchId, groups, protocol: PROTOCOL_VERSION });
 }
 
 /** The changes as signed groups of `signer` pushed by `station`: one group per change, or one for all. */

@@ -16,6 +16,7 @@ import {
 } from '@mostrador/common';
 import type pg from 'pg';
 import type { CommittedPage, WrittenRow } from './commit-page.js';
+import { EPOCH_SQL } from './epoch.js';
 import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
 import { binaryArray, type ElementType } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
@@ -164,6 +165,15 @@ export async function startVerification(
       new Map(toVerify.map((item, i) => [item.group, { publicKey: item.publicKey, ok: results[i] === true }])),
   );
   return { verifying, startMs: performance.now() - started };
+}
+
+/** The head and the server's epoch (see epoch.ts), the sequence lock taken as lockHead takes it. */
+export async function lockHeadAndEpoch(client: pg.ClientBase): Promise<{ head: number; epoch: string }> {
+  const { rows } = await client.query<{ head: number | string; epoch: string }>(
+    `SELECT head, ${EPOCH_SQL} AS epoch FROM sync_state WHERE id = 1 FOR UPDATE`,
+  );
+  if (!rows[0]) throw new Error('sync_state has no head row; run the migrations');
+  return { head: Number(rows[0].head), epoch: rows[0].epoch };
 }
 
 export async function lockHead(client: pg.ClientBase): Promise<number> {
@@ -380,6 +390,39 @@ function planGroup(candidate: Candidate, state: PassState, context: ApplyContext
     if (planned.table === 'users') state.history.add(historyEntryOf(planned.row));
   }
   return { kind: 'applied', writes: tentative.size, applied, superseded, conflicts };
+}
+
+/**
+ * Plan the candidates in order. A group held only because a row it names is not there
+ * (MISSING_REFERENCE) is planned again once the others are, for as long as that lets more
+ * of them apply: a station that reconciles with a restored server queues the rows the server
+ * lost after its own unsent writes, so a sale can come before the product it sells in the
+ * same push. Returns every plan, and the applied candidates in the order they were planned
+ * (the order their rows are written in).
+ */
+function planAll(
+  candidates: readonly Candidate[],
+  state: PassState,
+  context: ApplyContext,
+): { plans: Map<number, GroupPlan>; order: Candidate[] } {
+  const plans = new Map<number, GroupPlan>();
+  const order: Candidate[] = [];
+  let waiting: Candidate[] = [];
+  const plan = (candidate: Candidate) => {
+    const planned = planGroup(candidate, state, context);
+    plans.set(candidate.index, planned);
+    if (planned.kind === 'applied') order.push(candidate);
+    else if (planned.kind === 'held' && planned.refusal.code === 'MISSING_REFERENCE') waiting.push(candidate);
+  };
+  for (const candidate of candidates) plan(candidate);
+  while (waiting.length > 0) {
+    const before = order.length;
+    const retry = waiting;
+    waiting = [];
+    for (const candidate of retry) plan(candidate);
+    if (order.length === before) break;
+  }
+  return { plans, order };
 }
 
 /** Whether two versions of a row hold the same values (an absent field is null). */
@@ -678,7 +721,7 @@ async function applyCandidates(
   const waitStarted = performance.now();
   for (const [group, result] of await verifying) verified.set(group, result);
   timings.verifyMs += performance.now() - waitStarted;
-  const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context)] as const));
+  const { plans, order } = planAll(candidates, fast, context);
   timings.planMs += performance.now() - started;
   started = performance.now();
   try {
@@ -692,8 +735,8 @@ async function applyCandidates(
   }
   const history = baseHistory.clone();
   let seq = firstSeq;
-  for (const candidate of candidates) {
-    if (plans.get(candidate.index)?.kind !== 'applied') continue;
+  // In the order the plan applied them: a group that waited for a later one comes after it.
+  for (const candidate of order) {
     try {
       const result = await underSavepoint(client, 'group_write', async () => {
         const state = await loadPassState(client, [candidate], history.clone(), verified, true);

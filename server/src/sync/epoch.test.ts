@@ -2,11 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newId, PROTOCOL_VERSION, type WriteGroup } from '@mostrador/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase } from '../../../test/support/pg.js';
-import { enrollStation, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { RowMaker, signedGroup } from '../../../test/support/rows.js';
+import { adminSigner, enrollStation, startTestServer, type TestServer } from '../../../test/support/server.js';
+import { pullAll, pushBody } from '../../../test/support/sync-client.js';
 import { EPOCH_SQL } from './epoch.js';
 
 async function pullEpoch(url: string, token: string): Promise<string | undefined> {
@@ -69,5 +72,46 @@ describe('server epoch', () => {
     } finally {
       await restored.drop();
     }
+  });
+
+  it('refuses a push from another history whole, and only that push of those sharing its commit', async () => {
+    const admin = await adminSigner(server);
+    const maker = new RowMaker(admin.userId);
+    const enrolled = await enrollStation(server.url, 'epoch-push');
+    const station = { url: server.url, token: enrolled.stationToken, stationId: enrolled.stationId };
+    const epoch = await pullEpoch(server.url, token);
+    const other = await enrollStation(server.url, 'epoch-push-2');
+    const product = (stationId = station.stationId) =>
+      signedGroup(admin.key, admin.userId, stationId, [{ table: 'products', row: maker.row('products') }]);
+    const push = (groups: unknown[], pushedEpoch?: string, by = station.token) =>
+      pushBody(server.url, by, { batchId: newId(), groups, protocol: PROTOCOL_VERSION, epoch: pushedEpoch });
+    const stored = async (group: WriteGroup) => {
+      const { body } = await pushBody(server.url, station.token, { batchId: newId(), groups: [group] });
+      return body.groups?.[0]?.status === 'applied' && body.applied.length === 1;
+    };
+
+    const stale = product();
+    const refused = await push([stale], `${epoch}0`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'HISTORY_CHANGED',
+      message: expect.stringMatching(/restored or replaced/),
+    });
+    // Shared with pushes of the right history (or none, from an older station), it fails alone.
+    const groups = [product(), stale, product(other.stationId)];
+    const answers = await Promise.all([
+      push([groups[0]], epoch),
+      push([groups[1]], 'another.1'),
+      push([groups[2]], undefined, other.stationToken),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 409, 200]);
+    const pulled = await pullAll(server.url, station.token);
+    const products = pulled.tables.get('products');
+    expect(products?.has(String(groups[0]?.changes[0]?.row.id))).toBe(true);
+    expect(products?.has(String(stale.changes[0]?.row.id))).toBe(false);
+    expect(products?.has(String(groups[2]?.changes[0]?.row.id))).toBe(true);
+    // Sent again with the server's epoch, it applies.
+    expect((await push([stale], epoch)).status).toBe(200);
+    expect(await stored(stale)).toBe(true);
   });
 });

@@ -8,9 +8,9 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import type pg from 'pg';
-import { type ApplyContext, applyPushes, type GroupsResult, lockHead, type Verification } from './apply.js';
+import { type ApplyContext, applyPushes, type GroupsResult, lockHeadAndEpoch, type Verification } from './apply.js';
 import type { CommittedPage } from './commit-page.js';
-import { answerReviewed, findReviewed, holdGroups } from './review.js';
+import { answerReviewed, findReviewed, holdGroups, settleRetried, waitsForReference } from './review.js';
 
 /**
  * Group commit: pushes that arrive while a commit is in flight wait, and then share ONE
@@ -46,6 +46,8 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitLimits = { maxPushes: 100, maxChan
 /** One push waiting for a commit: its station, its groups, its signature checks under way. */
 export interface PushJob {
   readonly stationId: string;
+  /** The server epoch the station last pulled from, when it says (PushRequest.epoch). */
+  readonly epoch?: string;
   readonly groups: readonly WriteGroup[];
   readonly verification: Verification;
 }
@@ -226,7 +228,17 @@ export async function applyTogether(
   context: ApplyContext,
 ): Promise<Omit<PushAnswer, 'batch'>[]> {
   // The sequence lock first, as every writer takes it: one lock order.
-  const head = await lockHead(client);
+  const { head, epoch } = await lockHeadAndEpoch(client);
+  // A push from another history applies nothing (a batch then goes one push at a time, so
+  // only that push fails): its rows may name rows the server lost, and its station must
+  // first queue those again (reconcile).
+  const stale = jobs.find((job) => job.epoch !== undefined && job.epoch !== epoch);
+  if (stale) {
+    throw new MostradorError(
+      'HISTORY_CHANGED',
+      `This server's history is ${epoch}, not ${stale.epoch}: its database was restored or replaced. Reconcile, then push again.`,
+    );
+  }
   const stationIds = [...new Set(jobs.map((job) => job.stationId))];
   const { rows } = await client.query<{ id: string; ceiling: Role }>(
     'SELECT id, ceiling FROM stations WHERE id = ANY($1::uuid[])',
@@ -237,10 +249,15 @@ export async function applyTogether(
     client,
     jobs.flatMap((job) => job.groups.map((group) => group.id)),
   );
+  // A group waiting in review for a row it names is tried again each time it is sent.
+  const answeredFromReview = (group: WriteGroup, stationId: string) => {
+    const review = reviewed.get(group.id);
+    return review !== undefined && !waitsForReference(review, stationId);
+  };
   const results = await applyPushes(
     client,
     jobs.map((job) => ({
-      groups: job.groups.filter((group) => !reviewed.has(group.id)),
+      groups: job.groups.filter((group) => !answeredFromReview(group, job.stationId)),
       pusher: { stationId: job.stationId, ceiling: ceilings.get(job.stationId) ?? 'cashier' },
       verification: job.verification,
     })),
@@ -251,6 +268,10 @@ export async function applyTogether(
     client,
     results.flatMap((result, n) => result.held.map((held) => ({ ...held, stationId: jobs[n]?.stationId ?? '' }))),
   );
+  await settleRetried(
+    client,
+    results.flatMap((result) => result.groups).filter((outcome) => reviewed.has(outcome.id)),
+  );
   const answers: Omit<PushAnswer, 'batch'>[] = [];
   for (const [n, job] of jobs.entries()) {
     const result = results[n] as GroupsResult;
@@ -260,7 +281,7 @@ export async function applyTogether(
     const rejected = [...result.rejected];
     for (const group of job.groups) {
       const review = reviewed.get(group.id);
-      if (!review || outcomes.has(group.id)) continue;
+      if (!review || outcomes.has(group.id) || !answeredFromReview(group, job.stationId)) continue;
       const answer = await answerReviewed(client, review, ceiling);
       outcomes.set(review.id, answer.outcome);
       applied.push(...answer.applied);

@@ -1,4 +1,5 @@
 import {
+  type ErrorCode,
   ErrorResponse,
   MAX_PUSH_CHANGES,
   MostradorError,
@@ -19,6 +20,17 @@ import { withdrawReview } from './review.js';
 
 /** A push may carry a whole outbox page (up to 20,000 rows), far above the default body limit. */
 export const PUSH_BODY_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * The answer as a protocol-3 station reads it: its schema knows no code newer than its
+ * release, and would refuse the whole answer over one. A row naming a row the server lacks
+ * was `VALIDATION` then.
+ */
+function inProtocol3(response: PushResponse): PushResponse {
+  const older = <T extends { code?: ErrorCode }>(entry: T): T =>
+    entry.code === 'MISSING_REFERENCE' ? { ...entry, code: 'VALIDATION' } : entry;
+  return { ...response, groups: response.groups.map(older), rejected: response.rejected.map(older) };
+}
 
 /** A station from before write groups sends `changes`: tell a person to update it, not "invalid body". */
 function refuseOldStations(body: unknown): void {
@@ -49,7 +61,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
       const started = performance.now();
       const station = request.station;
       if (!station) throw new MostradorError('UNAUTHORIZED');
-      const { groups, batchId } = request.body;
+      const { groups, batchId, epoch, protocol } = request.body;
       const changes = groups.reduce((sum, group) => sum + group.changes.length, 0);
       if (changes > MAX_PUSH_CHANGES) {
         throw new MostradorError(
@@ -63,7 +75,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
       // Settled when its commit comes; until then nobody awaits it (no unhandled rejection meanwhile).
       verification.verifying.catch(() => {});
       const { response, result, batch } = await gate.timed(() =>
-        commits.push({ stationId: station.id, groups, verification }),
+        commits.push({ stationId: station.id, groups, verification, epoch }),
       );
       request.log.info(
         {
@@ -86,7 +98,7 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
         },
         'push',
       );
-      return response;
+      return (protocol ?? 3) >= 4 ? response : inProtocol3(response);
     },
   );
 

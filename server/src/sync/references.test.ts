@@ -1,4 +1,4 @@
-import type { AnyRow, PushResponse, ReviewResponse, WriteGroup } from '@mostrador/common';
+import { type AnyRow, newId, type PushResponse, type ReviewResponse, type WriteGroup } from '@mostrador/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowMaker, signedGroup } from '../../../test/support/rows.js';
@@ -9,7 +9,8 @@ import {
   startTestServer,
   type TestServer,
 } from '../../../test/support/server.js';
-import { pullAll, pushGroups, type Signer, type StationAuth } from '../../../test/support/sync-client.js';
+import { pullAll, pushBody, pushGroups, type Signer, type StationAuth } from '../../../test/support/sync-client.js';
+import { ARRIVED_NOTE } from './review.js';
 
 type Changes = { table: string; row: AnyRow }[];
 
@@ -77,7 +78,7 @@ describe('references of sale lines, payments and stock movements', () => {
     const body = await push(orphan);
     expect(body.groups[0]).toMatchObject({
       status: 'held',
-      code: 'VALIDATION',
+      code: 'MISSING_REFERENCE',
       message: expect.stringMatching(/productId .* names no products row/),
     });
     for (const { table, row } of orphan.changes) expect(await stored(table, row.id)).toBe(0);
@@ -98,9 +99,9 @@ describe('references of sale lines, payments and stock movements', () => {
     ];
     const body = await push(...lonely);
     expect(body.groups.map((g) => [g.status, g.code])).toEqual([
-      ['held', 'VALIDATION'],
-      ['held', 'VALIDATION'],
-      ['held', 'VALIDATION'],
+      ['held', 'MISSING_REFERENCE'],
+      ['held', 'MISSING_REFERENCE'],
+      ['held', 'MISSING_REFERENCE'],
     ]);
     expect(body.groups[0]?.message).toMatch(/saleId .* names no sales row/);
     expect(body.groups[1]?.message).toMatch(/saleId .* names no sales row/);
@@ -137,5 +138,58 @@ describe('references of sale lines, payments and stock movements', () => {
     expect(body.groups.map((g) => g.status)).toEqual(['applied', 'applied', 'held']);
     expect(await stored('sales', good[0]?.row.id)).toBe(1);
     expect(await stored('sales', bad[0]?.row.id)).toBe(0);
+  });
+
+  it('answers a protocol-3 station, whose app knows no MISSING_REFERENCE, with VALIDATION', async () => {
+    const orphan = group(sale(maker.row('products').id));
+    const { status, body } = await pushBody(server.url, station.token, { batchId: newId(), groups: [orphan] });
+    expect(status).toBe(200);
+    expect(body.groups[0]).toMatchObject({ status: 'held', code: 'VALIDATION' });
+    expect(new Set(body.rejected.map((r) => r.code))).toEqual(new Set(['VALIDATION']));
+  });
+
+  it('applies a sale pushed before the product it sells in the same push, after the product', async () => {
+    const product = maker.row('products');
+    const early = group(sale(product.id));
+    const body = await push(early, group([{ table: 'products', row: product }]));
+    expect(body.groups.map((g) => g.status)).toEqual(['applied', 'applied']);
+    const { rows } = await db.query<{ table: string; seq: string }>(
+      `SELECT 'products' AS table, seq::text AS seq FROM products WHERE id = $1
+       UNION ALL SELECT 'sale_items', seq::text FROM sale_items WHERE "saleId" = $2`,
+      [product.id, early.changes[0]?.row.id],
+    );
+    // Written after the product it waited for, so a station pulling in order never meets a dangling line.
+    const seqOf = new Map(rows.map((r) => [r.table, Number(r.seq)]));
+    expect(seqOf.get('sale_items')).toBeGreaterThan(seqOf.get('products') ?? Number.POSITIVE_INFINITY);
+  });
+
+  it('applies a held sale sent again once its product is on the server, and closes it in the review list', async () => {
+    const product = maker.row('products');
+    const waiting = group(sale(product.id));
+    expect((await push(waiting)).groups[0]).toMatchObject({ status: 'held', code: 'MISSING_REFERENCE' });
+
+    // Another station sending the same group does not get it tried: it is not its group.
+    const other = await enrollStation(server.url, 'Other till');
+    const otherAuth = { url: server.url, token: other.stationToken, stationId: other.stationId };
+    const fromOther = await pushGroups(otherAuth, [waiting]);
+    expect((fromOther.body as PushResponse).groups[0]).toMatchObject({ status: 'held', code: 'MISSING_REFERENCE' });
+
+    // Still missing: sent again, it stays held and writes nothing.
+    expect((await push(waiting)).groups[0]?.status).toBe('held');
+    expect(await stored('sales', waiting.changes[0]?.row.id)).toBe(0);
+
+    expect((await push(group([{ table: 'products', row: product }]))).groups[0]?.status).toBe('applied');
+    const again = await push(waiting);
+    expect(again.groups[0]?.status).toBe('applied');
+    for (const { table, row } of waiting.changes) expect(await stored(table, row.id)).toBe(1);
+    const review = await fetch(`${server.url}/admin/review?status=accepted`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const entry = ((await review.json()) as ReviewResponse).groups.find((g) => g.id === waiting.id);
+    expect(entry).toMatchObject({ status: 'accepted', decidedBy: null, decisionNote: ARRIVED_NOTE });
+    // Applied once: sent yet again, it is answered applied and written no second time.
+    const head = (await db.query('SELECT head::int AS head FROM sync_state')).rows[0].head as number;
+    expect((await push(waiting)).groups[0]?.status).toBe('applied');
+    expect((await db.query('SELECT head::int AS head FROM sync_state')).rows[0].head).toBe(head);
   });
 });

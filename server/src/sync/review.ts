@@ -78,6 +78,42 @@ export async function holdGroups(
   );
 }
 
+/**
+ * A group held because a row it names was not on the server (MISSING_REFERENCE) is no
+ * judgement for an admin to make: the row may be on its way (after a restored database, the
+ * stations push again what the server lost, each in its own time). Its station sends it again
+ * with every push; each time it is planned again, and once the row it names is there it
+ * applies whole, closed in the review list with this note and no admin.
+ */
+export function waitsForReference(review: ReviewRecord, stationId: string): boolean {
+  return review.status === 'pending' && review.code === 'MISSING_REFERENCE' && review.stationId === stationId;
+}
+
+/** The decision note of a group that applied by itself once the rows it names arrived. */
+export const ARRIVED_NOTE = 'applied once the rows it names reached the server';
+
+/** Record what became of groups in review that were planned again (see waitsForReference). */
+export async function settleRetried(client: pg.ClientBase, outcomes: readonly GroupOutcome[]): Promise<void> {
+  for (const outcome of outcomes) {
+    if (outcome.status === 'applied') {
+      await client.query(
+        `UPDATE review_groups SET status = 'accepted', "decidedAt" = now(), "decisionNote" = $2
+         WHERE id = $1 AND status = 'pending'`,
+        [outcome.id, ARRIVED_NOTE],
+      );
+    } else {
+      // Still held (for this reason or, now that the row is there, another), or refused.
+      await client.query(
+        `UPDATE review_groups SET code = $2, message = $3,
+           status = CASE WHEN $4 THEN 'rejected' ELSE status END,
+           "decidedAt" = CASE WHEN $4 THEN now() ELSE "decidedAt" END
+         WHERE id = $1 AND status = 'pending'`,
+        [outcome.id, outcome.code ?? 'VALIDATION', outcome.message ?? '', outcome.status === 'rejected'],
+      );
+    }
+  }
+}
+
 /** The server's current version of each row of a group (null where it has none), as the station receives rows. */
 async function currentRows(
   client: pg.ClientBase,

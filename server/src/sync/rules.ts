@@ -143,7 +143,7 @@ export function checkReferences(
     const id = row[field];
     if (typeof id !== 'string' || exists(target, id)) continue;
     return {
-      code: 'VALIDATION',
+      code: 'MISSING_REFERENCE',
       message: `${table} ${row.id}: its ${field} ${id} names no ${target} row, neither in this push nor on the server (push the ${target} row first).`,
     };
   }

@@ -69,6 +69,7 @@ export class Outbox {
   private readonly setStateStatement;
   private readonly pendingRowsStatement;
   private readonly pendingWorkStatement;
+  private readonly waitingForReferenceStatement;
   private readonly flaggedStatement;
   private readonly refusedRowsStatement;
   private readonly unsignedStatement;
@@ -95,6 +96,9 @@ export class Outbox {
     this.deleteRows = db.prepare<[number]>('DELETE FROM outbox_rows WHERE groupSeq = ?');
     this.setStateStatement = db.prepare<[GroupState, string | null, string | null, string | null, number]>(
       'UPDATE outbox_groups SET state = ?, code = ?, message = ?, flaggedAt = ? WHERE seq = ?',
+    );
+    this.waitingForReferenceStatement = db.prepare<[], { seq: number }>(
+      `SELECT seq FROM outbox_groups WHERE state = 'held' AND code = 'MISSING_REFERENCE' LIMIT 1`,
     );
     this.pendingRowsStatement = db.prepare<[], { n: number }>(
       `SELECT count(*) AS n FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
@@ -270,6 +274,15 @@ export class Outbox {
   }
 
   /** Rows waiting to be pushed (in pending groups, or unsigned ones waiting for a login). */
+  /**
+   * Whether a group waits in the server's review list for a row it names (MISSING_REFERENCE):
+   * the server tries it again each time it is sent, so a pull that brought rows is a reason
+   * to push.
+   */
+  waitsForReference(): boolean {
+    return this.waitingForReferenceStatement.get() !== undefined;
+  }
+
   get size(): number {
     return this.pendingRowsStatement.get()?.n ?? 0;
   }

@@ -14,7 +14,7 @@ import {
   pullAll,
   type SkippedRow,
 } from './pull.js';
-import { pushOutbox } from './push.js';
+import { type PushResult, pushOutbox } from './push.js';
 import { HistoryChanged, prepareRebootstrap, type ReconcileResult, reconcile } from './reconcile.js';
 import { CoalescedRun, Mutex } from './serial.js';
 import { pullSnapshot } from './snapshot.js';
@@ -180,6 +180,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
         this.noteInSync();
         this.reportSkipped(applied.skipped);
         if (event.count > 0) this.emit('pulled', event);
+        this.retryWaiting(event.count);
         return event;
       }),
     );
@@ -263,12 +264,29 @@ export class SyncManager extends EventEmitter<SyncEvents> {
 
   private pushNow(): Promise<PushedEvent> {
     return this.tracked(async () => {
-      const result = await pushOutbox(this.store, this.client(), this.options.pushPageSize ?? 1_000);
+      const result = await this.pushReconciling();
       this.noteInSync(true);
       const event = { count: result.count, cursor: result.cursor, tables: result.tables };
       if (result.count > 0 || result.rejected > 0 || result.tables.length > 0) this.emit('pushed', event);
       return event;
     });
+  }
+
+  /**
+   * Push the outbox. A server on another history (restored since this station last pulled)
+   * refuses it whole: the station reconciles first (queueing again what the server lost,
+   * which its waiting groups may name), then pushes; its next pull starts over from 0.
+   */
+  private async pushReconciling(): Promise<PushResult> {
+    const pageSize = this.options.pushPageSize ?? 1_000;
+    try {
+      return await pushOutbox(this.store, this.client(), pageSize);
+    } catch (error) {
+      if (!(error instanceof MostradorError && error.code === 'HISTORY_CHANGED')) throw error;
+      const result = await reconcile(this.store, this.client(), error.message);
+      this.emit('reconciled', result);
+      return pushOutbox(this.store, this.client(), pageSize);
+    }
   }
 
   /**
@@ -285,6 +303,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       const { pulled, check } = await this.pullRecovering();
       // A check that cannot run now (an older server, a dropped line) waits for the next one.
       if (check) await this.checkNow().catch(() => null);
+      this.retryWaiting(pulled.count);
       return pulled;
     });
   }
@@ -363,6 +382,15 @@ export class SyncManager extends EventEmitter<SyncEvents> {
     const result = await checkIntegrity(this.store, this.client());
     if (result.status !== 'skipped') this.emit('checked', result);
     return result;
+  }
+
+  /**
+   * Rows just pulled may be the ones a group held for review was waiting for
+   * (MISSING_REFERENCE): send it again once this pull is done, and the server applies it.
+   * A failure is reported by the push itself.
+   */
+  private retryWaiting(pulled: number): void {
+    if (pulled > 0 && this.store.outbox.waitsForReference()) this.pushOutbox().catch(() => {});
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   isTableName,
   isVersion,
   newId,
+  PROTOCOL_VERSION,
   PushResponse,
   type TableName,
   type WriteGroup,
@@ -64,7 +65,15 @@ async function pushPass(store: LocalStore, client: ServerClient, pageSize: numbe
       changes,
       signature,
     }));
-    const answer = await client.request(PushResponse, 'POST', '/sync/push', { batchId: newId(), groups });
+    // The history this station last pulled from: a server restored since refuses the push
+    // (HISTORY_CHANGED) rather than take groups naming rows it lost.
+    const epoch = store.meta.get('epoch');
+    const answer = await client.request(PushResponse, 'POST', '/sync/push', {
+      batchId: newId(),
+      groups,
+      protocol: PROTOCOL_VERSION,
+      ...(epoch ? { epoch } : {}),
+    });
     const outcome = applyPushAnswer(store, page, answer);
     result.count += outcome.acknowledged;
     result.rejected += outcome.rejected;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StationView } from '@mostrador/common';
+import type { ReviewResponse, StationView } from '@mostrador/common';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +138,104 @@ describe('a server restored from a backup', () => {
     expect(byName.get('restore-a')?.reconciledAt).toEqual(expect.any(String));
     expect(byName.get('restore-b')?.reconciledAt).toEqual(expect.any(String));
     expect(byName.get('restore-c')?.reconciledAt ?? null).toBeNull();
+  });
+
+  /** Two stations in sync, and a dump of the server taken then. */
+  async function twoStationsAndADump(prefix: string): Promise<{ a: Station; b: Station; dumpFile: string }> {
+    const server = { url: url(), adminPassword, databaseUrl: database.url } as Parameters<typeof openTestStation>[0];
+    const a = await openTestStation(server, `${prefix}-a`);
+    const b = await openTestStation(server, `${prefix}-b`);
+    stations.push(a, b);
+    await a.sync.sync();
+    await b.sync.sync();
+    const dumpFile = join(mkdtempSync(join(tmpdir(), 'mostrador-dump-')), 'central.dump');
+    execFileSync('pg_dump', ['-Fc', '-f', dumpFile, database.url]);
+    return { a, b, dumpFile };
+  }
+
+  async function reviewed(saleId: string) {
+    const { token } = await login(url(), 'admin', adminPassword);
+    const review = (await fetch(`${url()}/admin/review`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+      r.json(),
+    )) as ReviewResponse;
+    return review.groups.find((g) => g.changes.some((c) => c.row.id === saleId)) ?? null;
+  }
+
+  function stockOf(state: Awaited<ReturnType<typeof serverState>>, productId: string): number {
+    return state.stock_movements
+      .filter((m) => m.productId === productId)
+      .reduce((sum, m) => sum + Number(m.quantity), 0);
+  }
+
+  it('refuses a push from before the restore; the station reconciles, then its sale and the lost product apply', async () => {
+    const { a, b, dumpFile } = await twoStationsAndADump('epoch');
+    // A creates a product after the backup; B pulls it and sells it, and the sale has not
+    // gone out when the server is restored (the chaos run's lost sale).
+    const product = a.shop.save('products', { sku: 'LATE-1', name: 'After the backup', price: 500, active: true });
+    a.shop.save('stock_movements', { productId: product.id, quantity: 5, kind: 'purchase', stationId: a.id });
+    await a.sync.sync();
+    await b.sync.sync();
+    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    await restore(dumpFile);
+
+    // B pushes first, before any pull told it of the restore.
+    const reconciled: ReconcileResult[] = [];
+    b.sync.on('reconciled', (r) => reconciled.push(r));
+    await b.sync.pushOutbox();
+    expect(reconciled).toEqual([expect.objectContaining({ reason: expect.stringMatching(/restored or replaced/) })]);
+    expect(b.store.outbox.flagged()).toEqual([]);
+    expect(await reviewed(sale.id)).toBeNull();
+
+    await b.sync.sync();
+    await a.sync.sync();
+    await a.sync.sync();
+    await b.sync.sync();
+    const state = await serverState(url(), stationToken(a));
+    expect(state.sales.map((row) => row.id)).toContain(sale.id);
+    expect(stockOf(state, product.id)).toBe(3);
+    for (const station of [a, b]) expect(station.dump().tables).toEqual(state);
+  });
+
+  it('applies a held sale by itself once the product it names is pushed again by the station that can sign it', async () => {
+    const { a, b, dumpFile } = await twoStationsAndADump('late');
+    // The product is written by a manager logged in at A only: B holds it but cannot sign it.
+    const manager = await a.shop.saveUser({
+      username: 'late-mgr',
+      displayName: 'Manager',
+      role: 'manager',
+      active: true,
+      password: 'late-mgr-pass-1',
+    });
+    await a.unlock('late-mgr', 'late-mgr-pass-1');
+    a.actAs(manager.id);
+    const product = a.shop.save('products', { sku: 'LATE-2', name: 'After the backup', price: 500, active: true });
+    a.shop.save('stock_movements', { productId: product.id, quantity: 5, kind: 'purchase', stationId: a.id });
+    await a.sync.sync();
+    await b.sync.sync();
+    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    await restore(dumpFile);
+
+    // B reconciles and sends its sale; the product it queued again waits for the manager's
+    // login there, so the server holds the sale: it names a product the server lost.
+    await b.sync.sync();
+    expect(b.store.outbox.flagged().filter((row) => row.table === 'sales')).toEqual([
+      expect.objectContaining({ id: sale.id, state: 'held', code: 'MISSING_REFERENCE' }),
+    ]);
+    expect(await reviewed(sale.id)).toMatchObject({ status: 'pending', code: 'MISSING_REFERENCE' });
+
+    // A reconciles and pushes the product again; B, pulling it, sends the waiting sale again
+    // by itself (no write of its own to push), and the server applies it whole.
+    await a.sync.sync();
+    await a.sync.sync();
+    const pushedAgain = new Promise<void>((resolve) => b.sync.on('pushed', () => resolve()));
+    await b.sync.pullChanges();
+    await pushedAgain;
+    await a.sync.sync();
+
+    const state = await serverState(url(), stationToken(a));
+    expect(state.sales.map((row) => row.id)).toContain(sale.id);
+    expect(stockOf(state, product.id)).toBe(3);
+    expect(b.store.outbox.flagged().filter((row) => row.state !== 'unsigned')).toEqual([]);
+    expect(await reviewed(sale.id)).toMatchObject({ status: 'accepted', decidedBy: null });
   });
 });

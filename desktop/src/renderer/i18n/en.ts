@@ -254,6 +254,10 @@ export const en: Messages = {
     UNAUTHORIZED: 'The server does not recognise this station or session: log in again or enroll the station again.',
     CLOCK_AHEAD: "This computer's clock is ahead: correct the time to sync again.",
     RESYNC_REQUIRED: 'This station was offline too long: its data must be downloaded again.',
+    HISTORY_CHANGED:
+      "The server's database was restored from a backup: this station compares its data and sends again what is missing.",
+    MISSING_REFERENCE:
+      'It names a record the server does not have yet; it applies by itself as soon as that record arrives.',
     STATION_REVOKED: 'This station was revoked by an administrator.',
     NOT_FOUND: 'Not found.',
     CONFLICT: 'Not possible in the current state.',
@@ -607,6 +611,8 @@ export const en: Messages = {
       UNIQUE_VIOLATION:
         'another record already uses the same code or unique name. Edit it and change that value; saving sends it again.',
       VALIDATION: 'some value is not valid. Edit it, fix the value and save.',
+      MISSING_REFERENCE:
+        'it names a record (a product, a sale) the server does not have yet. It applies by itself as soon as that record reaches the server.',
       FORBIDDEN: 'the user who made the change was not allowed to. Ask a manager or an admin to do it.',
       CLOCK_AHEAD: "this computer's clock is ahead. Fix the computer's time and sync.",
       UNKNOWN_TABLE: 'the server does not know this kind of record: update the app or the server.',

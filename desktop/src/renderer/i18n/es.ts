@@ -260,6 +260,10 @@ export const es = {
       'El servidor no reconoce esta estación o la sesión: vuelva a entrar o dé de alta la estación de nuevo.',
     CLOCK_AHEAD: 'El reloj de este equipo va adelantado: corrija la hora para poder sincronizar.',
     RESYNC_REQUIRED: 'Esta estación estuvo demasiado tiempo sin conexión: hay que volver a descargar los datos.',
+    HISTORY_CHANGED:
+      'La base de datos del servidor se restauró desde una copia: la estación compara sus datos y vuelve a enviar lo que falte.',
+    MISSING_REFERENCE:
+      'Nombra un registro que el servidor aún no tiene; se aplicará solo en cuanto ese registro llegue.',
     STATION_REVOKED: 'Esta estación fue dada de baja por un administrador.',
     NOT_FOUND: 'No encontrado.',
     CONFLICT: 'No es posible hacerlo en el estado actual.',
@@ -615,6 +619,8 @@ export const es = {
       UNIQUE_VIOLATION:
         'otro registro ya usa el mismo código o nombre único. Edítelo y cambie ese valor; al guardarlo se enviará de nuevo.',
       VALIDATION: 'algún dato no es válido. Edítelo, corrija el dato y guárdelo.',
+      MISSING_REFERENCE:
+        'nombra un registro (un producto, una venta) que el servidor aún no tiene. Se aplicará solo en cuanto ese registro llegue al servidor.',
       FORBIDDEN: 'el usuario que hizo el cambio no tenía permiso. Pida a un encargado o administrador que lo haga.',
       CLOCK_AHEAD: 'el reloj de este equipo va adelantado. Corrija la hora del equipo y sincronice.',
       UNKNOWN_TABLE: 'el servidor no conoce este tipo de registro: actualice la aplicación o el servidor.',
