@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { ChannelName, ChannelRequest, ChannelResponse, EventName, EventPayloads } from '../shared/channels.js';
 import { AnswerOrder } from './answer-order.js';
 import { api } from './api/index.js';
@@ -82,7 +83,9 @@ export function useChannel<C extends ChannelName>(
     (update: (data: ChannelResponse<C>) => ChannelResponse<C> | null) => {
       const { data, loading } = latest.current;
       const next = data === null || loading ? null : update(data);
-      if (next !== null && order.accept(order.ask())) put({ data: next, error: null, loading: false });
+      // Rendered in this very task: what the caller shows is already known, so nothing is
+      // gained by letting React schedule it behind the event's other work.
+      if (next !== null && order.accept(order.ask())) flushSync(() => put({ data: next, error: null, loading: false }));
     },
     [order, put],
   );
