@@ -3,7 +3,9 @@
  * is painted in station B's products screen (`station serve --ui`, the real renderer in
  * headless Chromium). B's page records, with a MutationObserver, the moment the product's
  * name enters the DOM, and the next animation frame after it (when it is painted); the
- * clock is the machine's (performance.timeOrigin + now on both sides).
+ * clock is the machine's (performance.timeOrigin + now on every side). Both stations run
+ * with MOSTRADOR_TRACE=1, so their lines carry when they were written: the trip is split
+ * step by step, from A's write to B's paint.
  * Also: station B's process start until its login screen is shown.
  * BENCH_SCREEN_WRITES sets the number of writes (default 200). Figures only.
  */
@@ -35,7 +37,9 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 try {
-  await a.start();
+  // MOSTRADOR_TRACE=1: every line says when it was written (`at`), and B says when a notice came.
+  const traced = { MOSTRADOR_TRACE: '1' };
+  await a.start([], traced);
   for (let n = 0; n < CATALOGUE; n += 100) {
     const rows = Array.from({ length: 100 }, (_, i) => ({
       sku: `CAT-${n + i}`,
@@ -47,7 +51,7 @@ try {
   await a.command({ cmd: 'sync' });
 
   const startedB = now();
-  await b.start(['--ui', '127.0.0.1:0']);
+  await b.start(['--ui', '127.0.0.1:0'], traced);
   const ui = (await b.waitFor((line) => line.event === 'ui')).url as string;
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // When the newest data:changed event reached the page (the station's events socket).
@@ -110,18 +114,28 @@ try {
 
   const dom: number[] = [];
   const painted: number[] = [];
-  // Where the time goes: write → pulled at B (its JSON line, as this process reads it) →
-  // data:changed reaches the page → the list's read starts → the bridge answers → the
-  // answer is read → the name is in the DOM.
-  const phases = {
-    pulled: [] as number[],
-    event: [] as number[],
-    toRead: [] as number[],
-    answered: [] as number[],
-    body: [] as number[],
-    render: [] as number[],
-    renderer: [] as number[],
+  // Where the time goes, each step from the one before: the put answered at A → A's push
+  // answered (the server committed it) → the notice reaches B → B applied it (its `pulled`
+  // line; the bridge sends data:changed in the same turn) → data:changed reaches the page →
+  // the name is in the DOM → the next animation frame (painted). Station times are the
+  // lines' own `at`. A change the list showed only after re-reading splits that read too.
+  const steps = {
+    'write → acked at A': [] as number[],
+    'acked → push answered at A': [] as number[],
+    'push answered → notice at B': [] as number[],
+    'notice → applied at B': [] as number[],
+    'applied → event in page': [] as number[],
+    'event in page → in DOM': [] as number[],
+    'in DOM → painted': [] as number[],
   };
+  const reads = {
+    'event → list read starts': [] as number[],
+    'read starts → answer starts': [] as number[],
+    'answer starts → ends': [] as number[],
+    'answer read → in DOM': [] as number[],
+  };
+  const engine: number[] = [];
+  const renderer: number[] = [];
   for (let n = 0; n < WRITES; n += 1) {
     const name = `0000 bench ${n}`;
     const seen = new Promise<Sighting>((resolve, reject) => {
@@ -131,42 +145,56 @@ try {
         resolve(entry);
       });
     });
-    const from = b.lines.length;
+    const fromA = a.lines.length;
+    const fromB = b.lines.length;
     const id = randomUUID();
-    let pulledAt = 0;
-    const pulled = b
-      .waitFor((line) => line.event === 'pulled' && Array.isArray(line.ids) && line.ids.includes(id), 10_000, from)
-      .then(() => {
-        pulledAt = now();
-      });
     const sent = now();
-    await a.command({ cmd: 'put', table: 'products', row: { id, sku: `BENCH-${n}`, name, price: 250, active: true } });
+    const acked = await a.command({
+      cmd: 'put',
+      table: 'products',
+      row: { id, sku: `BENCH-${n}`, name, price: 250, active: true },
+    });
     const entry = await seen;
-    await pulled;
+    const pulled = await b.waitFor(
+      (line) => line.event === 'pulled' && Array.isArray(line.ids) && line.ids.includes(id),
+      10_000,
+      fromB,
+    );
+    const noticed = await b.waitFor((line) => line.event === 'noticed' && line.cursor === pulled.cursor, 10_000, fromB);
+    const pushed = await a.waitFor((line) => line.event === 'pushed', 10_000, fromA);
+    const at = (line: { at?: unknown }) => Number(line.at);
     dom.push(entry.dom - sent);
     painted.push(entry.paint - sent);
-    phases.pulled.push(pulledAt - sent);
-    phases.event.push(entry.event - sent);
-    phases.toRead.push(entry.fetchStart - entry.event);
-    phases.answered.push(entry.answered - entry.fetchStart);
-    phases.body.push(entry.fetchEnd - entry.answered);
-    phases.render.push(entry.dom - entry.fetchEnd);
-    phases.renderer.push(entry.dom - entry.event);
+    engine.push(at(pulled) - sent);
+    renderer.push(entry.dom - entry.event);
+    steps['write → acked at A'].push(at(acked) - sent);
+    steps['acked → push answered at A'].push(at(pushed) - at(acked));
+    steps['push answered → notice at B'].push(at(noticed) - at(pushed));
+    steps['notice → applied at B'].push(at(pulled) - at(noticed));
+    steps['applied → event in page'].push(entry.event - at(pulled));
+    steps['event in page → in DOM'].push(entry.dom - entry.event);
+    steps['in DOM → painted'].push(entry.paint - entry.dom);
+    // The newest read had started after the event: the list waited for it.
+    if (entry.fetchStart >= entry.event) {
+      reads['event → list read starts'].push(entry.fetchStart - entry.event);
+      reads['read starts → answer starts'].push(entry.answered - entry.fetchStart);
+      reads['answer starts → ends'].push(entry.fetchEnd - entry.answered);
+      reads['answer read → in DOM'].push(entry.dom - entry.fetchEnd);
+    }
   }
-  dom.sort((x, y) => x - y);
-  painted.sort((x, y) => x - y);
   report(`screen: write at A → in B's DOM, p50 (${WRITES} writes)`, percentile(dom, 50), 'ms');
   report("screen: write at A → in B's DOM, p99", percentile(dom, 99), 'ms');
   report('screen: write at A → painted at B, p50', percentile(painted, 50), 'ms');
   report('screen: write at A → painted at B, p99', percentile(painted, 99), 'ms');
-  const median = (values: number[]) => percentile(values, 50);
-  report('screen: split, write at A → pulled at B, p50', median(phases.pulled), 'ms');
-  report('screen: split, write at A → event in page, p50', median(phases.event), 'ms');
-  report('screen: split, event → list read starts, p50', median(phases.toRead), 'ms');
-  report('screen: split, read starts → answer starts, p50', median(phases.answered), 'ms');
-  report('screen: split, answer starts → ends, p50', median(phases.body), 'ms');
-  report('screen: split, answer read → in DOM, p50', median(phases.render), 'ms');
-  const renderer = [...phases.renderer].sort((x, y) => x - y);
+  report('screen: write at A → applied at B, p50', percentile(engine, 50), 'ms');
+  report('screen: write at A → applied at B, p99', percentile(engine, 99), 'ms');
+  for (const [step, values] of Object.entries(steps)) {
+    report(`screen: split, ${step}, p50`, percentile(values, 50), 'ms');
+  }
+  report('screen: changes shown only after a re-read', reads['answer read → in DOM'].length, 'writes');
+  for (const [step, values] of Object.entries(reads)) {
+    if (values.length > 0) report(`screen: split of those, ${step}, p50`, percentile(values, 50), 'ms');
+  }
   report('screen: event in page → in DOM, p50', percentile(renderer, 50), 'ms');
   report('screen: event in page → in DOM, p99', percentile(renderer, 99), 'ms');
   // The same read with nothing else going on: the channel's own cost.

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { type AnyRow, unsealUserKey } from '@mostrador/common';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../test/support/pg.js';
 import { changesOf, RowMaker } from '../test/support/rows.js';
@@ -141,6 +141,33 @@ describe.runIf(runBrowserTests)('the desktop UI in a browser', () => {
     await page1.getByRole('cell', { name: 'Galletas de mantequilla' }).waitFor();
     await page2.getByRole('cell', { name: 'Galletas de mantequilla' }).waitFor({ timeout: 30_000 });
     await shot(page2, '04-station-2-sees-the-new-product');
+  });
+
+  it('shows a product pulled from elsewhere before the list re-reads it, then the re-read brings the count', async () => {
+    // The change event carries the pulled row: station 2's list reads are held back meanwhile.
+    const held: Route[] = [];
+    await page2.route('**/api/rows:page', (route) => {
+      held.push(route);
+    });
+    const pager = page2.getByRole('navigation', { name: 'Páginas' });
+    const before = await pager.textContent();
+    try {
+      await page1.getByRole('button', { name: 'Nuevo' }).click();
+      await page1.getByLabel('Código', { exact: true }).fill('ALFAJOR-1');
+      await page1.getByLabel('Nombre', { exact: true }).fill('Alfajores de maicena');
+      await page1.getByLabel('Precio').fill('1,50');
+      await page1.getByRole('button', { name: 'Guardar' }).click();
+      await page2.getByRole('cell', { name: 'Alfajores de maicena' }).waitFor({ timeout: 30_000 });
+      // Shown while its re-read is asked and still unanswered; the count is the re-read's to tell.
+      await expect.poll(() => held.length).toBeGreaterThan(0);
+      expect(await pager.textContent()).toBe(before);
+    } finally {
+      // Held ones first: unroute lets through (itself) any asked after these.
+      for (const route of held.splice(0)) await route.continue();
+      await page2.unroute('**/api/rows:page');
+    }
+    const count = (text: string | null) => Number(/([\d.]+) registros/.exec(text ?? '')?.[1]?.replace('.', ''));
+    await expect.poll(async () => count(await pager.textContent())).toBe(count(before) + 1);
   });
 
   it('sells at the counter with the keyboard only', async () => {

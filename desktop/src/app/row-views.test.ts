@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineStation } from '../../../test/support/station.js';
 import type { Station } from '../core/index.js';
-import { listRows, pageRows } from './row-views.js';
+import { CHANGED_ROWS_SENT, changedRows, listRows, pageRows } from './row-views.js';
 
 const COUNT = 50_000;
 
@@ -81,6 +81,38 @@ describe('rows as screens list them', () => {
       expect(listRows(station, 'products', 'P-3').map((row) => row.name)).toEqual(['CAFETERA italiana']);
       expect(listRows(station, 'products', 'nada de esto')).toEqual([]);
       expect(listRows(station, 'users').every((user) => !('passwordHash' in user))).toBe(true);
+    } finally {
+      station.close();
+    }
+  });
+});
+
+describe('rows that travel with data:changed', () => {
+  it('are the stored rows of the ids, deleted ones included; none when too many or users changed', async () => {
+    const station = await offlineStation();
+    try {
+      const kept = station.shop.save('products', { sku: 'P-1', name: 'Mate', price: 100, active: true });
+      const gone = station.shop.save('providers', { name: 'Proveedor' });
+      station.shop.remove('providers', gone.id);
+
+      const rows = changedRows(station, ['products', 'providers'], [kept.id, gone.id]);
+      expect(rows?.map(({ table, row }) => [table, row.id, row.deletedAt !== null])).toEqual([
+        ['products', kept.id, false],
+        ['providers', gone.id, true],
+      ]);
+      expect(rows?.[0]?.row).toEqual(station.get('products', kept.id));
+
+      const user = listRows(station, 'users')[0];
+      expect(user).toBeDefined();
+      expect(changedRows(station, ['products', 'users'], [kept.id, String(user?.id)])).toBeNull();
+      expect(
+        changedRows(
+          station,
+          ['products'],
+          Array.from({ length: CHANGED_ROWS_SENT + 1 }, () => kept.id),
+        ),
+      ).toBeNull();
+      expect(changedRows(station, ['products'], [])).toBeNull();
     } finally {
       station.close();
     }

@@ -7,6 +7,7 @@ import { type AnyRow, fieldsOf, MostradorError, type TableName } from '@mostrado
 import type Database from 'better-sqlite3';
 import type { Station } from '../core/index.js';
 import { fromSqlRow } from '../core/store/rows.js';
+import type { ChangedRow } from '../shared/channels.js';
 
 const HIDDEN_FIELDS = new Set(['passwordHash', 'sealedKey', 'publicKey']);
 
@@ -133,4 +134,28 @@ export function pageRows(
     `SELECT * FROM "${table}" WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`,
   ).all(...params, limit, offset) as Record<string, unknown>[];
   return { rows: rows.map((row) => withoutSecrets(fromSqlRow(table, row))), total };
+}
+
+/**
+ * Most changed rows a `data:changed` event carries: a live notice's few rows, read back by
+ * id. A bigger pull only names its tables and the screens re-read.
+ */
+export const CHANGED_ROWS_SENT = 50;
+
+/**
+ * The rows a pull just stored, as lists show them, to travel with `data:changed`; null when
+ * there are too many, or a users row is among them (any logged-in user hears the event, and
+ * only an admin may list users): the screens re-read then.
+ */
+export function changedRows(station: Station, tables: TableName[], ids: string[]): ChangedRow[] | null {
+  if (ids.length === 0 || ids.length > CHANGED_ROWS_SENT || tables.includes('users')) return null;
+  const rows: ChangedRow[] = [];
+  for (const id of ids) {
+    const found = tables
+      .map((table) => ({ table, row: station.store.rows.get(table, id) }))
+      .find((candidate) => candidate.row !== null);
+    if (!found?.row) return null;
+    rows.push({ table: found.table, row: withoutSecrets(found.row) });
+  }
+  return rows;
 }

@@ -22,7 +22,7 @@ import type { EventListener, StationChannels } from '../shared/station-channels.
 import { AdminLink } from './admin-link.js';
 import { counterChannels } from './counter-channels.js';
 import { runReport } from './reports.js';
-import { listRows, pageRows, withoutSecrets } from './row-views.js';
+import { changedRows, listRows, pageRows, withoutSecrets } from './row-views.js';
 import type { StationHost } from './station-host.js';
 import { type LiveIndicator, NO_STATION_STATUS, syncStatusOf } from './sync-status.js';
 
@@ -101,8 +101,11 @@ export function createStationChannels(host: StationHost, options: StationChannel
       emit('data:changed', { tables });
       publishStatus();
     };
-    const onPulled = ({ tables }: { tables?: TableName[] }) =>
-      emit('data:changed', { tables: tables ?? [...TABLE_NAMES] });
+    // A live notice's few rows travel with the event, so a list shows them without asking back.
+    const onPulled = ({ tables, ids }: { tables?: TableName[]; ids: string[] }) => {
+      const rows = tables ? changedRows(station, tables, ids) : null;
+      emit('data:changed', { tables: tables ?? [...TABLE_NAMES], ...(rows ? { rows } : {}) });
+    };
     // A push's answer may change rows here too (an admin's rejection undone, a merged product adopted).
     const onPushed = ({ tables }: { tables: TableName[] }) => {
       if (tables.length > 0) emit('data:changed', { tables });

@@ -45,6 +45,8 @@ function announce(station: Station, live: LiveClient): void {
   live.on('online', () => write({ event: 'online' }));
   live.on('offline', () => write({ event: 'offline' }));
   live.on('error', (error) => write({ event: 'error', error: { code: error.code, message: error.message } }));
+  // One line per notice would be noise in a shop's log: only while tracing a change's trip.
+  if (process.env.MOSTRADOR_TRACE === '1') live.on('noticed', ({ cursor }) => write({ event: 'noticed', cursor }));
 }
 
 class Server {

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { ChannelName, ChannelRequest, ChannelResponse, EventName, EventPayloads } from '../shared/channels.js';
 import { AnswerOrder } from './answer-order.js';
 import { api } from './api/index.js';
@@ -31,6 +32,12 @@ export interface Query<T> {
   /** True until the first answer for the current request (a reload keeps showing what it has). */
   loading: boolean;
   reload: () => void;
+  /**
+   * Show what `update` makes of the current answer at once, as if it were the newest
+   * answer (none asked before it replaces it; a reload asked after it does). Nothing
+   * happens while the current request is unanswered, or when `update` answers null.
+   */
+  show: (update: (data: T) => T | null) => void;
 }
 
 interface QueryState<T> {
@@ -52,6 +59,12 @@ export function useChannel<C extends ChannelName>(
   key = '',
 ): Query<ChannelResponse<C>> {
   const [state, setState] = useState<QueryState<ChannelResponse<C>>>({ data: null, error: null, loading: true });
+  // What is on screen, or about to be: events may call show() twice before a render.
+  const latest = useRef(state);
+  const put = useCallback((next: QueryState<ChannelResponse<C>>) => {
+    latest.current = next;
+    setState(next);
+  }, []);
   const requestRef = useRef(request);
   requestRef.current = request;
   const order = useRef(new AnswerOrder()).current;
@@ -59,22 +72,32 @@ export function useChannel<C extends ChannelName>(
     const ticket = order.ask();
     api.invoke(channel, requestRef.current).then(
       (value) => {
-        if (order.accept(ticket)) setState({ data: value, error: null, loading: false });
+        if (order.accept(ticket)) put({ data: value, error: null, loading: false });
       },
       (failure: unknown) => {
-        if (order.accept(ticket)) setState((previous) => ({ data: previous.data, error: failure, loading: false }));
+        if (order.accept(ticket)) put({ data: latest.current.data, error: failure, loading: false });
       },
     );
-  }, [channel, order]);
+  }, [channel, order, put]);
+  const show = useCallback(
+    (update: (data: ChannelResponse<C>) => ChannelResponse<C> | null) => {
+      const { data, loading } = latest.current;
+      const next = data === null || loading ? null : update(data);
+      // Rendered in this very task: what the caller shows is already known, so nothing is
+      // gained by letting React schedule it behind the event's other work.
+      if (next !== null && order.accept(order.ask())) flushSync(() => put({ data: next, error: null, loading: false }));
+    },
+    [order, put],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the request's content
   useEffect(() => {
     order.restart();
-    setState((previous) => (previous.loading ? previous : { ...previous, loading: true }));
+    if (!latest.current.loading) put({ ...latest.current, loading: true });
     ask();
     // Answers to this key's requests are not shown once the key changed or the screen closed.
     return () => order.restart();
   }, [ask, key, order]);
-  return { ...state, reload: ask };
+  return { ...state, reload: ask, show };
 }
 
 /** Re-renders every `ms` milliseconds, for "x seconds ago" labels. */

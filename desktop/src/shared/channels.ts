@@ -578,9 +578,19 @@ export const EVENTS = {
 export interface EventPayloads {
   'app:state': AppState;
   'sync:status': SyncStatus;
-  /** Tables whose rows changed, locally or pulled, so open screens reload what they show. */
-  'data:changed': { tables: TableName[] };
+  /**
+   * Tables whose rows changed, locally or pulled, so open screens reload what they show.
+   * `rows`, when present, holds every changed row of those tables as `rows:page` lists it
+   * (a few pulled rows; never users): a list can show them at once, before its re-read.
+   */
+  'data:changed': { tables: TableName[]; rows?: ChangedRow[] };
   'admin:stations': { stations: StationView[] };
+}
+
+/** A changed row as lists show it (`deletedAt` set when it was deleted). */
+export interface ChangedRow {
+  table: TableName;
+  row: AnyRow;
 }
 
 export type EventName = keyof typeof EVENTS;

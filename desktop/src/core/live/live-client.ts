@@ -37,6 +37,8 @@ export interface LiveClientEvents {
   offline: [];
   /** A sync that failed, or the end of the live channel (STATION_REVOKED, UNAUTHORIZED). */
   error: [MostradorError];
+  /** A `changes` notice arrived (before it is applied or pulled), for tracing a change's trip. */
+  noticed: [{ cursor: number }];
 }
 
 const REVOKED_CLOSE = 4401;
@@ -167,6 +169,7 @@ export class LiveClient extends EventEmitter<LiveClientEvents> {
   }
 
   private onChanges(notice: ChangesMessage): void {
+    this.emit('noticed', { cursor: notice.cursor });
     this.noticed = Math.max(this.noticed, notice.cursor);
     if (notice.cursor <= this.station.sync.cursor) return;
     const { from, page } = notice;

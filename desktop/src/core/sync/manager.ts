@@ -165,6 +165,8 @@ export class SyncManager extends EventEmitter<SyncEvents> {
    * `from` by then: the caller pulls instead, so no change is ever skipped.
    */
   applyNoticePage(from: number, cursor: number, page: Pick<PullPage, 'tables' | 'count'>): Promise<PulledEvent | null> {
+    // No request leaves: nothing to announce before it (a `status` now would cost the screens
+    // and the server a report, and the change a few ms); the one after it has the new cursor.
     return this.mutex.lock(() =>
       this.tracked(async () => {
         if (this.cursor !== from || cursor <= from) return null;
@@ -182,7 +184,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
         if (event.count > 0) this.emit('pulled', event);
         this.retryWaiting(event.count);
         return event;
-      }),
+      }, false),
     );
   }
 
@@ -409,10 +411,13 @@ export class SyncManager extends EventEmitter<SyncEvents> {
     if (skipped.length > 0) this.emit('skipped', skipped);
   }
 
-  /** Run a request, keeping reachability, lastError and the status event up to date. */
-  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Run a request, keeping reachability, lastError and the status event up to date (a status
+   * before the work too, saying it is syncing, unless `announce` is false).
+   */
+  private async tracked<T>(work: () => Promise<T>, announce = true): Promise<T> {
     this.active += 1;
-    this.emit('status', this.status());
+    if (announce) this.emit('status', this.status());
     try {
       const result = await work();
       this.reachable = true;

@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import { formatMoney, parseMoney } from '../format.js';
 import { useChannel, useEvent } from '../hooks.js';
 import { CsvImportDialog, type CsvTable } from './CsvImportDialog.js';
+import { withChangedRows } from './changed-rows.js';
 import { type EditableTable, type FieldView, NEW_ROW, TABLE_VIEWS } from './table-config.js';
 
 const CSV_TABLES = new Set<string>(['products', 'providers', 'customers']);
@@ -165,9 +166,16 @@ export function TableScreen({ table, openId = null }: { table: EditableTable; op
   const [deleting, setDeleting] = useState<AnyRow | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // A change to this table, written here or pulled from elsewhere, re-reads the page shown at once.
-  useEvent('data:changed', ({ tables }) => {
-    if (tables.includes(table)) list.reload();
+  // A change to this table, written here or pulled from elsewhere, re-reads the page shown at
+  // once. Rows that came with the event are shown first where that is certain (the first page
+  // in the default order, no search): the re-read only confirms them, and brings the total.
+  useEvent('data:changed', ({ tables, rows }) => {
+    if (!tables.includes(table)) return;
+    if (rows && page === 0 && search === '' && sort === null) {
+      const changed = rows.filter((changedRow) => changedRow.table === table).map((changedRow) => changedRow.row);
+      list.show((shown) => withChangedRows(shown, changed, PAGE));
+    }
+    list.reload();
   });
   const columns = useMemo(() => fields.filter((field) => field.column), [fields]);
 
