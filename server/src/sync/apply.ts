@@ -60,9 +60,24 @@ export interface GroupsResult extends PushResponse {
   /** The verified groups refused by authorization or a rule: they go to the review list. */
   readonly held: { group: WriteGroup; refusal: Refusal }[];
   /** Time spent, for the push log and the benchmark. */
-  readonly timings: { verifyMs: number; planMs: number; writeMs: number };
+  readonly timings: PushTimings;
   /** Every row the pass wrote, for its commit's live notice (the same for each push of the pass), or null. */
   readonly committed: CommittedPage | null;
+}
+
+/**
+ * Where a pass's time goes, in ms (the push log carries them): `lockMs` taking the sequence
+ * lock and reading the users' history, `loadMs` the lookups (stored rows, references, merges,
+ * series), `verifyMs` starting the signature checks and waiting for what they had left when
+ * planning needed them, `planMs` deciding the groups, `writeMs` the statements, `finishMs` the head.
+ */
+export interface PushTimings {
+  lockMs: number;
+  loadMs: number;
+  verifyMs: number;
+  planMs: number;
+  writeMs: number;
+  finishMs: number;
 }
 
 export const CHANGES_CHANNEL = 'mostrador_changes';
@@ -669,15 +684,17 @@ async function applyCandidates(
   verifying: Promise<Verified>,
   context: ApplyContext,
   firstSeq: number,
-  timings: { verifyMs: number; planMs: number; writeMs: number },
+  timings: PushTimings,
 ): Promise<{ plans: Map<number, GroupPlan>; written: number; rows: WrittenRow[] | null }> {
   let started = performance.now();
   const verified: Verified = new Map();
   const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
+  timings.loadMs += performance.now() - started;
   // The signatures were checked on the thread pool meanwhile; waiting for the rest is verification time.
-  const waitStarted = performance.now();
+  started = performance.now();
   for (const [group, result] of await verifying) verified.set(group, result);
-  timings.verifyMs += performance.now() - waitStarted;
+  timings.verifyMs += performance.now() - started;
+  started = performance.now();
   const plans = new Map(candidates.map((c) => [c.index, planGroup(c, fast, context)] as const));
   timings.planMs += performance.now() - started;
   started = performance.now();
@@ -769,10 +786,12 @@ export async function applyPushes(
   /** The head, when the caller took the sequence lock already (a group commit takes it first). */
   lockedHead?: number,
 ): Promise<GroupsResult[]> {
+  const lockStarted = performance.now();
   const head = lockedHead ?? (await lockHead(client));
   const users = new Set(pushes.flatMap(({ groups }) => groups.map((g) => g.userId)));
   // Under the lock, the history that decides (a users write may have committed meanwhile).
   const history = await UserHistory.load(client, [...users]);
+  const lockMs = performance.now() - lockStarted;
   const candidates: Candidate[] = [];
   const owner: number[] = [];
   for (const [n, { groups, pusher }] of pushes.entries()) {
@@ -786,7 +805,7 @@ export async function applyPushes(
   );
   // Starting the checks (canonical bytes are built on this thread) counts as verification too.
   const startMs = pushes.reduce((sum, { verification }) => sum + verification.startMs, 0);
-  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
+  const timings: PushTimings = { lockMs, loadMs: 0, verifyMs: startMs, planMs: 0, writeMs: 0, finishMs: 0 };
   const { plans, written, rows } = await applyCandidates(
     client,
     candidates,
@@ -796,7 +815,9 @@ export async function applyPushes(
     head + 1,
     timings,
   );
+  const finishStarted = performance.now();
   await finish(client, head, written);
+  timings.finishMs = performance.now() - finishStarted;
   const committed = rows && written > 0 ? { from: head, to: head + written, rows } : null;
 
   const results = pushes.map((): GroupsResult & { written: number } => ({
