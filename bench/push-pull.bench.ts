@@ -25,7 +25,7 @@ import {
   type WriteGroup,
 } from '@mostrador/common';
 import pg from 'pg';
-import { applyGroups } from '../server/src/sync/apply.js';
+import { applyGroups, type PushTimings } from '../server/src/sync/apply.js';
 import { readPullPage } from '../server/src/sync/pull-page.js';
 import { verifyAll } from '../server/src/sync/verify.js';
 import { benchServer, report } from './support.js';
@@ -273,7 +273,7 @@ async function main(): Promise<void> {
     ] as const) {
       const body = bodyOf(groups);
       // Each step's median over 5 rolled-back runs: one slow run on a shared machine does not decide.
-      const runs: { parseMs: number; applyMs: number; verifyMs: number; planMs: number; writeMs: number }[] = [];
+      const runs: ({ parseMs: number; applyMs: number } & PushTimings)[] = [];
       for (let run = 0; run < 5; run++) {
         const [parsed, parseMs] = await timed(async () => JSON.parse(body) as { groups: WriteGroup[] });
         await direct.query('BEGIN');
@@ -292,11 +292,13 @@ async function main(): Promise<void> {
       const parseMs = mid((r) => r.parseMs);
       const applyMs = mid((r) => r.applyMs);
       const verifyMs = mid((r) => r.verifyMs);
+      const loadMs = mid((r) => r.loadMs);
       const planMs = mid((r) => r.planMs);
       const writeMs = mid((r) => r.writeMs);
       report(`  ${label}: JSON.parse (${(body.length / 1e6).toFixed(1)} MB)`, parseMs, 'ms');
       report(`  ${label}: verify signatures`, verifyMs, 'ms');
-      report(`  ${label}: plan (load stored rows, decide)`, planMs, 'ms');
+      report(`  ${label}: load (stored rows, references, merges, series)`, loadMs, 'ms');
+      report(`  ${label}: plan (decide)`, planMs, 'ms');
       report(`  ${label}: write (statements, history, conflicts)`, writeMs, 'ms');
       report(`  ${label}: apply in all (transaction only)`, applyMs, 'ms');
     }

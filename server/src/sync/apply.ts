@@ -17,7 +17,15 @@ import {
 import type pg from 'pg';
 import type { CommittedPage, WrittenRow } from './commit-page.js';
 import { EPOCH_SQL } from './epoch.js';
-import { loadMerged, type Merged, mergedRow, mergeFieldOf, redirectReferences } from './merge.js';
+import {
+  isMergeable,
+  type Merged,
+  mergeableReferences,
+  mergedAmong,
+  mergedRow,
+  mergeFieldOf,
+  redirectReferences,
+} from './merge.js';
 import { binaryArray, type ElementType } from './pg-array.js';
 import { type Acting, checkReferences, type Decision, decide, precheck, type Refusal } from './rules.js';
 import { loadSeries, numberInSeries, type SeriesState } from './series.js';
@@ -61,9 +69,24 @@ export interface GroupsResult extends PushResponse {
   /** The verified groups refused by authorization or a rule: they go to the review list. */
   readonly held: { group: WriteGroup; refusal: Refusal }[];
   /** Time spent, for the push log and the benchmark. */
-  readonly timings: { verifyMs: number; planMs: number; writeMs: number };
+  readonly timings: PushTimings;
   /** Every row the pass wrote, for its commit's live notice (the same for each push of the pass), or null. */
   readonly committed: CommittedPage | null;
+}
+
+/**
+ * Where a pass's time goes, in ms (the push log carries them): `lockMs` taking the sequence
+ * lock and reading the users' history, `loadMs` the lookups (stored rows, references, merges,
+ * series), `verifyMs` starting the signature checks and waiting for what they had left when
+ * planning needed them, `planMs` deciding the groups, `writeMs` the statements, `finishMs` the head.
+ */
+export interface PushTimings {
+  lockMs: number;
+  loadMs: number;
+  verifyMs: number;
+  planMs: number;
+  writeMs: number;
+  finishMs: number;
 }
 
 export const CHANGES_CHANNEL = 'mostrador_changes';
@@ -465,27 +488,6 @@ async function loadPassState(
   const owners = uniqueCheck ? new Map<TableName, UniqueOwners>() : null;
   const mergeTargets = new Map<string, AnyRow>();
   const pushedIds = changeKeys(candidates);
-  for (const [table, ids] of pushedIds) {
-    const valid = ids.filter((id) => UUID.test(id));
-    if (valid.length) {
-      for (const [id, { row, pushedBy }] of await loadStored(client, table, valid)) {
-        stored.set(keyOf(table, id), row);
-        storedPushedBy.set(keyOf(table, id), pushedBy);
-      }
-    }
-    if (owners) {
-      const rows = candidates.flatMap(({ group }) =>
-        group.changes.filter((c) => c.table === table).map((c) => c.row as AnyRow),
-      );
-      const tableOwners = await loadUniqueOwners(client, table, rows);
-      owners.set(table, tableOwners);
-      const mergeField = mergeFieldOf(table);
-      const targets = mergeField ? [...(tableOwners.get(mergeField)?.values() ?? [])] : [];
-      if (targets.length) {
-        for (const [id, { row }] of await loadStored(client, table, targets)) mergeTargets.set(id, row);
-      }
-    }
-  }
   const rowsByTable = new Map<TableName, AnyRow[]>();
   for (const { group } of candidates) {
     for (const change of group.changes) {
@@ -495,12 +497,37 @@ async function loadPassState(
       rowsByTable.set(change.table, list);
     }
   }
+  // One lookup after another: a pg client runs one query at a time (queueing a second is deprecated).
+  const storedByTable: (readonly [TableName, Awaited<ReturnType<typeof loadStored>>])[] = [];
+  for (const [table, ids] of pushedIds) {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (valid.length) storedByTable.push([table, await loadStored(client, table, valid)]);
+  }
   const series = await loadSeries(client, rowsByTable);
-  const referenced = await loadReferenced(client, candidates, pushedIds);
-  const merged = await loadMerged(
-    client,
-    candidates.flatMap(({ group }) => group.changes),
-  );
+  const named = await loadNamed(client, candidates, pushedIds);
+  for (const [table, rows] of storedByTable) {
+    for (const [id, { row, pushedBy }] of rows) {
+      stored.set(keyOf(table, id), row);
+      storedPushedBy.set(keyOf(table, id), pushedBy);
+    }
+  }
+  for (const [table, rows] of rowsByTable) {
+    if (!owners) break;
+    const tableOwners = await loadUniqueOwners(client, table, rows);
+    owners.set(table, tableOwners);
+    const mergeField = mergeFieldOf(table);
+    const targets = mergeField ? [...(tableOwners.get(mergeField)?.values() ?? [])] : [];
+    if (targets.length) {
+      for (const [id, { row }] of await loadStored(client, table, targets)) mergeTargets.set(id, row);
+    }
+  }
+  const merged = mergedAmong([
+    ...storedByTable.flatMap(([table, rows]) =>
+      isMergeable(table) ? [...rows].map(([id, { row }]) => ({ table, id, into: row.mergedInto })) : [],
+    ),
+    ...named.merged,
+  ]);
+  const referenced = named.referenced;
   return {
     stored,
     storedPushedBy,
@@ -516,21 +543,28 @@ async function loadPassState(
 }
 
 /**
- * Which rows named by the candidates' checked references are stored: one query per
- * referenced table, for the ids this pass does not push itself (those are in `stored`
- * already when they exist; a sale's lines mostly name the sale of their own group).
+ * The stored rows the candidates name (checked references, references to mergeable rows)
+ * and do not push themselves (those are in `stored` already when they exist; a sale's lines
+ * mostly name the sale of their own group): one query per named table says which exist
+ * and, for a mergeable table, which were merged and into what (merge.ts).
  */
-async function loadReferenced(
+async function loadNamed(
   client: pg.ClientBase,
   candidates: readonly Candidate[],
   pushedIds: ReadonlyMap<TableName, readonly string[]>,
-): Promise<Set<RowKey>> {
+): Promise<{ referenced: Set<RowKey>; merged: { table: TableName; id: string; into: unknown }[] }> {
   const pushed = new Map([...pushedIds].map(([table, ids]) => [table, new Set(ids)] as const));
   const wanted = new Map<TableName, Set<string>>();
+  const fields = new Map<TableName, readonly (readonly [string, TableName])[]>();
   for (const { group } of candidates) {
     for (const { table, row } of group.changes) {
       if (!isTableName(table)) continue;
-      for (const [field, target] of CHECKED_REFERENCES[table] ?? []) {
+      let named = fields.get(table);
+      if (!named) {
+        named = [...(CHECKED_REFERENCES[table] ?? []), ...mergeableReferences(table)];
+        fields.set(table, named);
+      }
+      for (const [field, target] of named) {
         const id = (row as AnyRow | undefined)?.[field];
         if (typeof id !== 'string' || !UUID.test(id) || pushed.get(target)?.has(id)) continue;
         const ids = wanted.get(target) ?? new Set();
@@ -539,14 +573,20 @@ async function loadReferenced(
       }
     }
   }
-  const found = new Set<RowKey>();
+  const referenced = new Set<RowKey>();
+  const merged: { table: TableName; id: string; into: unknown }[] = [];
   for (const [target, ids] of wanted) {
-    const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${quote(target)} WHERE id = ANY($1::uuid[])`, [
-      binaryArray('uuid', [...ids]),
-    ]);
-    for (const { id } of rows) found.add(keyOf(target, id));
+    const into = isMergeable(target) ? '"mergedInto"' : 'NULL';
+    const { rows } = await client.query<{ id: string; into: string | null }>(
+      `SELECT id, ${into} AS into FROM ${quote(target)} WHERE id = ANY($1::uuid[])`,
+      [binaryArray('uuid', [...ids])],
+    );
+    for (const { id, into: live } of rows) {
+      referenced.add(keyOf(target, id));
+      if (live) merged.push({ table: target, id, into: live });
+    }
   }
-  return found;
+  return { referenced, merged };
 }
 
 function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: number): unknown[] {
@@ -564,6 +604,12 @@ function columnArrays(table: TableName, rows: readonly Planned[], firstSeq: numb
 const UNIQUE_CONSTRAINTS = TABLE_NAMES.flatMap((table) =>
   uniqueFieldsOf(table).map((field) => `${table}_${field}_live`),
 ).join(', ');
+
+/**
+ * Most rows per write statement: a large pass goes in chunks, so the next chunk's arrays are
+ * encoded while the database writes one. Larger than a live page, which so stays one statement.
+ */
+const WRITE_CHUNK_ROWS = 2_000;
 
 /**
  * Most rows a pass hands back for its commit's live page: a larger commit is left to pulls,
@@ -596,21 +642,31 @@ async function writePass(
     state.written.size <= COMMITTED_PAGE_ROWS && [...byTable.keys()].every((table) => tableSql(table).sentAlike)
       ? []
       : null;
+  // One statement in flight while the next one's arrays are built: the database inserts a
+  // chunk while this thread encodes the next (both cores busy instead of taking turns).
+  let inFlight: Promise<void> = Promise.resolve();
   const write = async (table: TableName, statement: string, rows: Planned[]) => {
-    if (rows.length === 0) return;
     const sql = tableSql(table);
-    const result = await client.query<{ seq: string | number; r: string }>(
-      page ? `${statement} ${sql.returningPage}` : statement,
-      columnArrays(table, rows, seq),
-    );
-    seq += rows.length;
-    // A row not written after all (an update that found a newer version) leaves a gap: no page.
-    if (page && result.rowCount === rows.length)
-      page.push(...result.rows.map((r) => ({ table, seq: Number(r.seq), json: r.r })));
-    else page = null;
+    for (let from = 0; from < rows.length; from += WRITE_CHUNK_ROWS) {
+      const chunk = rows.slice(from, from + WRITE_CHUNK_ROWS);
+      const values = columnArrays(table, chunk, seq);
+      seq += chunk.length;
+      await inFlight;
+      inFlight = client
+        .query<{ seq: string | number; r: string }>(page ? `${statement} ${sql.returningPage}` : statement, values)
+        .then((result) => {
+          // A row not written after all (an update that found a newer version) leaves a gap: no page.
+          if (page && result.rowCount === chunk.length)
+            page.push(...result.rows.map((r) => ({ table, seq: Number(r.seq), json: r.r })));
+          else page = null;
+        });
+    }
   };
-  // Unique keys are checked once the pass's rows are all written (a swap of values applies).
-  await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} DEFERRED`);
+  // Unique keys are checked once the pass's rows are all written, so values swapped between
+  // stored rows apply; a pass that updates no row with a unique key cannot swap any, and its
+  // checks stay immediate (cheaper: no deferred recheck queued per row).
+  const swaps = [...byTable].some(([table, { updates }]) => updates.length > 0 && uniqueFieldsOf(table).length > 0);
+  if (swaps) await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} DEFERRED`);
   for (const table of TABLE_NAMES) {
     const sql = tableSql(table);
     const { inserts, updates } = byTable.get(table) ?? { inserts: [], updates: [] };
@@ -618,7 +674,8 @@ async function writePass(
     await write(table, sql.update, updates);
     if (table === 'users') users.push(...[...inserts, ...updates].map((planned) => planned.row));
   }
-  await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} IMMEDIATE`);
+  await inFlight;
+  if (swaps) await client.query(`SET CONSTRAINTS ${UNIQUE_CONSTRAINTS} IMMEDIATE`);
   await appendHistory(client, users.map(historyEntryOf));
   await logConflicts(client, conflicts);
   return { written: seq - firstSeq, rows: page };
@@ -712,15 +769,17 @@ async function applyCandidates(
   verifying: Promise<Verified>,
   context: ApplyContext,
   firstSeq: number,
-  timings: { verifyMs: number; planMs: number; writeMs: number },
+  timings: PushTimings,
 ): Promise<{ plans: Map<number, GroupPlan>; written: number; rows: WrittenRow[] | null }> {
   let started = performance.now();
   const verified: Verified = new Map();
   const fast = await loadPassState(client, candidates, baseHistory.clone(), verified, false);
+  timings.loadMs += performance.now() - started;
   // The signatures were checked on the thread pool meanwhile; waiting for the rest is verification time.
-  const waitStarted = performance.now();
+  started = performance.now();
   for (const [group, result] of await verifying) verified.set(group, result);
-  timings.verifyMs += performance.now() - waitStarted;
+  timings.verifyMs += performance.now() - started;
+  started = performance.now();
   const { plans, order } = planAll(candidates, fast, context);
   timings.planMs += performance.now() - started;
   started = performance.now();
@@ -812,10 +871,12 @@ export async function applyPushes(
   /** The head, when the caller took the sequence lock already (a group commit takes it first). */
   lockedHead?: number,
 ): Promise<GroupsResult[]> {
+  const lockStarted = performance.now();
   const head = lockedHead ?? (await lockHead(client));
   const users = new Set(pushes.flatMap(({ groups }) => groups.map((g) => g.userId)));
   // Under the lock, the history that decides (a users write may have committed meanwhile).
   const history = await UserHistory.load(client, [...users]);
+  const lockMs = performance.now() - lockStarted;
   const candidates: Candidate[] = [];
   const owner: number[] = [];
   for (const [n, { groups, pusher }] of pushes.entries()) {
@@ -829,7 +890,7 @@ export async function applyPushes(
   );
   // Starting the checks (canonical bytes are built on this thread) counts as verification too.
   const startMs = pushes.reduce((sum, { verification }) => sum + verification.startMs, 0);
-  const timings = { verifyMs: startMs, planMs: 0, writeMs: 0 };
+  const timings: PushTimings = { lockMs, loadMs: 0, verifyMs: startMs, planMs: 0, writeMs: 0, finishMs: 0 };
   const { plans, written, rows } = await applyCandidates(
     client,
     candidates,
@@ -839,7 +900,9 @@ export async function applyPushes(
     head + 1,
     timings,
   );
+  const finishStarted = performance.now();
   await finish(client, head, written);
+  timings.finishMs = performance.now() - finishStarted;
   const committed = rows && written > 0 ? { from: head, to: head + written, rows } : null;
 
   const results = pushes.map((): GroupsResult & { written: number } => ({

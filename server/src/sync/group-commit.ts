@@ -58,16 +58,24 @@ export interface PushAnswer {
   readonly result: GroupsResult;
   /** How many pushes shared this push's commit (itself included). */
   readonly batch: number;
+  /** ms from `push` until its batch began (waiting for the commit before it, the pool). */
+  readonly waitedMs: number;
+  /** ms of its batch's COMMIT. */
+  readonly commitMs: number;
 }
+
+/** A push's answer as its pass decided it, before its batch commits. */
+type AppliedPush = Pick<PushAnswer, 'response' | 'result'>;
 
 interface Waiting {
   readonly job: PushJob;
+  readonly queuedAt: number;
   readonly changes: number;
   readonly resolve: (answer: PushAnswer) => void;
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome = { readonly answer: Omit<PushAnswer, 'batch'> } | { readonly error: unknown };
+type Outcome = { readonly answer: AppliedPush } | { readonly error: unknown };
 
 /** A batch's outcomes, and its rows for the live notice when they are known whole (see CommittedPage). */
 interface BatchOutcome {
@@ -94,7 +102,7 @@ export class GroupCommit {
   push(job: PushJob): Promise<PushAnswer> {
     const changes = job.groups.reduce((sum, group) => sum + group.changes.length, 0);
     const answered = new Promise<PushAnswer>((resolve, reject) => {
-      this.queue.push({ job, changes, resolve, reject });
+      this.queue.push({ job, queuedAt: performance.now(), changes, resolve, reject });
     });
     if (!this.committing) void this.drain();
     return answered;
@@ -129,6 +137,7 @@ export class GroupCommit {
 
   /** One transaction for the batch; settles every push in it (never throws). */
   private async commit(batch: Waiting[]): Promise<void> {
+    const began = performance.now();
     let client: pg.PoolClient;
     try {
       client = await this.db.connect();
@@ -151,6 +160,7 @@ export class GroupCommit {
     }
     let settle: (committed: boolean) => void = () => {};
     if (committed) this.onCommit(committed, new Promise<boolean>((resolve) => (settle = resolve)));
+    const commitStarted = performance.now();
     try {
       await client.query('COMMIT');
     } catch (error) {
@@ -164,11 +174,13 @@ export class GroupCommit {
       for (const waiting of batch) waiting.reject(failed);
       return;
     }
+    const commitMs = performance.now() - commitStarted;
     client.release();
     settle(true);
     for (const [n, waiting] of batch.entries()) {
       const outcome = outcomes[n];
-      if (outcome && 'answer' in outcome) waiting.resolve({ ...outcome.answer, batch: batch.length });
+      const timing = { batch: batch.length, waitedMs: began - waiting.queuedAt, commitMs };
+      if (outcome && 'answer' in outcome) waiting.resolve({ ...outcome.answer, ...timing });
       else waiting.reject(outcome?.error ?? new Error('group commit: a push got no outcome'));
     }
   }
@@ -226,7 +238,7 @@ export async function applyTogether(
   client: pg.ClientBase,
   jobs: readonly PushJob[],
   context: ApplyContext,
-): Promise<Omit<PushAnswer, 'batch'>[]> {
+): Promise<AppliedPush[]> {
   // The sequence lock first, as every writer takes it: one lock order.
   const { head, epoch } = await lockHeadAndEpoch(client);
   // A push from another history applies nothing (a batch then goes one push at a time, so
@@ -272,7 +284,7 @@ export async function applyTogether(
     client,
     results.flatMap((result) => result.groups).filter((outcome) => reviewed.has(outcome.id)),
   );
-  const answers: Omit<PushAnswer, 'batch'>[] = [];
+  const answers: AppliedPush[] = [];
   for (const [n, job] of jobs.entries()) {
     const result = results[n] as GroupsResult;
     const ceiling = ceilings.get(job.stationId) ?? 'cashier';

@@ -1,7 +1,4 @@
-import { type AnyRow, isTableName, referencesTo, TABLE_NAMES, type TableName, tableSpec } from '@mostrador/common';
-import type pg from 'pg';
-import { binaryArray } from './pg-array.js';
-import { quote } from './table-sql.js';
+import { type AnyRow, referencesTo, TABLE_NAMES, type TableName, tableSpec } from '@mostrador/common';
 
 /**
  * Rows created apart that are one thing (two products with the same SKU, made offline at
@@ -24,32 +21,26 @@ export function mergeFieldOf(table: TableName): string | undefined {
   return tableSpec(table).mergeOn;
 }
 
-/** The merged rows among those a push writes or references. One query per mergeable table. */
-export async function loadMerged(
-  client: pg.ClientBase,
-  changes: readonly { table: string; row?: unknown }[],
-): Promise<Merged> {
-  const merged: Merged = new Map();
-  for (const { table, references } of MERGEABLE) {
-    const ids = new Set<string>();
-    for (const change of changes) {
-      const row = change.row as AnyRow | undefined;
-      if (!row || !isTableName(change.table)) continue;
-      if (change.table === table && typeof row.id === 'string') ids.add(row.id);
-      for (const ref of references) {
-        if (ref.table === change.table && typeof row[ref.field] === 'string') ids.add(row[ref.field] as string);
-      }
-    }
-    const valid = [...ids].filter((id) => /^[0-9a-f-]{36}$/.test(id));
-    const into = new Map<string, string>();
-    if (valid.length) {
-      const { rows } = await client.query<{ id: string; into: string }>(
-        `SELECT id, "mergedInto" AS into FROM ${quote(table)} WHERE id = ANY($1::uuid[]) AND "mergedInto" IS NOT NULL`,
-        [binaryArray('uuid', valid)],
-      );
-      for (const { id, into: target } of rows) into.set(id, target);
-    }
-    merged.set(table, into);
+/** Whether rows of `table` may be merged into others (they carry `mergedInto`). */
+export function isMergeable(table: TableName): boolean {
+  return MERGEABLE.some((entry) => entry.table === table);
+}
+
+/** The fields of `table` that name a row of a mergeable table, with that table. */
+export function mergeableReferences(table: TableName): (readonly [string, TableName])[] {
+  return MERGEABLE.flatMap(({ table: target, references }) =>
+    references.filter((ref) => ref.table === table).map((ref) => [ref.field, target] as const),
+  );
+}
+
+/**
+ * The merged rows among stored ones a push writes or names (each `{ table, id, into }`,
+ * `into` its stored `mergedInto`): the apply step reads them with the rows it loads anyway.
+ */
+export function mergedAmong(stored: Iterable<{ table: TableName; id: string; into: unknown }>): Merged {
+  const merged: Merged = new Map(MERGEABLE.map(({ table }) => [table, new Map<string, string>()]));
+  for (const { table, id, into } of stored) {
+    if (typeof into === 'string') merged.get(table)?.set(id, into);
   }
   return merged;
 }

@@ -9,7 +9,7 @@ import {
   WithdrawResponse,
 } from '@mostrador/common';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { startVerification } from './apply.js';
@@ -39,6 +39,12 @@ function refuseOldStations(body: unknown): void {
   }
 }
 
+/** When a push's request arrived and its body was parsed, for the push log's phases. */
+const arrivals = new WeakMap<
+  FastifyRequest,
+  { arrived: number; parsed: number; answered: number; serialized: number }
+>();
+
 export async function pushRoutes(app: FastifyInstance): Promise<void> {
   const gate = new PushGate(app.settings.pushLimits);
   const keys = new RecentKeys(app.db);
@@ -54,11 +60,40 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
       bodyLimit: PUSH_BODY_LIMIT,
       schema: { body: PushRequest, response: { 200: PushResponse } },
       // Issue 12: token and admission before the body is read (cheap refusal first).
-      onRequest: [requireStation, gate.admission],
-      preValidation: async (request) => refuseOldStations(request.body),
+      onRequest: [
+        async (request) => {
+          arrivals.set(request, { arrived: performance.now(), parsed: 0, answered: 0, serialized: 0 });
+        },
+        requireStation,
+        gate.admission,
+      ],
+      preValidation: async (request) => {
+        const arrival = arrivals.get(request);
+        if (arrival) arrival.parsed = performance.now();
+        refuseOldStations(request.body);
+      },
+      onSend: async (request) => {
+        const arrival = arrivals.get(request);
+        if (arrival) arrival.serialized = performance.now();
+      },
+      // The answer's encoding and sending, apart from the push log (written before them).
+      onResponse: async (request) => {
+        const arrival = arrivals.get(request);
+        if (!arrival?.answered) return;
+        const now = performance.now();
+        request.log.debug(
+          {
+            serializeMs: Math.round(arrival.serialized - arrival.answered),
+            sendMs: Math.round(now - arrival.serialized),
+            totalMs: Math.round(now - arrival.arrived),
+          },
+          'push answered',
+        );
+      },
     },
     async (request) => {
       const started = performance.now();
+      const arrival = arrivals.get(request);
       const station = request.station;
       if (!station) throw new MostradorError('UNAUTHORIZED');
       const { groups, batchId, epoch, protocol } = request.body;
@@ -71,10 +106,11 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
       }
       // Signatures are checked on the thread pool from here on, while the push waits for its commit.
       const history = await keys.history(groups.map((group) => group.userId));
+      const keysMs = performance.now() - started;
       const verification = await startVerification(app.db, groups, station.id, history);
       // Settled when its commit comes; until then nobody awaits it (no unhandled rejection meanwhile).
       verification.verifying.catch(() => {});
-      const { response, result, batch } = await gate.timed(() =>
+      const { response, result, batch, waitedMs, commitMs } = await gate.timed(() =>
         commits.push({ stationId: station.id, groups, verification, epoch }),
       );
       request.log.info(
@@ -91,13 +127,19 @@ export async function pushRoutes(app: FastifyInstance): Promise<void> {
           rejected: response.rejected.length,
           cursor: response.cursor,
           batch,
-          verifyMs: Math.round(result.timings.verifyMs),
-          planMs: Math.round(result.timings.planMs),
-          writeMs: Math.round(result.timings.writeMs),
+          // Phases, in ms: reading and parsing the body, checking it against the schema, the
+          // users' keys, waiting for the commit before, the pass (timings), its COMMIT.
+          receiveMs: arrival ? Math.round(arrival.parsed - arrival.arrived) : undefined,
+          validateMs: arrival ? Math.round(started - arrival.parsed) : undefined,
+          keysMs: Math.round(keysMs),
+          waitedMs: Math.round(waitedMs),
+          ...Object.fromEntries(Object.entries(result.timings).map(([name, ms]) => [name, Math.round(ms)])),
+          commitMs: Math.round(commitMs),
           ms: Math.round(performance.now() - started),
         },
         'push',
       );
+      if (arrival) arrival.answered = performance.now();
       return (protocol ?? 3) >= 4 ? response : inProtocol3(response);
     },
   );

