@@ -40,7 +40,7 @@ export interface BridgeOptions {
   channels: Promise<StationChannels>;
   /**
    * While the map loads: the answer to a public call with an empty request (the login
-   * screen's `app:state` and `session:get`), or undefined to wait for the map.
+   * screen's `app:state` and `session:get`), or undefined to wait for the map; or a promise of either.
    */
   earlyAnswer?: (channel: string, session: Session) => unknown;
   /** Told of each channel call as it arrives (`answered`: whether `earlyAnswer` answered it). */
@@ -222,7 +222,7 @@ export async function takeOverBridge(options: BridgeOptions, early: EarlyServer)
       }
     }
 
-    const early = loaded || !isEmpty(body) ? undefined : options.earlyAnswer?.(channel, session);
+    const early = loaded || !isEmpty(body) ? undefined : await options.earlyAnswer?.(channel, session);
     options.onCall?.(channel, early !== undefined);
     if (early !== undefined) {
       reply.header('cache-control', 'no-store');

@@ -55,10 +55,12 @@ export interface EarlyOptions {
   port: number;
   allowedHosts?: readonly string[];
   rendererDir: string;
-  /** The answer to a public call with an empty request, or undefined to leave it to the app. */
+  /** The answer to a public call with an empty request, or undefined to leave it to the app (or a promise of either). */
   earlyAnswer?: (channel: string, session: Session) => unknown;
   /** Told of each channel call as it arrives (`answered`: whether it was answered here). */
   onCall?: (channel: string, answered: boolean) => void;
+  /** Told when the page itself is sent: a browser is loading the renderer. */
+  onPage?: () => void;
 }
 
 export interface EarlyServer {
@@ -160,11 +162,15 @@ async function answerEarly(
 ): Promise<boolean> {
   if (gate.refusal(request.headers) !== null) return false;
   const url = request.url ?? '';
-  if (request.method === 'GET') return serveRendererFile(request, response, options.rendererDir);
+  if (request.method === 'GET') {
+    const served = await serveRendererFile(request, response, options.rendererDir);
+    if (served && url === '/') options.onPage?.();
+    return served;
+  }
   const channel = /^\/api\/([\w:-]+)$/.exec(url)?.[1];
   if (request.method !== 'POST' || !channel) return false;
   // No login happens before the app is there, so every early caller is anonymous.
-  const answer = options.earlyAnswer?.(channel, { user: null });
+  const answer = await options.earlyAnswer?.(channel, { user: null });
   if (answer === undefined || !(await hasEmptyBody(request))) {
     options.onCall?.(channel, false);
     return false;

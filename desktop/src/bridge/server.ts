@@ -11,7 +11,6 @@
  */
 
 import type { StationHost } from '../app/station-host.js';
-import { peekReadyState } from '../app/station-peek.js';
 import type { LiveIndicator } from '../app/sync-status.js';
 import type { Station } from '../core/index.js';
 import type { StationChannels } from '../shared/station-channels.js';
@@ -50,9 +49,17 @@ export interface UiBridge extends RunningBridge {
    * with a call that waits for the station: the browser has loaded the renderer and runs it.
    */
   firstCall: Promise<void>;
+  /** Resolves once the page has been sent before Fastify took over: a browser is loading the renderer. */
+  pageServed: Promise<void>;
   /** Answers the calls (those already waiting too) over this station, or its first-run screen. */
   attach(options: UiStationOptions): Promise<void>;
 }
+
+let peekModule: Promise<typeof import('../app/station-peek.js')> | null = null;
+const peek = () => {
+  peekModule ??= import('../app/station-peek.js');
+  return peekModule;
+};
 
 /** What the login screen asks first; once both are answered, Fastify and the station core may load. */
 const EARLY_CHANNELS = ['app:state', 'session:get'];
@@ -70,12 +77,17 @@ export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge
     called = resolve;
   });
   const rendererDir = options.rendererDir ?? RENDERER_DIR;
+  let pageSent: () => void = () => {};
+  const pageServed = new Promise<void>((resolve) => {
+    pageSent = resolve;
+  });
   const answeredEarly = new Set<string>();
   const bridgeOptions: BridgeOptions = {
     channels,
     earlyAnswer: (channel, session) => {
       if (channel === 'session:get') return { user: session.user };
-      if (channel === 'app:state') return peekReadyState(options.dataDir, suggestedServerUrl);
+      if (channel === 'app:state')
+        return peek().then(({ peekReadyState }) => peekReadyState(options.dataDir, suggestedServerUrl));
       return undefined;
     },
     onCall: (channel, answered) => {
@@ -87,7 +99,10 @@ export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge
     port: options.port,
     rendererDir,
   };
-  const early = await listenEarly({ ...bridgeOptions, rendererDir });
+  const early = await listenEarly({ ...bridgeOptions, rendererDir, onPage: () => pageSent() });
+  // better-sqlite3 loads, and the folder is peeked at once, after listening: the login
+  // screen's first call finds both warm (the first peek takes tens of milliseconds).
+  void peek().then(({ peekReadyState }) => peekReadyState(options.dataDir, suggestedServerUrl));
   // Fastify and its plugins are imported once the login screen is served, not before.
   let running: Promise<RunningBridge> | null = null;
   const takeOver = () => {
@@ -100,6 +115,7 @@ export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge
     url: early.url,
     port: early.port,
     firstCall,
+    pageServed,
     async attach(stationOptions) {
       await takeOver();
       const { host, channels } = await stationChannels({
