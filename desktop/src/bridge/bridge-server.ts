@@ -5,20 +5,19 @@
  * `session:login` succeeds and dropped on `session:logout`.
  *
  * It runs on Fastify with its kept plugins (static files, cookies, security headers), and
- * every request, the event stream included, passes one gate first: the Host header must
- * name an allowed host (loopback names; more only when bound beyond loopback with an
- * explicit allow-list), and an Origin, when the browser sends one, must be this very
- * origin. So neither a page on another port or site nor a DNS-rebinding page can call a
- * channel or listen to events. First-run enrollment is accepted only from this computer,
- * and logins are throttled.
+ * every request, the event stream included, passes one gate first (gate.ts): allowed Host
+ * names only, and no other origin. First-run enrollment is accepted only from this
+ * computer, and logins are throttled.
  *
- * It listens first (issue 11): the renderer's files are served while the channel map (the
- * station core and the request schemas, most of the station's start-up) still loads, and
- * calls and events wait for it, but for the login screen's first calls (`earlyAnswer`).
+ * It listens first (issue 11), in two steps: `listenEarly` (early-server.ts, plain
+ * node:http) serves the renderer's files and the login screen's first calls before Fastify
+ * is even imported; `takeOverBridge` then builds the app on that same server. The channel
+ * map (the station core and the request schemas, most of the station's start-up) may load
+ * later still: calls and events wait for it, but for the login screen's (`earlyAnswer`).
  */
 
 import { existsSync } from 'node:fs';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Server } from 'node:http';
 import { join, sep } from 'node:path';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -30,6 +29,7 @@ import { WebSocket } from 'ws';
 import type { EventName } from '../shared/channels.js';
 import type { Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
+import { type EarlyServer, listenEarly, type RequestHandler } from './early-server.js';
 import { MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
 import { BridgeSessions } from './sessions.js';
 import { RENDERER_DIR } from './static-files.js';
@@ -40,11 +40,11 @@ export interface BridgeOptions {
   channels: Promise<StationChannels>;
   /**
    * While the map loads: the answer to a public call with an empty request (the login
-   * screen's `app:state` and `session:get`), or undefined to wait for the map.
+   * screen's `app:state` and `session:get`), or undefined to wait for the map; or a promise of either.
    */
   earlyAnswer?: (channel: string, session: Session) => unknown;
-  /** Told of each channel call as it arrives. */
-  onCall?: () => void;
+  /** Told of each channel call as it arrives (`answered`: whether `earlyAnswer` answered it). */
+  onCall?: (channel: string, answered: boolean) => void;
   host: string;
   port: number;
   rendererDir?: string;
@@ -62,24 +62,13 @@ export interface RunningBridge {
   close(): Promise<void>;
 }
 
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_NAMES.includes(host);
-}
-
 function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
-/** The host name of a Host header (without the port; IPv6 keeps its brackets). */
-function hostName(header: string | undefined): string {
-  const host = (header ?? '').toLowerCase();
-  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
-}
-
-// The renderer talks only to this origin; nothing inline, nothing from elsewhere.
+// The renderer talks only to this origin; nothing inline, nothing from elsewhere. (The early
+// server sends the headers these make as they are: SECURITY_HEADERS in early-server.ts.)
 const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   connectSrc: ["'self'"],
@@ -120,16 +109,19 @@ async function channelLayer(channels: Promise<StationChannels>) {
   return { channels: map, dispatch, mayHear };
 }
 
+/** Listening and served by Fastify at once: `listenEarly` and `takeOverBridge` in one step. */
 export async function startBridge(options: BridgeOptions): Promise<RunningBridge> {
-  const { host } = options;
-  const loopback = isLoopbackHost(host);
-  const extraHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
-  if (!loopback && extraHosts.length === 0) {
-    throw new Error(
-      `The bridge would listen on ${host}, beyond this computer: name the hosts browsers will use (--ui-allow-hosts caja1.local,192.168.1.20).`,
-    );
+  const early = await listenEarly({ ...options, rendererDir: options.rendererDir ?? RENDERER_DIR });
+  try {
+    return await takeOverBridge(options, early);
+  } catch (error) {
+    await early.close();
+    throw error;
   }
-  const allowedHosts = new Set([...LOOPBACK_NAMES, ...extraHosts]);
+}
+
+/** The Fastify app on the early server: it answers everything from now on, what was held first. */
+export async function takeOverBridge(options: BridgeOptions, early: EarlyServer): Promise<RunningBridge> {
   const rendererDir = options.rendererDir ?? RENDERER_DIR;
   const sessions = new BridgeSessions();
   const throttle = new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE);
@@ -137,10 +129,15 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const layer = channelLayer(options.channels);
   let loaded = false;
 
+  let handler: RequestHandler = () => {};
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
-    requestTimeout: 60_000,
+    // The early server is the app's: its timeouts are set there.
+    serverFactory: (appHandler) => {
+      handler = appHandler;
+      return early.server;
+    },
     // A URL Fastify cannot even route (`/api/%a`) is answered in the error shape too.
     frameworkErrors: (error, _request, reply) => fail(reply, 400, 'VALIDATION', error.message),
   });
@@ -171,12 +168,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
 
   // One gate for every request, static files and the event stream included.
   app.addHook('onRequest', async (request, reply) => {
-    const origin = request.headers.origin;
-    const refusal = !allowedHosts.has(hostName(request.headers.host))
-      ? 'Unexpected Host header.'
-      : origin !== undefined && origin !== `http://${request.headers.host}`
-        ? 'Requests from another origin are refused.'
-        : null;
+    const refusal = early.gate.refusal(request.headers);
     if (!refusal) return;
     // Nothing more from this client on this connection (a refused upgrade included).
     reply.header('connection', 'close');
@@ -191,7 +183,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     referrerPolicy: { policy: 'no-referrer' },
   });
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  // Upgrades come through the early server, which holds those made before the hand-over (the
+  // plugin only listens for 'upgrade' on what it is given as its server).
+  const upgrades = early.upgrades as unknown as Server;
+  await app.register(websocket, { options: { maxPayload: 4096, server: upgrades } });
 
   const indexExists = () => existsSync(join(rendererDir, 'index.html'));
   await app.register(fastifyStatic, {
@@ -206,7 +201,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
 
   app.post<{ Params: { channel: string } }>('/api/:channel', async (request, reply) => {
-    options.onCall?.();
     const channel = request.params.channel;
     const token = request.cookies[SESSION_COOKIE] ?? null;
     const known = sessions.find(token);
@@ -228,7 +222,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       }
     }
 
-    const early = loaded || !isEmpty(body) ? undefined : options.earlyAnswer?.(channel, session);
+    const early = loaded || !isEmpty(body) ? undefined : await options.earlyAnswer?.(channel, session);
+    options.onCall?.(channel, early !== undefined);
     if (early !== undefined) {
       reply.header('cache-control', 'no-store');
       return early;
@@ -289,23 +284,16 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     () => {},
   );
 
-  // Every connection, upgraded or refused at the upgrade included, so close() ends them all.
-  const connections = new Set<Socket>();
-  app.server.on('connection', (socket) => {
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-  });
-  await app.listen({ port: options.port, host });
-  const { port } = app.server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  await app.ready();
+  early.handOver(handler);
   return {
-    url: `http://${shownHost}:${port}/`,
-    port,
+    url: early.url,
+    port: early.port,
     async close() {
       unsubscribe();
       for (const ws of socketSessions.keys()) ws.terminate();
-      app.server.closeAllConnections();
-      for (const socket of connections) socket.destroy();
+      // Every connection, upgraded or refused at the upgrade included, ends with the server.
+      await early.close();
       await app.close();
     },
   };

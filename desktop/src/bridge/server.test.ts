@@ -251,6 +251,41 @@ describe('enrolled', () => {
 });
 
 describe('listening first (issue 11)', () => {
+  it('sends the renderer and the early answers exactly as Fastify sends them once it has taken over', async () => {
+    const rendererDir = join(folder, 'renderer-files');
+    mkdirSync(join(rendererDir, 'assets'), { recursive: true });
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Mostrador</title>');
+    writeFileSync(join(rendererDir, 'assets', 'index-abc123.js'), 'console.log("hola");');
+    writeFileSync(join(rendererDir, 'assets', 'index-abc123.css'), 'body { color: black; }');
+    const early = await listenUiBridge({ dataDir: join(folder, 'same-data'), port: 0, rendererDir });
+    const answers = () =>
+      Promise.all([
+        fetch(early.url),
+        fetch(`${early.url}assets/index-abc123.js`),
+        fetch(`${early.url}assets/index-abc123.css`),
+        fetch(`${early.url}api/session:get`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+      ]).then((responses) =>
+        Promise.all(
+          responses.map(async (response) => {
+            const headers = Object.fromEntries(response.headers);
+            for (const perResponse of ['date', 'connection', 'keep-alive']) delete headers[perResponse];
+            return { status: response.status, headers, body: await response.text() };
+          }),
+        ),
+      );
+    try {
+      const beforeFastify = await answers();
+      await early.attach({});
+      expect(await answers()).toEqual(beforeFastify);
+    } finally {
+      await early.close();
+    }
+  });
+
   it('serves the renderer before a station is attached, and answers the calls made meanwhile once it is', async () => {
     const early = await listenUiBridge({
       dataDir: join(folder, 'early-data'),

@@ -4,16 +4,19 @@
  * empty data folder the browser shows the first-run screen and enrolls from there.
  *
  * `station serve` takes it in two steps, to listen first (issue 11): `listenUiBridge` before
- * the station core is even imported, then `attach` once the station is open. Calls made in
- * between wait, but for the login screen's state, peeked from the data folder.
+ * the station core or even Fastify is imported (a plain node:http server, early-server.ts),
+ * then `attach` once the station is open. Fastify takes the server over once the login
+ * screen has its first answers (or at `attach`). Calls made before the station is attached
+ * wait, but for the login screen's state, peeked from the data folder.
  */
 
 import type { StationHost } from '../app/station-host.js';
-import { peekReadyState } from '../app/station-peek.js';
 import type { LiveIndicator } from '../app/sync-status.js';
 import type { Station } from '../core/index.js';
 import type { StationChannels } from '../shared/station-channels.js';
-import { type RunningBridge, startBridge } from './bridge-server.js';
+import type { BridgeOptions, RunningBridge } from './bridge-server.js';
+import { listenEarly } from './early-server.js';
+import { RENDERER_DIR } from './static-files.js';
 
 export interface UiListenOptions {
   /** The station's data folder (where the first-run screen enrolls, when it is empty). */
@@ -41,11 +44,25 @@ export interface UiStationOptions {
 export type UiBridgeOptions = Omit<UiListenOptions, 'dataDir'> & UiStationOptions & { dataDir?: string };
 
 export interface UiBridge extends RunningBridge {
-  /** Resolves with the first channel call: the browser has loaded the renderer and runs it. */
+  /**
+   * Resolves once the login screen has its first answers (`app:state` and `session:get`), or
+   * with a call that waits for the station: the browser has loaded the renderer and runs it.
+   */
   firstCall: Promise<void>;
+  /** Resolves once the page has been sent before Fastify took over: a browser is loading the renderer. */
+  pageServed: Promise<void>;
   /** Answers the calls (those already waiting too) over this station, or its first-run screen. */
   attach(options: UiStationOptions): Promise<void>;
 }
+
+let peekModule: Promise<typeof import('../app/station-peek.js')> | null = null;
+const peek = () => {
+  peekModule ??= import('../app/station-peek.js');
+  return peekModule;
+};
+
+/** What the login screen asks first; once both are answered, Fastify and the station core may load. */
+const EARLY_CHANNELS = ['app:state', 'session:get'];
 
 /** Listening, serving the renderer and the login screen's state; other calls wait for `attach`. */
 export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge> {
@@ -59,23 +76,48 @@ export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge
   const firstCall = new Promise<void>((resolve) => {
     called = resolve;
   });
-  const bridge = await startBridge({
+  const rendererDir = options.rendererDir ?? RENDERER_DIR;
+  let pageSent: () => void = () => {};
+  const pageServed = new Promise<void>((resolve) => {
+    pageSent = resolve;
+  });
+  const answeredEarly = new Set<string>();
+  const bridgeOptions: BridgeOptions = {
     channels,
     earlyAnswer: (channel, session) => {
       if (channel === 'session:get') return { user: session.user };
-      if (channel === 'app:state') return peekReadyState(options.dataDir, suggestedServerUrl);
+      if (channel === 'app:state')
+        return peek().then(({ peekReadyState }) => peekReadyState(options.dataDir, suggestedServerUrl));
       return undefined;
     },
-    onCall: () => called(),
+    onCall: (channel, answered) => {
+      if (answered) answeredEarly.add(channel);
+      if (!answered || EARLY_CHANNELS.every((name) => answeredEarly.has(name))) called();
+    },
     host: options.host ?? '127.0.0.1',
     allowedHosts: options.allowedHosts,
     port: options.port,
-    rendererDir: options.rendererDir,
-  });
+    rendererDir,
+  };
+  const early = await listenEarly({ ...bridgeOptions, rendererDir, onPage: () => pageSent() });
+  // better-sqlite3 loads, and the folder is peeked at once, after listening: the login
+  // screen's first call finds both warm (the first peek takes tens of milliseconds).
+  void peek().then(({ peekReadyState }) => peekReadyState(options.dataDir, suggestedServerUrl));
+  // Fastify and its plugins are imported once the login screen is served, not before.
+  let running: Promise<RunningBridge> | null = null;
+  const takeOver = () => {
+    running ??= import('./bridge-server.js').then(({ takeOverBridge }) => takeOverBridge(bridgeOptions, early));
+    return running;
+  };
+  // A failure here is reported by `attach`, which takes over too.
+  void firstCall.then(takeOver).catch(() => {});
   return {
-    ...bridge,
+    url: early.url,
+    port: early.port,
     firstCall,
+    pageServed,
     async attach(stationOptions) {
+      await takeOver();
       const { host, channels } = await stationChannels({
         ...stationOptions,
         dataDir: options.dataDir,
@@ -89,7 +131,8 @@ export async function listenUiBridge(options: UiListenOptions): Promise<UiBridge
       await host.start();
     },
     async close() {
-      await bridge.close();
+      const bridge = running ? await running.catch(() => null) : null;
+      await (bridge ?? early).close();
       await closeStation();
     },
   };

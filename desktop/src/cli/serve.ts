@@ -15,11 +15,17 @@ import { listenUiBridge, type UiBridge } from '../bridge/server.js';
 import { write } from './serve-output.js';
 
 /**
- * How long the station core waits to load for a browser's first call. Loading it keeps this
- * process too busy to serve the renderer's files briskly, so it waits for the login screen
- * to be running (issue 11); with no browser, the station goes online this much later.
+ * How long the station core waits to load for a browser to ask for the page. Loading it keeps
+ * this process too busy to answer the login screen briskly, so it waits for the login screen
+ * to have its first answers (issue 11); with no browser, the station goes online this much later.
  */
 const LOGIN_SCREEN_FIRST_MS = 1_000;
+/**
+ * Once a browser has the page, how long the core waits at most for its login screen's first
+ * calls: running the renderer's script can take longer than the wait above on a busy computer,
+ * and a page that never runs it must not keep the station offline.
+ */
+const LOGIN_SCREEN_LOAD_MS = 5_000;
 
 const USAGE = 'station serve --data DIR [--ui HOST:PORT [--ui-allow-hosts NAME,…]] [--password-file FILE]';
 
@@ -85,8 +91,14 @@ async function listenUi(address: NonNullable<ServeFlags['ui']>, dataDir: string)
   return bridge;
 }
 
-function loginScreenFirst(bridge: UiBridge): Promise<unknown> {
-  return Promise.race([bridge.firstCall, new Promise((resolve) => setTimeout(resolve, LOGIN_SCREEN_FIRST_MS))]);
+async function loginScreenFirst(bridge: UiBridge): Promise<void> {
+  const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const loading = await Promise.race([
+    bridge.firstCall.then(() => false),
+    bridge.pageServed.then(() => true),
+    after(LOGIN_SCREEN_FIRST_MS).then(() => false),
+  ]);
+  if (loading) await Promise.race([bridge.firstCall, after(LOGIN_SCREEN_LOAD_MS)]);
 }
 
 export async function serveCommand(args: string[]): Promise<void> {

@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../shared/channels.js';
 import { api } from './api/index.js';
+import { takeFirstCalls } from './first-calls.js';
 import { useEvent } from './hooks.js';
 import { BootstrapScreen } from './screens/BootstrapScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
@@ -41,8 +42,9 @@ export function App() {
   const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
 
   useEffect(() => {
-    void api.invoke('app:state', {}).then(setState);
-    void api.invoke('session:get', {}).then(({ user }) => setUser(user));
+    const first = takeFirstCalls();
+    void first.state.then(setState);
+    void first.session.then(({ user }) => setUser(user));
     void loadMainLayout();
   }, []);
   useEvent('app:state', setState);
