@@ -190,20 +190,19 @@ export async function startVerification(
   return { verifying, startMs: performance.now() - started };
 }
 
-/** The head and the server's epoch (see epoch.ts), the sequence lock taken as lockHead takes it. */
+/** Take the sequence lock (held to commit): the head, and the server's epoch (epoch.ts). */
 export async function lockHeadAndEpoch(client: pg.ClientBase): Promise<{ head: number; epoch: string }> {
   const { rows } = await client.query<{ head: number | string; epoch: string }>(
     `SELECT head, ${EPOCH_SQL} AS epoch FROM sync_state WHERE id = 1 FOR UPDATE`,
   );
   if (!rows[0]) throw new Error('sync_state has no head row; run the migrations');
+  // bigint arrives as a string from a client without the pool's int8 parser.
   return { head: Number(rows[0].head), epoch: rows[0].epoch };
 }
 
+/** Take the sequence lock: the head. */
 export async function lockHead(client: pg.ClientBase): Promise<number> {
-  const { rows } = await client.query<{ head: number | string }>('SELECT head FROM sync_state WHERE id = 1 FOR UPDATE');
-  if (!rows[0]) throw new Error('sync_state has no head row; run the migrations');
-  // bigint arrives as a string from a client without the pool's int8 parser.
-  return Number(rows[0].head);
+  return (await lockHeadAndEpoch(client)).head;
 }
 
 /** The stored rows of these ids, with their `pushedBy` taken out (it never goes on the wire). */

@@ -153,6 +153,19 @@ describe('a server restored from a backup', () => {
     return { a, b, dumpFile };
   }
 
+  /**
+   * A creates a product (5 in stock) after the backup, as whoever acts there; B pulls it and
+   * sells 2, and the sale has not gone out yet.
+   */
+  async function saleOfALaterProduct(a: Station, b: Station, sku: string) {
+    const product = a.shop.save('products', { sku, name: 'After the backup', price: 500, active: true });
+    a.shop.save('stock_movements', { productId: product.id, quantity: 5, kind: 'purchase', stationId: a.id });
+    await a.sync.sync();
+    await b.sync.sync();
+    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    return { product, sale };
+  }
+
   async function reviewed(saleId: string) {
     const { token } = await login(url(), 'admin', adminPassword);
     const review = (await fetch(`${url()}/admin/review`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
@@ -171,11 +184,7 @@ describe('a server restored from a backup', () => {
     const { a, b, dumpFile } = await twoStationsAndADump('epoch');
     // A creates a product after the backup; B pulls it and sells it, and the sale has not
     // gone out when the server is restored (the chaos run's lost sale).
-    const product = a.shop.save('products', { sku: 'LATE-1', name: 'After the backup', price: 500, active: true });
-    a.shop.save('stock_movements', { productId: product.id, quantity: 5, kind: 'purchase', stationId: a.id });
-    await a.sync.sync();
-    await b.sync.sync();
-    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    const { product, sale } = await saleOfALaterProduct(a, b, 'LATE-1');
     await restore(dumpFile);
 
     // B pushes first, before any pull told it of the restore.
@@ -208,11 +217,7 @@ describe('a server restored from a backup', () => {
     });
     await a.unlock('late-mgr', 'late-mgr-pass-1');
     a.actAs(manager.id);
-    const product = a.shop.save('products', { sku: 'LATE-2', name: 'After the backup', price: 500, active: true });
-    a.shop.save('stock_movements', { productId: product.id, quantity: 5, kind: 'purchase', stationId: a.id });
-    await a.sync.sync();
-    await b.sync.sync();
-    const { sale } = b.shop.recordSale({ items: [{ productId: product.id, quantity: 2 }], paymentMethod: 'cash' });
+    const { product, sale } = await saleOfALaterProduct(a, b, 'LATE-2');
     await restore(dumpFile);
 
     // B reconciles and sends its sale; the product it queued again waits for the manager's
