@@ -72,6 +72,7 @@ export class Outbox {
   private readonly waitingForReferenceStatement;
   private readonly flaggedStatement;
   private readonly refusedRowsStatement;
+  private readonly unsignedRowsStatement;
   private readonly unsignedStatement;
   private readonly signStatement;
   private readonly heldCountStatement;
@@ -119,6 +120,12 @@ export class Outbox {
     this.refusedRowsStatement = db.prepare<[string], { rowId: string; groupId: string; code: string | null }>(
       `SELECT r.rowId, g.id AS groupId, g.code FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
        WHERE r.tableName = ? AND g.state IN ('held', 'rejected') ORDER BY g.seq`,
+    );
+    // Groups of one row only: releasing a row of a larger group would split it.
+    this.unsignedRowsStatement = db.prepare<[string], { rowId: string; seq: number; groupId: string }>(
+      `SELECT r.rowId, g.seq, g.id AS groupId FROM outbox_rows r JOIN outbox_groups g ON g.seq = r.groupSeq
+       WHERE r.tableName = ? AND g.state = 'unsigned'
+         AND NOT EXISTS (SELECT 1 FROM outbox_rows o WHERE o.groupSeq = g.seq AND o.rowId <> r.rowId)`,
     );
     this.refusedGroupsStatement = db.prepare<[], StoredGroup>(
       `SELECT * FROM outbox_groups WHERE state IN ('held', 'rejected') ORDER BY seq`,
@@ -307,6 +314,18 @@ export class Outbox {
   refusedRows(table: TableName): Map<string, { groupId: string; code: string | null }> {
     const rows = new Map<string, { groupId: string; code: string | null }>();
     for (const { rowId, groupId, code } of this.refusedRowsStatement.all(table)) rows.set(rowId, { groupId, code });
+    return rows;
+  }
+
+  /**
+   * Rows of a table waiting, alone in their group, for their user to log in here to sign them
+   * (queued again after a restored server or a checksum repair). A pull that brings such a row
+   * at its local version or newer shows the server holds it already: the group is released
+   * (see pull.ts), so a row nobody here can sign never blocks the server's newer version.
+   */
+  unsignedRows(table: TableName): Map<string, { seq: number; groupId: string }> {
+    const rows = new Map<string, { seq: number; groupId: string }>();
+    for (const { rowId, seq, groupId } of this.unsignedRowsStatement.all(table)) rows.set(rowId, { seq, groupId });
     return rows;
   }
 

@@ -108,6 +108,7 @@ export function applyPage(store: LocalStore, page: PullPage, savePosition: () =>
       // Rows of held or rejected local groups: a newer server version replaces them, and the
       // local version goes to the conflict log (usually none, so the loop stays lean).
       const refused = store.outbox.refusedRows(name);
+      const unsigned = store.outbox.unsignedRows(name);
       const check = columnarRowChecker(name, block.columns);
       // One array of bound values for every row (bound synchronously, so never shared).
       const values: unknown[] = new Array(positions.length);
@@ -125,8 +126,19 @@ export function applyPage(store: LocalStore, page: PullPage, savePosition: () =>
         }
         const id = row[idAt] as string;
         const version = row[versionAt] as string;
-        const group = refused.size > 0 ? refused.get(id) : undefined;
-        const local = group ? store.rows.get(name, id) : null;
+        let group = refused.size > 0 ? refused.get(id) : undefined;
+        let local = group ? store.rows.get(name, id) : null;
+        const waiting = unsigned.size > 0 ? unsigned.get(id) : undefined;
+        if (waiting) {
+          // Queued again to sign at its user's next login here, but the server holds this
+          // version or a newer one: nothing is left to send, and the newer one may land.
+          const held = store.rows.get(name, id);
+          if (!held || version >= String(held.version)) {
+            store.outbox.remove(waiting.seq);
+            group = { groupId: waiting.groupId, code: 'NOT_LOGGED_IN' };
+            local = held;
+          }
+        }
         const replaced = store.rows.applyRemoteValues(name, values);
         if (local && replaced) {
           store.conflicts.record({

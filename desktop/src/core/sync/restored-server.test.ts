@@ -240,7 +240,57 @@ describe('a server restored from a backup', () => {
     const state = await serverState(url(), stationToken(a));
     expect(state.sales.map((row) => row.id)).toContain(sale.id);
     expect(stockOf(state, product.id)).toBe(3);
-    expect(b.store.outbox.flagged().filter((row) => row.state !== 'unsigned')).toEqual([]);
     expect(await reviewed(sale.id)).toMatchObject({ status: 'accepted', decidedBy: null });
+    // The product B queued again for the manager to sign there came back from the server at
+    // the same version: B has nothing left waiting, though the manager never logged in at B.
+    expect(b.store.outbox.flagged()).toEqual([]);
+    expect(b.sync.status()).toMatchObject({ pending: 0, flagged: 0 });
+    expect(b.conflicts()).toEqual([]);
+    expect(b.dump().tables).toEqual(state);
+  });
+
+  it('lets the server’s newer version replace a row waiting for a user who never logs in here', async () => {
+    const { a, b, dumpFile } = await twoStationsAndADump('newer');
+    const manager = await a.shop.saveUser({
+      username: 'newer-mgr',
+      displayName: 'Manager',
+      role: 'manager',
+      active: true,
+      password: 'newer-mgr-pass-1',
+    });
+    await a.unlock('newer-mgr', 'newer-mgr-pass-1');
+    a.actAs(manager.id);
+    const product = a.shop.save('products', {
+      sku: 'NEWER-1',
+      name: 'Before the price change',
+      price: 500,
+      active: true,
+    });
+    await a.sync.sync();
+    await b.sync.sync();
+    await restore(dumpFile);
+
+    // B reconciles first: the server lost the product, and only the manager (logged in at A)
+    // can sign it, so B queues it to sign at the manager's next login there.
+    await b.sync.sync();
+    expect(b.store.outbox.flagged()).toEqual([
+      expect.objectContaining({ id: product.id, state: 'unsigned', code: 'NOT_LOGGED_IN' }),
+    ]);
+    // A reconciles, pushes the product again and then changes its price.
+    await a.sync.sync();
+    await a.sync.sync();
+    a.shop.save('products', { ...a.get('products', product.id), price: 650 });
+    await a.sync.sync();
+
+    await b.sync.sync();
+    expect(b.get('products', product.id)).toMatchObject({ price: 650 });
+    expect(b.store.outbox.flagged()).toEqual([]);
+    expect(b.sync.status()).toMatchObject({ pending: 0, flagged: 0 });
+    // B's own copy was the older version of the same row: kept in the conflict log.
+    expect(b.conflicts()).toEqual([
+      expect.objectContaining({ table: 'products', id: product.id, code: 'NOT_LOGGED_IN' }),
+    ]);
+    const state = await serverState(url(), stationToken(a));
+    expect(b.dump().tables).toEqual(state);
   });
 });
