@@ -4,7 +4,7 @@
  * lines. Both use the built dist/ (run `npm run build` first).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +21,14 @@ export type Line = Record<string, unknown> & { event?: string; tag?: unknown; ok
  */
 export function trace(who: string, text: string): void {
   const folder = process.env.CHAOS_TRACE;
-  if (folder) appendFileSync(join(folder, 'trace.log'), `${new Date().toISOString()} ${who} ${text}\n`);
+  if (!folder) return;
+  if (!traceReady) {
+    mkdirSync(folder, { recursive: true });
+    traceReady = true;
+  }
+  appendFileSync(join(folder, 'trace.log'), `${new Date().toISOString()} ${who} ${text}\n`);
 }
+let traceReady = false;
 
 async function exited(child: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
