@@ -6,8 +6,10 @@ import { quote, tableSql } from './table-sql.js';
 
 /**
  * One page of changes after a cursor, across every synced table, as JSON text built by
- * PostgreSQL. The server never parses these rows: PostgreSQL joins each table's rows of
- * the page into one JSON text and the server splices it into the response.
+ * PostgreSQL. The server never parses these rows: PostgreSQL writes each row's JSON text
+ * and the server joins each table's rows and splices them into the response. (Joined in
+ * SQL, a page would come back as one value of megabytes, which PostgreSQL sends several
+ * times slower than the same text as thousands of rows: see snapshot.ts.)
  */
 
 export type PullFormat = 'rows' | 'columns';
@@ -35,8 +37,7 @@ export interface PullPage {
 /**
  * The union over the tables, filtered on each `seq` index and ordered by seq, runs as a
  * Merge Append: rows come out in sequence order and JSON is built only for the rows the
- * LIMIT takes. Within a page the order of rows does not matter (a row has one seq, so it
- * appears at most once per page), so the aggregate need not sort them again.
+ * LIMIT takes.
  */
 function pageSql(format: PullFormat, ceiling: Role): string {
   const parts = TABLE_NAMES.map((table) => {
@@ -47,9 +48,7 @@ function pageSql(format: PullFormat, ceiling: Role): string {
         : `'{"table":"${table}","row":' || ${sql.jsonObject[ceiling]}::text || '}'`;
     return `SELECT seq, '${table}' AS t, ${json}::text AS r FROM ${quote(table)}`;
   });
-  const page = `SELECT seq, t, r FROM (${parts.join(' UNION ALL ')}) AS c WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
-  const group = format === 'columns' ? 't' : 'NULL::text';
-  return `SELECT ${group} AS t, count(*)::int AS n, max(seq) AS last, string_agg(r, ',') AS rows FROM (${page}) AS p GROUP BY 1`;
+  return `SELECT seq, t, r FROM (${parts.join(' UNION ALL ')}) AS c WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
 }
 
 /** Per format, per ceiling of the pulling station (what users' fields it receives, see table-sql.ts). */
@@ -81,17 +80,34 @@ const HEAD_SQL = SYNC_STATE_SQL;
 type HeadRow = SyncStateRow;
 const TABLE_POSITION = new Map<TableName | null, number>(TABLE_NAMES.map((table, i) => [table, i]));
 const position = (table: TableName | null) => TABLE_POSITION.get(table) ?? -1;
-type PageRow = { t: TableName | null; n: number; last: number | string; rows: string };
+type PageRow = { seq: number | string; t: TableName; r: string };
 
-/** The page the query's rows make; `bound` is the last seq the page could reach (head, or less). */
-function toPullPage(heads: HeadRow[], rows: PageRow[], cursor: number, limit: number, bound: number): PullPage {
+/**
+ * The page the query's rows make (in seq order); `bound` is the last seq the page could
+ * reach (head, or less). The `columns` format has a part per table, in registry order; the
+ * `rows` format one part mixing them (each row names its table).
+ */
+function toPullPage(
+  heads: HeadRow[],
+  rows: PageRow[],
+  format: PullFormat,
+  cursor: number,
+  limit: number,
+  bound: number,
+): PullPage {
   const head = Number(heads[0]?.head ?? 0);
-  // The aggregate's groups come out in hash order, which depends on the plan: registry order, always.
-  const parts = rows
-    .map((r) => ({ table: r.t, count: r.n, json: r.rows }))
+  const texts = new Map<TableName | null, string[]>();
+  for (const row of rows) {
+    const table = format === 'columns' ? row.t : null;
+    const list = texts.get(table);
+    if (list) list.push(row.r);
+    else texts.set(table, [row.r]);
+  }
+  const parts = [...texts]
+    .map(([table, list]) => ({ table, count: list.length, json: list.join(',') }))
     .sort((a, b) => position(a.table) - position(b.table));
-  const count = rows.reduce((sum, r) => sum + r.n, 0);
-  const last = Math.max(0, ...rows.map((r) => Number(r.last)));
+  const count = rows.length;
+  const last = Number(rows.at(-1)?.seq ?? 0);
   const next = count === limit ? last : Math.max(bound, cursor);
   const epoch = heads[0]?.epoch ?? '';
   const purgedSeq = Number(heads[0]?.purgedSeq ?? 0);
@@ -122,7 +138,7 @@ export function readPullPage(
       text: PAGE_SQL[format][ceiling],
       values: [cursor, bound, limit],
     });
-    return toPullPage(heads, rows, cursor, limit, bound);
+    return toPullPage(heads, rows, format, cursor, limit, bound);
   });
 }
 
@@ -146,7 +162,7 @@ export async function readPullPageAtOnce(db: pg.Pool, cursor: number, limit: num
     const heads = (results.at(-3)?.rows ?? []) as HeadRow[];
     const rows = (results.at(-2)?.rows ?? []) as PageRow[];
     // A snapshot whose head is short of upTo cannot hold the whole range: the cursor says so.
-    return toPullPage(heads, rows, cursor, limit, Math.min(Number(heads[0]?.head ?? 0), upTo));
+    return toPullPage(heads, rows, 'columns', cursor, limit, Math.min(Number(heads[0]?.head ?? 0), upTo));
   } catch (error) {
     // A failed statement leaves the session in an aborted transaction: end it, or drop it.
     await client.query('ROLLBACK').catch(() => {
