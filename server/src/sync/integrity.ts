@@ -17,6 +17,7 @@ import type pg from 'pg';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { SYNC_STATE_SQL, type SyncStateRow } from './epoch.js';
+import { sendPage } from './page-encoding.js';
 import { quote, tableSql } from './table-sql.js';
 
 /**
@@ -184,8 +185,7 @@ export async function integrityRoutes(app: FastifyInstance): Promise<void> {
       if (!station) throw new MostradorError('UNAUTHORIZED');
       const body = await readBucket(app.db, knownTable(request.query.table), request.query.bucket, station.ceiling);
       stamp(app, request.station?.id, 'repairedAt');
-      reply.type('application/json; charset=utf-8');
-      return body;
+      return sendPage(request, reply, Buffer.from(body));
     },
   );
 }

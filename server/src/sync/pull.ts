@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { requireStation } from '../auth/guards.js';
 import { schedulePurge } from './horizon.js';
 import { integrityRoutes } from './integrity.js';
+import { type EncodedPage, sendPage } from './page-encoding.js';
 import { changesBodyBytes, columnsBodyBytes } from './pull-body.js';
 import { readPullPage } from './pull-page.js';
 import type { SharedPulls } from './shared-pulls.js';
 import { snapshotRoutes } from './snapshot.js';
 
-/** A pull's answer as every station asking the same thing gets it: the body encoded once. */
-export interface PullAnswer {
+/** A pull's answer as every station asking the same thing gets it: the body encoded once (and gzipped once, if asked). */
+export interface PullAnswer extends EncodedPage {
   readonly body: Buffer;
   /** A cursor below this may have missed a purged delete (see horizon.ts). */
   readonly purgedSeq: number;
@@ -43,9 +44,8 @@ export async function pullRoutes(app: FastifyInstance): Promise<void> {
           `This station is at ${cursor}; deleted rows up to ${answer.purgedSeq} are no longer kept. Bootstrap it again.`,
         );
       }
-      // Already JSON, and already UTF-8: sent as is to every station that asked the same.
-      reply.type('application/json; charset=utf-8');
-      return answer.body;
+      // Already JSON, and already UTF-8: sent as is (or gzipped once) to every station that asked the same.
+      return sendPage(request, reply, answer.body, answer);
     },
   );
 }

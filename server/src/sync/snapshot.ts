@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { requireStation } from '../auth/guards.js';
 import { inTransaction } from '../db/pool.js';
 import { SYNC_STATE_SQL, type SyncStateRow } from './epoch.js';
+import { sendPage } from './page-encoding.js';
 import { columnsBodyBytes } from './pull-body.js';
 import { BEGIN_PULL, type PullPage } from './pull-page.js';
 import { quote, tableSql } from './table-sql.js';
@@ -89,8 +90,7 @@ export async function snapshotRoutes(app: FastifyInstance): Promise<void> {
       const { table, after = NIL_UUID, limit } = request.query;
       if (!isTableName(table)) throw new MostradorError('UNKNOWN_TABLE', `"${table}" is not a synced table.`);
       const page = await readSnapshotPage(app.db, table, after, limit, station.ceiling);
-      reply.type('application/json; charset=utf-8');
-      return columnsBodyBytes(page);
+      return sendPage(request, reply, columnsBodyBytes(page));
     },
   );
 }

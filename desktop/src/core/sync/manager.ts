@@ -32,6 +32,8 @@ export interface SyncOptions {
   requestTimeoutMs?: number;
   /** Out of sync for longer than this, the station says so (status bar, monitor). */
   overdueMs?: number;
+  /** Ask for gzipped pages (default: unless the server is on this machine; see ClientOptions). */
+  compressedPages?: boolean;
 }
 
 export const DEFAULT_OVERDUE_MS = 10 * 60_000;
@@ -254,6 +256,7 @@ export class SyncManager extends EventEmitter<SyncEvents> {
       token,
       wallClock: this.options.wallClock,
       timeoutMs: this.options.requestTimeoutMs,
+      compressedPages: this.options.compressedPages,
       onServerTime: (sample) => this.adoptServerTime(sample),
     });
   }

@@ -8,7 +8,7 @@ import {
   tempDataDir,
 } from '../../../../test/support/station.js';
 import { Station } from '../station.js';
-import { ServerClient } from './client.js';
+import { overTheNetwork, ServerClient } from './client.js';
 import { pullSnapshot } from './snapshot.js';
 
 let server: TestServer;
@@ -111,5 +111,42 @@ describe('bootstrap from the snapshot', () => {
     expect(station.store.meta.get('snapshot')).toBeNull();
     expect(station.dump().tables).toEqual(await serverState(server.url, stationToken(station)));
     station.close();
+  });
+
+  it('bootstraps from gzipped pages when its server is not on this machine, and from plain ones when it is', async () => {
+    const seeder = await openTestStation(server, 'gz-seeder');
+    seeder.store.transaction(() => {
+      for (let i = 0; i < 400; i += 1) {
+        seeder.shop.save('customers', { name: `Cliente lejano ${i}`, email: `lejano${i}@example.com` });
+      }
+    });
+    await seeder.sync.sync();
+    seeder.close();
+    expect(overTheNetwork('https://mostrador.up.railway.app/')).toBe(true);
+    expect(overTheNetwork(server.url)).toBe(false);
+
+    // Every answer's encoding as fetch received it (the real requests, only watched).
+    const encodings: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
+      const response = await realFetch(...args);
+      encodings.push(response.headers.get('content-encoding') ?? 'identity');
+      return response;
+    };
+    try {
+      // The test server is on this machine: a station asks for gzip only when told to.
+      const far = await openTestStation(server, 'gz-far', { sync: { compressedPages: true } });
+      expect(encodings).toContain('gzip');
+      expect(far.dump().tables).toEqual(await serverState(server.url, stationToken(far)));
+      far.close();
+      encodings.length = 0;
+      const near = await openTestStation(server, 'gz-near');
+      expect(encodings.length).toBeGreaterThan(0);
+      expect(encodings).not.toContain('gzip');
+      expect(near.dump().tables).toEqual(await serverState(server.url, stationToken(near)));
+      near.close();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });
