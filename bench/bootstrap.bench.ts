@@ -109,7 +109,8 @@ async function fetchOnly(url: string, token: string): Promise<{ ms: number; rows
   let rows = 0;
   for (;;) {
     const response = await fetch(`${url}/sync/pull?cursor=${cursor}&limit=50000&format=columns`, {
-      headers: { authorization: `Bearer ${token}` },
+      // A station on the same machine asks for no compression (client.ts).
+      headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' },
     });
     const page = (await response.json()) as { count: number; cursor: number; hasMore: boolean };
     rows += page.count;

@@ -66,7 +66,7 @@ async function pull(member: Member, token: string, socket: WebSocket): Promise<v
       let hasMore = true;
       while (hasMore && member.noticed > member.cursor) {
         const response = await fetch(`${base}/sync/pull?cursor=${member.cursor}&limit=5000&format=columns`, {
-          headers: { authorization: `Bearer ${token}` },
+          headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' },
         });
         const page = (await response.json()) as { cursor: number; hasMore: boolean };
         member.cursor = page.cursor;

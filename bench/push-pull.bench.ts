@@ -339,21 +339,25 @@ async function main(): Promise<void> {
     await direct.end();
 
     // Pull: from cursor 0 in pages, parsing every page as the station does.
+    // As a station on this machine asks (no compression), and as one across a network does.
     const runs = [
-      { format: 'columns', limit: PAGE },
-      { format: 'rows', limit: PAGE },
-      { format: 'columns', limit: BIG_PAGE },
+      { format: 'columns', limit: PAGE, encoding: 'identity' },
+      { format: 'rows', limit: PAGE, encoding: 'identity' },
+      { format: 'columns', limit: BIG_PAGE, encoding: 'identity' },
+      { format: 'columns', limit: PAGE, encoding: 'gzip' },
     ] as const;
-    for (const { format, limit } of runs) {
+    for (const { format, limit, encoding } of runs) {
       let cursor = 0;
       let rows = 0;
       let bytes = 0;
       let parseTotal = 0;
+      let wireBytes = 0;
       const [, pullMs] = await timed(async () => {
         for (;;) {
           const response = await fetch(`${base}/sync/pull?cursor=${cursor}&limit=${limit}&format=${format}`, {
-            headers: { authorization: `Bearer ${stationToken}` },
+            headers: { authorization: `Bearer ${stationToken}`, 'accept-encoding': encoding },
           });
+          wireBytes += Number(response.headers.get('content-length') ?? 0);
           const text = await response.text();
           const parseStart = performance.now();
           const page = JSON.parse(text) as ColumnarPullResponse & { changes?: unknown[] };
@@ -364,7 +368,9 @@ async function main(): Promise<void> {
           if (!page.hasMore) break;
         }
       });
-      report(`pull ${rows} rows, pages of ${limit}, format=${format}`, (rows / pullMs) * 1000, 'rows/s');
+      const how = encoding === 'gzip' ? ', gzipped' : '';
+      report(`pull ${rows} rows, pages of ${limit}, format=${format}${how}`, (rows / pullMs) * 1000, 'rows/s');
+      if (encoding === 'gzip') report(`  bytes sent (JSON ${(bytes / 1e6).toFixed(1)} MB)`, wireBytes / 1e6, 'MB');
       report(`  of which client JSON.parse (${(bytes / 1e6).toFixed(1)} MB)`, parseTotal, 'ms');
       report(`  total`, pullMs, 'ms');
     }
