@@ -101,6 +101,7 @@ try {
   const dataDir = join(folder, 'data');
   // The API runs in this process: its CPU while the child enrolls is the server's side of the bootstrap.
   const serverCpu = process.cpuUsage();
+  const spawnedAt = Date.now();
   const enroll = await runChild([
     'enroll',
     '--server',
@@ -132,12 +133,19 @@ try {
   );
   report(`million: page applies (rows into their tables), sum of ${times.pages} pages`, times.apply, 'ms');
   report('million: waiting for pages (not hidden)', times.wait, 'ms');
-  const finish = enroll.stderr.split('\n').find((l) => l.includes('"trace":"bootstrap-finish"'));
+  const traced = (event: string) => {
+    const found = enroll.stderr.split('\n').find((l) => l.includes(`"trace":"${event}"`));
+    return found ? (JSON.parse(found) as { ms?: number; at: number }) : null;
+  };
+  const enrolled = traced('traced');
+  const finish = traced('bootstrap-finish');
+  // The station's lines carry the machine's clock: the process start and enrollment before
+  // the first page, and what follows the rebuild until the process has exited.
+  if (enrolled)
+    report('million: process start and enrollment (login), before the pages', enrolled.at - spawnedAt, 'ms');
   if (finish) {
-    const { ms, atMs } = JSON.parse(finish) as { ms: number; atMs: number };
-    report('million: index and report rollup rebuild', ms, 'ms');
-    // What follows the rebuild before the process exits (an integrity check, if one runs inline).
-    report('million: after the rebuild until exit', enroll.ms - atMs, 'ms');
+    report('million: index and report rollup rebuild', finish.ms ?? Number.NaN, 'ms');
+    report('million: after the rebuild until exit', spawnedAt + enroll.ms - finish.at, 'ms');
   }
   report('million: load average (1 min) after bootstrap', loadavg()[0] as number, '');
 

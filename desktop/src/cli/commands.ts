@@ -16,9 +16,10 @@ function required(flags: Flags, name: string): string {
 function traceTo(station: Station): void {
   if (process.env.MOSTRADOR_TRACE !== '1') return;
   const started = performance.now();
+  // atMs: since tracing began (after the enrollment, for `enroll`); at: the machine's clock.
   const line = (event: string, fields: Record<string, unknown>) =>
     process.stderr.write(
-      `${JSON.stringify({ trace: event, atMs: Math.round(performance.now() - started), ...fields })}\n`,
+      `${JSON.stringify({ trace: event, atMs: Math.round(performance.now() - started), at: Date.now(), ...fields })}\n`,
     );
   const mb = (bytes: number) => Math.round(bytes / 1048576);
   station.sync.on('pulled', ({ count, cursor, applyMs, waitMs }) => {
@@ -27,6 +28,7 @@ function traceTo(station: Station): void {
   });
   station.sync.on('pushed', ({ count, cursor }) => line('pushed', { count, cursor }));
   station.sync.on('bootstrapped', ({ ms }) => line('bootstrap-finish', { ms: Math.round(ms) }));
+  line('traced', {});
 }
 
 /** The password of `MOSTRADOR_PASSWORD`, for commands whose `--password` is left out (kept out of `ps`). */
