@@ -35,6 +35,18 @@ const BOOTSTRAP_FINISH_MS = 800;
 const loadMainLayout = () => import('./screens/MainLayout.js');
 const MainLayout = lazy(() => loadMainLayout().then(({ MainLayout }) => ({ default: MainLayout })));
 
+/** Runs `task` once the frame being prepared has been painted; the returned function cancels it. */
+function afterNextPaint(task: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const frame = requestAnimationFrame(() => {
+    timer = setTimeout(task);
+  });
+  return () => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+}
+
 /** Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged in. */
 export function App() {
   const { t } = useTranslation();
@@ -45,8 +57,13 @@ export function App() {
     const first = takeFirstCalls();
     void first.state.then(setState);
     void first.session.then(({ user }) => setUser(user));
-    void loadMainLayout();
   }, []);
+  // Fetched once the first screen is painted: parsing and starting them (TypeBox's schemas)
+  // while the login screen renders would hold it back.
+  const shown = state !== null && user !== undefined;
+  useEffect(() => {
+    if (shown) return afterNextPaint(() => void loadMainLayout());
+  }, [shown]);
   useEvent('app:state', setState);
   // issue 13: events are only hints. While enrolling or bootstrapping, ask for the state once a
   // second too, so a 'ready' sent before the event stream was (re)connected is never waited on.
