@@ -3,7 +3,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../shared/channels.js';
 import { api } from './api/index.js';
-import { takeFirstCalls } from './first-calls.js';
+import { type FirstAnswers, takeFirstCalls } from './first-calls.js';
 import { useEvent } from './hooks.js';
 import { BootstrapScreen } from './screens/BootstrapScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
@@ -47,11 +47,14 @@ function afterNextPaint(task: () => void): () => void {
   };
 }
 
-/** Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged in. */
-export function App() {
+/**
+ * Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged
+ * in; `first`: the first calls' answers, when they came before the first render.
+ */
+export function App({ first = null }: { first?: FirstAnswers | null }) {
   const { t } = useTranslation();
-  const [state, setState] = useState<AppState | null>(null);
-  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
+  const [state, setState] = useState<AppState | null>(first?.state ?? null);
+  const [user, setUser] = useState<SessionUser | null | undefined>(first ? first.user : undefined);
 
   useEffect(() => {
     const first = takeFirstCalls();
