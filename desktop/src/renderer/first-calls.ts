@@ -1,7 +1,7 @@
 /**
- * The login screen's first two calls, sent as the script starts (issue 11) rather than from
- * the first render's effect: their answers travel while i18n starts. When they come at once
- * the first render has them (`answeredWithin`); otherwise the splash shows while they travel.
+ * The login screen's first two calls, sent by the entry (main.tsx) before the app's code is
+ * even started (issue 11): their answers travel meanwhile. When they come at once the first
+ * render has them (`answeredWithin`); otherwise the splash shows while they travel.
  * Each is handed out once; later askers (a remount) call again.
  */
 import type { SessionUser } from '@mostrador/common';

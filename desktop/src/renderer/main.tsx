@@ -1,25 +1,11 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
-import { answeredWithin, sendFirstCalls } from './first-calls.js';
-import { setupI18n } from './i18n/index.js';
+/**
+ * The renderer's entry. It sends the login screen's first calls before anything else, then
+ * imports the app (mount.tsx: the view library, i18n, the screens): the answers travel while
+ * the app's code is parsed and started (issue 11). The browser fetches that code alongside
+ * this file (vite.config.ts preloads it), so importing it here adds no round trip.
+ */
+import { sendFirstCalls } from './first-calls.js';
 import './styles.css';
 
-/**
- * How long the first render waits for the first calls' answers. The bridge answers them itself
- * in tens of milliseconds, and the login screen is then painted at once rather than a frame
- * after a splash; a station still loading answers later, and the splash shows meanwhile.
- */
-const FIRST_ANSWERS_WAIT_MS = 250;
-
 sendFirstCalls();
-await setupI18n();
-const first = await answeredWithin(FIRST_ANSWERS_WAIT_MS);
-const root = document.getElementById('root');
-if (root) {
-  createRoot(root).render(
-    <StrictMode>
-      <App first={first} />
-    </StrictMode>,
-  );
-}
+await import('./mount.js');
