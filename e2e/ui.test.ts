@@ -206,6 +206,8 @@ describe.runIf(runBrowserTests)('the desktop UI in a browser', () => {
     await expect.poll(() => page1.getByTestId('status-online').textContent(), { timeout: 30_000 }).toBe('Sin conexión');
     await shot(page1, '06-offline');
     await page2.getByRole('button', { name: 'Cerrar sesión' }).click();
+    // The login form takes the cursor again, as when the page opened.
+    await expect.poll(() => page2.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
     await logInAs(page2, 'lucia', 'lucia-pass-1');
     // A cashier's navigation: the counter, customers and stock; no catalogue, users or stations.
     await page2.getByRole('button', { name: 'Venta' }).waitFor();

@@ -3,7 +3,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppState } from '../shared/channels.js';
 import { api } from './api/index.js';
-import { takeFirstCalls } from './first-calls.js';
+import { type FirstAnswers, takeFirstCalls } from './first-calls.js';
 import { useEvent } from './hooks.js';
 import { BootstrapScreen } from './screens/BootstrapScreen.js';
 import { FirstRunScreen } from './screens/FirstRunScreen.js';
@@ -35,18 +35,38 @@ const BOOTSTRAP_FINISH_MS = 800;
 const loadMainLayout = () => import('./screens/MainLayout.js');
 const MainLayout = lazy(() => loadMainLayout().then(({ MainLayout }) => ({ default: MainLayout })));
 
-/** Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged in. */
-export function App() {
+/** Runs `task` once the frame being prepared has been painted; the returned function cancels it. */
+function afterNextPaint(task: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const frame = requestAnimationFrame(() => {
+    timer = setTimeout(task);
+  });
+  return () => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+}
+
+/**
+ * Chooses the screen from where the station is (first run, bootstrap, ready) and who is logged
+ * in; `first`: the first calls' answers, when they came before the first render.
+ */
+export function App({ first = null }: { first?: FirstAnswers | null }) {
   const { t } = useTranslation();
-  const [state, setState] = useState<AppState | null>(null);
-  const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
+  const [state, setState] = useState<AppState | null>(first?.state ?? null);
+  const [user, setUser] = useState<SessionUser | null | undefined>(first ? first.user : undefined);
 
   useEffect(() => {
     const first = takeFirstCalls();
     void first.state.then(setState);
     void first.session.then(({ user }) => setUser(user));
-    void loadMainLayout();
   }, []);
+  // Fetched once the first screen is painted: parsing and starting them (TypeBox's schemas)
+  // while the login screen renders would hold it back.
+  const shown = state !== null && user !== undefined;
+  useEffect(() => {
+    if (shown) return afterNextPaint(() => void loadMainLayout());
+  }, [shown]);
   useEvent('app:state', setState);
   // issue 13: events are only hints. While enrolling or bootstrapping, ask for the state once a
   // second too, so a 'ready' sent before the event stream was (re)connected is never waited on.

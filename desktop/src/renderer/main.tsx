@@ -1,17 +1,11 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
+/**
+ * The renderer's entry. It sends the login screen's first calls before anything else, then
+ * imports the app (mount.tsx: the view library, i18n, the screens): the answers travel while
+ * the app's code is parsed and started (issue 11). The browser fetches that code alongside
+ * this file (vite.config.ts preloads it), so importing it here adds no round trip.
+ */
 import { sendFirstCalls } from './first-calls.js';
-import { setupI18n } from './i18n/index.js';
 import './styles.css';
 
 sendFirstCalls();
-await setupI18n();
-const root = document.getElementById('root');
-if (root) {
-  createRoot(root).render(
-    <StrictMode>
-      <App />
-    </StrictMode>,
-  );
-}
+await import('./mount.js');

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 
 interface ConfirmDialogProps {
   title: string;
@@ -22,7 +22,9 @@ export function ConfirmDialog({
 }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
+  // Opened and focused before the frame is painted: a key pressed right after (Escape, Enter)
+  // lands here. Effects wait for the paint under preact/compat, which the renderer runs on.
+  useLayoutEffect(() => {
     dialog.current?.showModal();
     cancel.current?.focus();
   }, []);

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useLayoutEffect, useRef } from 'react';
 
 interface ModalProps {
   /** Says what the dialog edits: "Editar producto «Mate»", not "Nuevo". */
@@ -19,7 +19,9 @@ export function Modal({ title, onClose, wide, children, testId }: ModalProps) {
   const titleId = useRef(`modal-${Math.random().toString(36).slice(2)}`).current;
   const latestClose = useRef(onClose);
   latestClose.current = onClose;
-  useEffect(() => {
+  // Opened and focused before the frame is painted: a key pressed right after
+  // lands here. Effects wait for the paint under preact/compat, which the renderer runs on.
+  useLayoutEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const element = dialog.current;
     if (element && !element.open) element.showModal();

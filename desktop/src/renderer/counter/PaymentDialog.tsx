@@ -1,6 +1,6 @@
 // The money module alone: the package's index also builds schema checkers, which the renderer's CSP forbids (eval).
 import { type PaymentInput, type PaymentMethodName, parseAmount } from '@mostrador/common/money';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/ErrorAlert.js';
 import { formatMoney } from '../format.js';
@@ -45,7 +45,9 @@ export function PaymentDialog({ total, approvalLimit, error, busy, onPay, onCanc
   ]);
   const [approver, setApprover] = useState('');
   const [approverPassword, setApproverPassword] = useState('');
-  useEffect(() => {
+  // Opened and focused before the frame is painted: a key pressed right after (F9, then Enter)
+  // lands here. Effects wait for the paint under preact/compat, which the renderer runs on.
+  useLayoutEffect(() => {
     dialog.current?.showModal();
     first.current?.focus();
   }, []);

@@ -1,5 +1,5 @@
 import { DEFAULT_TAX_RATES, type PaymentInput } from '@mostrador/common/money';
-import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ProductWithStock } from '../../shared/channels.js';
 import { api } from '../api/index.js';
@@ -53,8 +53,9 @@ export function CounterScreen({ role }: { role: string }) {
   const search = useRef<HTMLInputElement>(null);
   const queue = useRef<Promise<void>>(Promise.resolve());
   const latestQuery = useRef('');
-  // The counter opens ready to scan: the cursor is in the search box.
-  useEffect(() => search.current?.focus(), []);
+  // The counter opens ready to scan: the cursor is in the search box before the first frame
+  // (effects wait for the paint under preact/compat), so no early keystroke is lost.
+  useLayoutEffect(() => search.current?.focus(), []);
   const settings = useChannel('settings:get', {});
   const customers = useChannel('rows:list', { table: 'customers', limit: 500 });
   const rates = settings.data?.taxRates ?? DEFAULT_TAX_RATES;
