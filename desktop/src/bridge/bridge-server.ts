@@ -30,7 +30,7 @@ import type { EventName } from '../shared/channels.js';
 import type { Session } from '../shared/dispatch.js';
 import type { StationChannels } from '../shared/station-channels.js';
 import { type EarlyServer, listenEarly, type RequestHandler } from './early-server.js';
-import { MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
+import { HELMET_OPTIONS, MAX_BODY_BYTES, SESSION_COOKIE } from './http.js';
 import { BridgeSessions } from './sessions.js';
 import { RENDERER_DIR } from './static-files.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleOptions } from './throttle.js';
@@ -66,20 +66,6 @@ function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
-
-// The renderer talks only to this origin; nothing inline, nothing from elsewhere. (The early
-// server sends the headers these make as they are: SECURITY_HEADERS in early-server.ts.)
-const CSP_DIRECTIVES = {
-  defaultSrc: ["'self'"],
-  connectSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  styleSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-};
 
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
@@ -176,12 +162,7 @@ export async function takeOverBridge(options: BridgeOptions, early: EarlyServer)
     return fail(reply, 403, 'FORBIDDEN', refusal);
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
-    // Plain HTTP on this computer or the shop's network: no HSTS, no upgrade of requests.
-    strictTransportSecurity: false,
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  await app.register(helmet, HELMET_OPTIONS);
   await app.register(cookie);
   // Upgrades come through the early server, which holds those made before the hand-over (the
   // plugin only listens for 'upgrade' on what it is given as its server).

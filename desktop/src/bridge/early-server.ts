@@ -7,8 +7,8 @@
  * handed to the Fastify app (bridge-server.ts) once it takes the server over: the app alone
  * decides every answer beyond those, and after the hand-over it answers everything.
  *
- * What it does send is what the app would: the same headers (SECURITY_HEADERS, checked
- * against the app's in server.test.ts), file validators and bodies.
+ * What it does send is what the app would: the same headers (helmet's, with the app's
+ * options; checked against the app's in server.test.ts), file validators and bodies.
  */
 import { EventEmitter } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
@@ -17,23 +17,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Session } from '../shared/dispatch.js';
+import helmet from 'helmet';
 import { type BridgeGate, bridgeGate } from './gate.js';
+import { HELMET_OPTIONS } from './http.js';
 
-/** What @fastify/helmet sends with bridge-server.ts's options (server.test.ts keeps the two equal). */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self';base-uri 'none';font-src 'self' https: data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self';upgrade-insecure-requests;connect-src 'self'",
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
+/** Sets on a response the headers @fastify/helmet sets on the app's (the same options, http.ts). */
+const setSecurityHeaders = helmet(HELMET_OPTIONS);
 
 /** The renderer's own file types; any other file waits for the app. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -177,8 +166,8 @@ async function answerEarly(
   }
   options.onCall?.(channel, true);
   const body = JSON.stringify(answer);
+  setSecurityHeaders(request, response, () => {});
   response.writeHead(200, {
-    ...SECURITY_HEADERS,
     'cache-control': 'no-store',
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
@@ -207,8 +196,8 @@ async function serveRendererFile(
   } catch {
     return false; // missing: the app's not-found handler says what to do
   }
+  setSecurityHeaders(request, response, () => {});
   response.writeHead(200, {
-    ...SECURITY_HEADERS,
     'cache-control': asset ? 'public, max-age=31536000, immutable' : 'no-cache',
     'accept-ranges': 'bytes',
     'last-modified': file.mtime.toUTCString(),
