@@ -166,6 +166,20 @@ describe('a server restored from a backup', () => {
     return { product, sale };
   }
 
+  /** A new manager logged in at `station` only, acting there from now on: no other station can sign their rows. */
+  async function actAsAManagerOnlyThere(station: Station, username: string): Promise<void> {
+    const password = `${username}-pass-1`;
+    const manager = await station.shop.saveUser({
+      username,
+      displayName: 'Manager',
+      role: 'manager',
+      active: true,
+      password,
+    });
+    await station.unlock(username, password);
+    station.actAs(manager.id);
+  }
+
   async function reviewed(saleId: string) {
     const { token } = await login(url(), 'admin', adminPassword);
     const review = (await fetch(`${url()}/admin/review`, { headers: { authorization: `Bearer ${token}` } }).then((r) =>
@@ -208,15 +222,7 @@ describe('a server restored from a backup', () => {
   it('applies a held sale by itself once the product it names is pushed again by the station that can sign it', async () => {
     const { a, b, dumpFile } = await twoStationsAndADump('late');
     // The product is written by a manager logged in at A only: B holds it but cannot sign it.
-    const manager = await a.shop.saveUser({
-      username: 'late-mgr',
-      displayName: 'Manager',
-      role: 'manager',
-      active: true,
-      password: 'late-mgr-pass-1',
-    });
-    await a.unlock('late-mgr', 'late-mgr-pass-1');
-    a.actAs(manager.id);
+    await actAsAManagerOnlyThere(a, 'late-mgr');
     const { product, sale } = await saleOfALaterProduct(a, b, 'LATE-2');
     await restore(dumpFile);
 
@@ -251,15 +257,7 @@ describe('a server restored from a backup', () => {
 
   it('lets the server’s newer version replace a row waiting for a user who never logs in here', async () => {
     const { a, b, dumpFile } = await twoStationsAndADump('newer');
-    const manager = await a.shop.saveUser({
-      username: 'newer-mgr',
-      displayName: 'Manager',
-      role: 'manager',
-      active: true,
-      password: 'newer-mgr-pass-1',
-    });
-    await a.unlock('newer-mgr', 'newer-mgr-pass-1');
-    a.actAs(manager.id);
+    await actAsAManagerOnlyThere(a, 'newer-mgr');
     const product = a.shop.save('products', {
       sku: 'NEWER-1',
       name: 'Before the price change',
