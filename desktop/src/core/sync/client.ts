@@ -63,7 +63,13 @@ function checkerOf(schema: TSchema) {
  * schema is refused rather than half-applied.
  */
 export class ServerClient {
-  constructor(private readonly options: ClientOptions) {}
+  /** The Accept-Encoding of every request (see ClientOptions.compressedPages). */
+  private readonly acceptEncoding: string;
+
+  constructor(private readonly options: ClientOptions) {
+    const compressed = options.compressedPages ?? overTheNetwork(options.baseUrl);
+    this.acceptEncoding = compressed ? 'gzip' : 'identity';
+  }
 
   get baseUrl(): string {
     return this.options.baseUrl;
@@ -130,8 +136,7 @@ export class ServerClient {
     signal: AbortSignal,
   ): Promise<Static<S>> {
     // fetch decodes a gzipped answer by itself (off this thread); `identity` asks for none.
-    const compressed = this.options.compressedPages ?? overTheNetwork(this.options.baseUrl);
-    const headers: Record<string, string> = { 'accept-encoding': compressed ? 'gzip' : 'identity' };
+    const headers: Record<string, string> = { 'accept-encoding': this.acceptEncoding };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
