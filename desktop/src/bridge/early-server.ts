@@ -16,8 +16,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { Session } from '../shared/dispatch.js';
 import helmet from 'helmet';
+import type { Session } from '../shared/dispatch.js';
 import { type BridgeGate, bridgeGate } from './gate.js';
 import { HELMET_OPTIONS } from './http.js';
 
