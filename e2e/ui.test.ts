@@ -262,11 +262,23 @@ describe.runIf(runBrowserTests)('the desktop UI in a browser', () => {
     const page = await browser.newPage();
     await page.goto(one.url);
     await page.getByRole('heading').first().waitFor();
-    const paints = await page.evaluate(() =>
-      Object.fromEntries(
+    // The heading is in the page once laid out; its paint is the frame after: wait for that
+    // frame's entry (at most 5 s) rather than reading the entries before it is painted.
+    const paints = await page.evaluate(async () => {
+      await new Promise<void>((resolve) => {
+        const painted = () => performance.getEntriesByName('first-contentful-paint').length > 0;
+        if (painted()) return resolve();
+        new PerformanceObserver((_, observer) => {
+          if (!painted()) return;
+          observer.disconnect();
+          resolve();
+        }).observe({ type: 'paint', buffered: true });
+        setTimeout(resolve, 5_000);
+      });
+      return Object.fromEntries(
         performance.getEntriesByType('paint').map((entry) => [entry.name, Math.round(entry.startTime)]),
-      ),
-    );
+      );
+    });
     await page.close();
     writeFileSync(`${ARTIFACTS}/paint.json`, `${JSON.stringify(paints, null, 2)}\n`);
     console.log(`renderer paint timings (ms): ${JSON.stringify(paints)}`);
