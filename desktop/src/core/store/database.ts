@@ -103,19 +103,23 @@ export function localMigrations(): { version: number; sql: string }[] {
 }
 
 function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = () => db.pragma('user_version', { simple: true }) as number;
   const migrations = localMigrations();
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
+  if (current() > latest) {
     throw new MostradorError(
       'DATA_CORRUPT',
-      `The station database is newer (schema ${current}) than this app (${latest}).`,
+      `The station database is newer (schema ${current()}) than this app (${latest}).`,
     );
   }
-  for (const { version, sql } of migrations.filter((m) => m.version > current)) {
+  for (const { version, sql } of migrations) {
+    if (version <= current()) continue;
+    // Another process may be opening the same folder (the app and a `station` command after
+    // an upgrade): the version is read again under the write lock, so only one applies it.
     db.transaction(() => {
+      if (current() >= version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version}`);
-    })();
+    }).immediate();
   }
 }
