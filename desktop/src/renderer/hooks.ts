@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import type { ChannelName, ChannelRequest, ChannelResponse, EventName, EventPayloads } from '../shared/channels.js';
 import { AnswerOrder } from './answer-order.js';
@@ -8,6 +8,18 @@ export function useEvent<E extends EventName>(event: E, listener: (payload: Even
   const latest = useRef(listener);
   latest.current = listener;
   useEffect(() => api.on(event, (payload) => latest.current(payload)), [event]);
+}
+
+/**
+ * Opens `dialog` as a modal with the cursor in `focus`, before the frame is painted: a key
+ * pressed right after it opens (Escape, Enter; F9 then Enter at the counter) lands in it.
+ * Effects wait for the paint under preact/compat, which the renderer runs on.
+ */
+export function useModalOpen(dialog: RefObject<HTMLDialogElement | null>, focus: RefObject<HTMLElement | null>) {
+  useLayoutEffect(() => {
+    dialog.current?.showModal();
+    focus.current?.focus();
+  }, [dialog, focus]);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useModalOpen } from '../hooks.js';
 
 interface ConfirmDialogProps {
   title: string;
@@ -22,12 +23,7 @@ export function ConfirmDialog({
 }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
-  // Opened and focused before the frame is painted: a key pressed right after (Escape, Enter)
-  // lands here. Effects wait for the paint under preact/compat, which the renderer runs on.
-  useLayoutEffect(() => {
-    dialog.current?.showModal();
-    cancel.current?.focus();
-  }, []);
+  useModalOpen(dialog, cancel);
   return (
     <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onCancel={onCancel} onClose={onCancel}>
       <h2 id="confirm-title">{title}</h2>

@@ -1,9 +1,10 @@
 // The money module alone: the package's index also builds schema checkers, which the renderer's CSP forbids (eval).
 import { type PaymentInput, type PaymentMethodName, parseAmount } from '@mostrador/common/money';
-import { type FormEvent, useLayoutEffect, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/ErrorAlert.js';
 import { formatMoney } from '../format.js';
+import { useModalOpen } from '../hooks.js';
 
 export interface Approval {
   username: string;
@@ -45,12 +46,7 @@ export function PaymentDialog({ total, approvalLimit, error, busy, onPay, onCanc
   ]);
   const [approver, setApprover] = useState('');
   const [approverPassword, setApproverPassword] = useState('');
-  // Opened and focused before the frame is painted: a key pressed right after (F9, then Enter)
-  // lands here. Effects wait for the paint under preact/compat, which the renderer runs on.
-  useLayoutEffect(() => {
-    dialog.current?.showModal();
-    first.current?.focus();
-  }, []);
+  useModalOpen(dialog, first);
 
   const payments: PaymentInput[] | null = (() => {
     if (!split) {
